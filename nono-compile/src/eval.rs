@@ -1,0 +1,34 @@
+//! The reference evaluator: what a ruleset allows, by Landlock's semantics.
+
+use nono_model::{FileKind, FsRight, PathRule, Ruleset};
+use std::path::Path;
+
+fn applies(rule: &PathRule, path: &Path) -> bool {
+    match rule.kind {
+        FileKind::Dir => path.starts_with(&rule.path),
+        FileKind::File => path == rule.path,
+    }
+}
+
+/// The rules that grant `right` on `path` (a canonical, absolute path).
+pub fn granting_rules<'r>(
+    ruleset: &'r Ruleset,
+    path: &Path,
+    right: FsRight,
+) -> impl Iterator<Item = &'r PathRule> {
+    ruleset
+        .rules
+        .iter()
+        .filter(move |rule| rule.rights.contains(right) && applies(rule, path))
+}
+
+/// Whether `ruleset` lets a process use `right` on `path` (canonical and
+/// absolute).
+///
+/// A right the ruleset does not handle is allowed everywhere; a handled right
+/// is allowed only where a rule on the path, or on a directory above it,
+/// grants it. This is the model the property tests and `nono why` hold the
+/// kernel to.
+pub fn allowed(ruleset: &Ruleset, path: &Path, right: FsRight) -> bool {
+    !ruleset.handled_fs.contains(right) || granting_rules(ruleset, path, right).next().is_some()
+}

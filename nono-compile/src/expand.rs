@@ -1,0 +1,160 @@
+//! Expansion of `~`, `$VAR` and `${VAR:-default}` in grant paths.
+
+use crate::ResolveEnv;
+
+/// Why a path could not be expanded.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExpandError {
+    /// `$NAME` or `${NAME}` names a variable that is not set (or is empty).
+    #[error("environment variable {0} is not set")]
+    Unset(String),
+    /// `~` is used but no home directory is known.
+    #[error("`~` used but HOME is not set")]
+    NoHome,
+    /// `${` without a closing `}`, or a bad variable name.
+    #[error("malformed variable reference: {0}")]
+    Malformed(String),
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Expands variables, then a leading `~`, in `text`.
+///
+/// `$NAME` and `${NAME}` take the variable's value and fail when it is unset
+/// or empty; `${NAME:-default}` takes `default` (itself expanded) then. A `$`
+/// not followed by a name is kept as is. A leading `~` (alone or before `/`)
+/// becomes the home directory, also when it came from a default.
+///
+/// ```
+/// use nono_compile::{expand, ResolveEnv};
+///
+/// let mut env = ResolveEnv::new("/w");
+/// env.home = Some("/home/ada".into());
+/// env.vars.insert("CARGO_HOME".into(), "/opt/cargo".into());
+/// assert_eq!(expand("${CARGO_HOME:-~/.cargo}/bin", &env).unwrap(), "/opt/cargo/bin");
+/// assert_eq!(expand("${RUSTUP_HOME:-~/.rustup}", &env).unwrap(), "/home/ada/.rustup");
+/// assert!(expand("$NOPE/x", &env).is_err());
+/// ```
+pub fn expand(text: &str, env: &ResolveEnv) -> Result<String, ExpandError> {
+    let vars_done = expand_vars(text, env)?;
+    expand_tilde(&vars_done, env)
+}
+
+fn expand_tilde(text: &str, env: &ResolveEnv) -> Result<String, ExpandError> {
+    if text == "~" || text.starts_with("~/") {
+        let home = env.home.as_ref().ok_or(ExpandError::NoHome)?;
+        Ok(format!("{}{}", home.display(), &text[1..]))
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+fn lookup<'a>(env: &'a ResolveEnv, name: &str) -> Option<&'a str> {
+    env.vars
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+}
+
+fn expand_vars(text: &str, env: &ResolveEnv) -> Result<String, ExpandError> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(braced) = after.strip_prefix('{') {
+            let end = matching_brace(braced)
+                .ok_or_else(|| ExpandError::Malformed(format!("${{{braced}")))?;
+            let inner = &braced[..end];
+            let (name, default) = match inner.split_once(":-") {
+                Some((name, default)) => (name, Some(default)),
+                None => (inner, None),
+            };
+            if name.is_empty() || !name.chars().all(is_name_char) {
+                return Err(ExpandError::Malformed(format!("${{{inner}}}")));
+            }
+            match (lookup(env, name), default) {
+                (Some(value), _) => out.push_str(value),
+                (None, Some(default)) => out.push_str(&expand_vars(default, env)?),
+                (None, None) => return Err(ExpandError::Unset(name.to_owned())),
+            }
+            rest = &braced[end + 1..];
+        } else {
+            let len = after.find(|c| !is_name_char(c)).unwrap_or(after.len());
+            if len == 0 {
+                out.push('$');
+            } else {
+                let name = &after[..len];
+                out.push_str(lookup(env, name).ok_or_else(|| ExpandError::Unset(name.to_owned()))?);
+            }
+            rest = &after[len..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The index of the `}` closing a `${`, allowing nested `${...}` in defaults.
+fn matching_brace(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'{' if i > 0 && bytes[i - 1] == b'$' => depth += 1,
+            b'}' if depth == 0 => return Some(i),
+            b'}' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> ResolveEnv {
+        let mut env = ResolveEnv::new("/cwd");
+        env.home = Some("/home/u".into());
+        env.vars.insert("A".into(), "alpha".into());
+        env.vars.insert("EMPTY".into(), String::new());
+        env
+    }
+
+    #[test]
+    fn plain_braced_and_default_forms() {
+        let env = env();
+        assert_eq!(expand("/x/$A/y", &env).unwrap(), "/x/alpha/y");
+        assert_eq!(expand("/x/${A}y", &env).unwrap(), "/x/alphay");
+        assert_eq!(expand("${B:-/d}", &env).unwrap(), "/d");
+        assert_eq!(expand("${EMPTY:-/d}", &env).unwrap(), "/d");
+        assert_eq!(expand("${B:-${A}}", &env).unwrap(), "alpha");
+        assert_eq!(expand("${B:-${C:-~/n}}", &env).unwrap(), "/home/u/n");
+        assert_eq!(expand("/cost$", &env).unwrap(), "/cost$");
+        assert_eq!(expand("~", &env).unwrap(), "/home/u");
+        assert_eq!(expand("~user", &env).unwrap(), "~user");
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let env = env();
+        assert_eq!(expand("$B", &env), Err(ExpandError::Unset("B".into())));
+        assert_eq!(
+            expand("${EMPTY}", &env),
+            Err(ExpandError::Unset("EMPTY".into()))
+        );
+        assert!(matches!(
+            expand("${A", &env),
+            Err(ExpandError::Malformed(_))
+        ));
+        assert!(matches!(
+            expand("${A B}", &env),
+            Err(ExpandError::Malformed(_))
+        ));
+        let mut no_home = env.clone();
+        no_home.home = None;
+        assert_eq!(expand("~/x", &no_home), Err(ExpandError::NoHome));
+    }
+}

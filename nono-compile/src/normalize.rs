@@ -1,0 +1,95 @@
+//! Normalisation: one rule per path, sorted, with covered rules dropped.
+
+use crate::{Resolution, ResolvedGrant};
+use nono_model::{AccessLevels, FileKind, GrantSource};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A rule after normalisation, before lowering: a canonical path with the
+/// union of the levels granted on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NormRule {
+    /// The canonical path.
+    pub path: PathBuf,
+    /// Directory or file.
+    pub kind: FileKind,
+    /// Device number.
+    pub dev: u64,
+    /// Inode number.
+    pub ino: u64,
+    /// The union of the levels granted on this path.
+    pub levels: AccessLevels,
+    /// Every source that granted it, sorted and without repeats.
+    pub sources: Vec<GrantSource>,
+}
+
+/// A rule dropped because the rules on its ancestors already grant all its
+/// levels.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CoveredRule {
+    /// The dropped rule's path.
+    pub path: PathBuf,
+    /// Its levels.
+    pub levels: AccessLevels,
+    /// The nearest ancestor rule that contributes to covering it.
+    pub by: PathBuf,
+}
+
+/// Unions grants on the same path, sorts by path and drops every rule whose
+/// levels its ancestors' rules already cover.
+///
+/// The result depends only on the set of resolved grants, not their order.
+pub fn normalize(resolved: &[ResolvedGrant]) -> (Vec<NormRule>, Vec<CoveredRule>) {
+    let mut by_path: BTreeMap<PathBuf, NormRule> = BTreeMap::new();
+    for grant in resolved {
+        let Resolution::Resolved {
+            path,
+            kind,
+            dev,
+            ino,
+            ..
+        } = &grant.resolution
+        else {
+            continue;
+        };
+        let rule = by_path.entry(path.clone()).or_insert_with(|| NormRule {
+            path: path.clone(),
+            kind: *kind,
+            dev: *dev,
+            ino: *ino,
+            levels: AccessLevels::EMPTY,
+            sources: Vec::new(),
+        });
+        rule.levels = rule.levels.union(grant.access.into());
+        if !rule.sources.contains(&grant.source) {
+            rule.sources.push(grant.source.clone());
+        }
+    }
+
+    let mut kept = Vec::with_capacity(by_path.len());
+    let mut covered = Vec::new();
+    for rule in by_path.values() {
+        let mut inherited = AccessLevels::EMPTY;
+        let mut nearest = None;
+        for ancestor in rule.path.ancestors().skip(1) {
+            if let Some(a) = by_path.get(ancestor).filter(|a| a.kind == FileKind::Dir) {
+                inherited = inherited.union(a.levels);
+                nearest.get_or_insert_with(|| a.path.clone());
+            }
+        }
+        match nearest {
+            Some(by) if inherited.covers(rule.levels) => covered.push(CoveredRule {
+                path: rule.path.clone(),
+                levels: rule.levels,
+                by,
+            }),
+            _ => {
+                let mut rule = rule.clone();
+                rule.sources.sort();
+                kept.push(rule);
+            }
+        }
+    }
+    (kept, covered)
+}

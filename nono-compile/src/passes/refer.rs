@@ -1,0 +1,24 @@
+//! ABI 2: Refer, so files can move between directories of a writable tree.
+//!
+//! From ABI 2 the kernel refuses to rename or link a file into another
+//! directory unless Refer is handled and granted on both sides; below it, such
+//! moves are always refused. The kernel still refuses a move that would give
+//! the file more rights than it had where it was.
+
+use super::{Lowering, Pass, Shortfall};
+use nono_model::{Abi, Access, FsRight};
+
+fn lower_refer(lowering: &mut Lowering<'_>) {
+    lowering.handle(FsRight::Refer.into());
+    lowering.grant(Access::Write, FsRight::Refer.into());
+}
+
+/// The `refer` pass.
+pub const PASS: Pass = Pass {
+    name: "refer",
+    since: Abi(2),
+    lower: lower_refer,
+    below: Shortfall::Note(
+        "renaming or linking a file into another directory is always refused, even inside one writable tree",
+    ),
+};

@@ -1,0 +1,51 @@
+//! The compiler's only window on the filesystem.
+
+use nono_model::FileKind;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// What the compiler records about a resolved path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileMeta {
+    /// Directory or not.
+    pub kind: FileKind,
+    /// Device number.
+    pub dev: u64,
+    /// Inode number.
+    pub ino: u64,
+}
+
+/// Filesystem queries the compiler needs. [`RealFs`] asks the kernel;
+/// [`MemFs`](crate::MemFs) answers from an in-memory tree for tests.
+pub trait FsProbe {
+    /// The absolute path with every symlink and `.`/`..` resolved, like
+    /// `realpath(3)`. Fails with `NotFound` when any component is missing.
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf>;
+
+    /// Kind and identity of `path`, not following a final symlink.
+    fn stat(&self, path: &Path) -> io::Result<FileMeta>;
+}
+
+/// The real filesystem.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RealFs;
+
+impl FsProbe for RealFs {
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+
+    fn stat(&self, path: &Path) -> io::Result<FileMeta> {
+        let meta = std::fs::symlink_metadata(path)?;
+        Ok(FileMeta {
+            kind: if meta.is_dir() {
+                FileKind::Dir
+            } else {
+                FileKind::File
+            },
+            dev: meta.dev(),
+            ino: meta.ino(),
+        })
+    }
+}

@@ -1,0 +1,144 @@
+//! Resolution: from grants as written to canonical paths with identities.
+
+use crate::{CompileError, FileMeta, FsProbe, expand};
+use nono_model::{Access, FileKind, GrantSource, Policy};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The environment paths are expanded and made absolute in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolveEnv {
+    /// The home directory for `~`.
+    pub home: Option<PathBuf>,
+    /// The directory relative paths are taken from.
+    pub cwd: PathBuf,
+    /// Environment variables for `$VAR`.
+    pub vars: BTreeMap<String, String>,
+}
+
+impl ResolveEnv {
+    /// An environment with working directory `cwd`, no home and no variables.
+    pub fn new(cwd: impl Into<PathBuf>) -> Self {
+        ResolveEnv {
+            home: None,
+            cwd: cwd.into(),
+            vars: BTreeMap::new(),
+        }
+    }
+}
+
+/// How one grant resolved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Resolution {
+    /// The grant names this existing path.
+    Resolved {
+        /// The expanded, absolute path before symlinks were resolved.
+        expanded: PathBuf,
+        /// The canonical path.
+        path: PathBuf,
+        /// Directory or file.
+        kind: FileKind,
+        /// Device number.
+        dev: u64,
+        /// Inode number.
+        ino: u64,
+    },
+    /// An optional grant that could not be resolved, so is not applied.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One grant of the policy and its resolution.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ResolvedGrant {
+    /// The path as written.
+    pub requested: String,
+    /// The access level.
+    pub access: Access,
+    /// Whether a failure to resolve is allowed.
+    pub optional: bool,
+    /// Where the grant came from.
+    pub source: GrantSource,
+    /// The outcome.
+    #[serde(flatten)]
+    pub resolution: Resolution,
+}
+
+fn describe_io(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => {
+            let text = err.to_string();
+            // Drop std's " (os error N)" tail: the words say it.
+            text.split(" (os error").next().unwrap_or(&text).to_owned()
+        }
+    }
+}
+
+fn resolve_one(
+    text: &str,
+    env: &crate::ResolveEnv,
+    fs: &dyn FsProbe,
+) -> Result<(PathBuf, PathBuf, FileMeta), String> {
+    let expanded = expand(text, env).map_err(|e| e.to_string())?;
+    let expanded = Path::new(&expanded);
+    let absolute = if expanded.is_absolute() {
+        expanded.to_path_buf()
+    } else {
+        env.cwd.join(expanded)
+    };
+    let canonical = fs.canonicalize(&absolute).map_err(|e| describe_io(&e))?;
+    let meta = fs.stat(&canonical).map_err(|e| describe_io(&e))?;
+    Ok((absolute, canonical, meta))
+}
+
+/// Resolves every grant of `policy`.
+///
+/// A required grant that cannot be resolved is an error naming its source and
+/// path; an optional one is kept as [`Resolution::Skipped`].
+pub fn resolve(
+    policy: &Policy,
+    env: &ResolveEnv,
+    fs: &dyn FsProbe,
+) -> Result<Vec<ResolvedGrant>, CompileError> {
+    policy
+        .grants
+        .iter()
+        .map(|pg| {
+            let grant = &pg.grant;
+            let resolution = match resolve_one(&grant.path, env, fs) {
+                Ok((expanded, path, meta)) => Resolution::Resolved {
+                    expanded,
+                    path,
+                    kind: meta.kind,
+                    dev: meta.dev,
+                    ino: meta.ino,
+                },
+                Err(reason) if grant.optional => Resolution::Skipped { reason },
+                Err(reason) => {
+                    return Err(CompileError::Resolve {
+                        source_of: match &pg.source {
+                            GrantSource::Flag(flag) => flag.clone(),
+                            other => other.to_string(),
+                        },
+                        path: grant.path.clone(),
+                        reason,
+                    });
+                }
+            };
+            Ok(ResolvedGrant {
+                requested: grant.path.clone(),
+                access: grant.access,
+                optional: grant.optional,
+                source: pg.source.clone(),
+                resolution,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,147 @@
+//! Applying a ruleset with the `landlock` crate.
+
+use crate::{LandlockState, landlock_state};
+use landlock::{
+    AccessFs, BitFlags, CompatLevel, Compatible, PathBeneath, Ruleset as LlRuleset, RulesetAttr,
+    RulesetCreatedAttr, RulesetStatus,
+};
+use nono_model::{Abi, EnforcementStatus, Ruleset};
+use std::fs::File;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::PathBuf;
+
+/// What the kernel enforced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// The kernel's own answer, in nono's words.
+    pub status: EnforcementStatus,
+    /// The kernel's Landlock ABI, if any.
+    pub kernel_abi: Option<Abi>,
+    /// Whether `no_new_privs` is set (setuid binaries cannot gain rights).
+    pub no_new_privs: bool,
+    /// How many path rules were added.
+    pub rules: usize,
+}
+
+/// Why a ruleset could not be applied. Nothing is enforced when this is
+/// returned, and the caller must not run the command.
+#[derive(Debug, thiserror::Error)]
+pub enum EnforceError {
+    /// A rule's path could not be opened.
+    #[error("cannot open {path} for its rule: {source}")]
+    Open {
+        /// The rule's path.
+        path: PathBuf,
+        /// The kernel's answer.
+        source: std::io::Error,
+    },
+    /// A rule's path is no longer the file that was resolved.
+    #[error(
+        "{path} changed since it was resolved (device/inode {expected:?} became {found:?}); refusing to grant it"
+    )]
+    Changed {
+        /// The rule's path.
+        path: PathBuf,
+        /// The recorded `(dev, ino)`.
+        expected: (u64, u64),
+        /// What is there now.
+        found: (u64, u64),
+    },
+    /// The ruleset needs a newer ABI than the kernel has.
+    #[error("the ruleset needs Landlock ABI {wanted} but the kernel has {kernel}")]
+    AbiTooNew {
+        /// The ruleset's ABI.
+        wanted: Abi,
+        /// The kernel's ABI.
+        kernel: Abi,
+    },
+    /// The rights set has a bit the `landlock` crate does not know.
+    #[error("unknown access rights in the ruleset: {0:#x}")]
+    UnknownRights(u64),
+    /// The kernel refused the ruleset.
+    #[error("Landlock refused the ruleset: {0}")]
+    Landlock(#[from] landlock::RulesetError),
+}
+
+fn access(bits: u64) -> Result<BitFlags<AccessFs>, EnforceError> {
+    BitFlags::<AccessFs>::from_bits(bits).map_err(|_| EnforceError::UnknownRights(bits))
+}
+
+/// Opens every rule's path `O_PATH | O_NOFOLLOW | O_CLOEXEC` and checks it is
+/// still the `(dev, ino)` that was resolved.
+fn open_checked(ruleset: &Ruleset) -> Result<Vec<File>, EnforceError> {
+    ruleset
+        .rules
+        .iter()
+        .map(|rule| {
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .open(&rule.path)
+                .map_err(|source| EnforceError::Open {
+                    path: rule.path.clone(),
+                    source,
+                })?;
+            let meta = file.metadata().map_err(|source| EnforceError::Open {
+                path: rule.path.clone(),
+                source,
+            })?;
+            let found = (meta.dev(), meta.ino());
+            if found != (rule.dev, rule.ino) {
+                return Err(EnforceError::Changed {
+                    path: rule.path.clone(),
+                    expected: (rule.dev, rule.ino),
+                    found,
+                });
+            }
+            Ok(file)
+        })
+        .collect()
+}
+
+/// Applies `ruleset` to the calling thread, permanently, and sets
+/// `no_new_privs`.
+///
+/// Every path is opened and checked before the kernel is asked for anything,
+/// so an error leaves the process unrestricted and the caller must not run
+/// the command. Without Landlock nothing is applied and the report says
+/// `NotEnforced`. Every handled right is a hard requirement: the kernel
+/// enforces all of the ruleset or the call fails.
+pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
+    let kernel = match landlock_state() {
+        LandlockState::Available(abi) => abi,
+        LandlockState::NotEnabled | LandlockState::NotImplemented => {
+            return Ok(Report {
+                status: EnforcementStatus::NotEnforced,
+                kernel_abi: None,
+                no_new_privs: false,
+                rules: 0,
+            });
+        }
+    };
+    if ruleset.abi > kernel {
+        return Err(EnforceError::AbiTooNew {
+            wanted: ruleset.abi,
+            kernel,
+        });
+    }
+    let fds = open_checked(ruleset)?;
+    let mut created = LlRuleset::default()
+        .set_compatibility(CompatLevel::HardRequirement)
+        .handle_access(access(ruleset.handled_fs.bits())?)?
+        .create()?;
+    for (rule, fd) in ruleset.rules.iter().zip(fds) {
+        created = created.add_rule(PathBeneath::new(fd, access(rule.rights.bits())?))?;
+    }
+    let status = created.restrict_self()?;
+    Ok(Report {
+        status: match status.ruleset {
+            RulesetStatus::FullyEnforced => EnforcementStatus::FullyEnforced,
+            RulesetStatus::PartiallyEnforced => EnforcementStatus::PartiallyEnforced,
+            RulesetStatus::NotEnforced => EnforcementStatus::NotEnforced,
+        },
+        kernel_abi: Some(kernel),
+        no_new_privs: status.no_new_privs,
+        rules: ruleset.rules.len(),
+    })
+}

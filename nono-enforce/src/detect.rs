@@ -1,0 +1,62 @@
+//! Landlock availability and ABI detection.
+
+use nono_model::Abi;
+
+/// Whether this kernel offers Landlock, and which ABI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LandlockState {
+    /// Landlock is available with this ABI.
+    Available(Abi),
+    /// The kernel has Landlock but it is not enabled at boot (`EOPNOTSUPP`).
+    NotEnabled,
+    /// The kernel was built without Landlock (`ENOSYS`).
+    NotImplemented,
+}
+
+impl LandlockState {
+    /// The ABI, when available.
+    pub fn abi(self) -> Option<Abi> {
+        match self {
+            LandlockState::Available(abi) => Some(abi),
+            _ => None,
+        }
+    }
+}
+
+const LANDLOCK_CREATE_RULESET_VERSION: libc::c_uint = 1;
+
+/// Asks the kernel for its Landlock ABI version.
+pub fn landlock_state() -> LandlockState {
+    // SAFETY: with a null attribute pointer, zero size and the VERSION flag,
+    // landlock_create_ruleset(2) only returns the ABI version (or an error);
+    // it reads and writes no memory and creates no file descriptor.
+    let version = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
+    };
+    if version > 0 {
+        return LandlockState::Available(Abi(u8::try_from(version).unwrap_or(u8::MAX)));
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(libc::EOPNOTSUPP) => LandlockState::NotEnabled,
+        _ => LandlockState::NotImplemented,
+    }
+}
+
+/// The running kernel's release string (`uname -r`), if it can be read.
+pub fn kernel_release() -> Option<String> {
+    // SAFETY: `utsname` is plain old data; uname(2) fills it in and we only
+    // read NUL-terminated fields from it afterwards.
+    let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `uts` is a valid, writable utsname.
+    if unsafe { libc::uname(&mut uts) } != 0 {
+        return None;
+    }
+    // SAFETY: the kernel NUL-terminates every utsname field.
+    let release = unsafe { std::ffi::CStr::from_ptr(uts.release.as_ptr()) };
+    Some(release.to_string_lossy().into_owned())
+}

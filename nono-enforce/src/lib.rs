@@ -1,0 +1,12 @@
+//! The kernel side of nono: detect Landlock, apply a [`nono_model::Ruleset`], report.
+//!
+//! This crate makes no policy decisions: [`apply`] enforces exactly the
+//! ruleset it is given (compiled by `nono-compile`) on the calling thread and
+//! everything it later executes, and says what the kernel did. It cannot be
+//! undone.
+
+mod apply;
+mod detect;
+
+pub use apply::{EnforceError, Report, apply};
+pub use detect::{LandlockState, kernel_release, landlock_state};

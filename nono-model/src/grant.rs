@@ -1,0 +1,55 @@
+//! A filesystem grant: a path and an access level.
+
+use crate::Access;
+use serde::{Deserialize, Serialize};
+
+/// One filesystem grant: `path` (which may use `~`, `$VAR` and
+/// `${VAR:-default}`, expanded by `nono-compile`) at `access`.
+///
+/// An `optional` grant whose path does not exist, or whose variables are not
+/// set, is skipped instead of being an error.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FsGrant {
+    /// The path as written, before expansion.
+    pub path: String,
+    /// The access level granted.
+    pub access: Access,
+    /// Skip the grant, rather than fail, when the path cannot be resolved.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
+}
+
+/// Why a grant's value is not acceptable.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GrantError {
+    /// The path is the empty string.
+    #[error("the path is empty")]
+    EmptyPath,
+    /// The path holds a NUL byte, which no path can.
+    #[error("the path {0:?} contains a NUL byte")]
+    NulInPath(String),
+}
+
+impl FsGrant {
+    /// A required grant of `access` on `path`.
+    pub fn new(path: impl Into<String>, access: Access) -> Self {
+        FsGrant {
+            path: path.into(),
+            access,
+            optional: false,
+        }
+    }
+
+    /// Checks the values a grant can be wrong about without looking at the
+    /// filesystem.
+    pub fn validate(&self) -> Result<(), GrantError> {
+        if self.path.is_empty() {
+            return Err(GrantError::EmptyPath);
+        }
+        if self.path.contains('\0') {
+            return Err(GrantError::NulInPath(self.path.clone()));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,37 @@
+//! The capability model of nono: pure data, no I/O.
+//!
+//! A [`Policy`] is what the user asked for: filesystem grants ([`FsGrant`]) at
+//! one of three [`Access`] levels, each remembering where it came from
+//! ([`GrantSource`]). Presets ([`Preset`]) are named bundles of grants, written
+//! in RON. The concrete [`Ruleset`] that `nono-compile` lowers a policy to, and
+//! that `nono-enforce` applies, lives here too so that the two crates exchange
+//! it without depending on each other.
+//!
+//! ```
+//! use nono_model::{Access, Preset};
+//!
+//! let preset = Preset::from_ron(r#"(
+//!     name: "docs",
+//!     description: "the documentation tree, read-only",
+//!     grants: [(path: "/usr/share/doc", access: Read)],
+//! )"#).unwrap();
+//! assert_eq!(preset.grants[0].access, Access::Read);
+//! ```
+
+mod access;
+mod grant;
+mod policy;
+mod preset;
+mod rights;
+mod ron_text;
+mod ruleset;
+mod status;
+
+pub use access::{Access, AccessLevels};
+pub use grant::{FsGrant, GrantError};
+pub use policy::{GrantSource, Policy, PolicyGrant};
+pub use preset::{Preset, PresetError};
+pub use rights::{FsRight, FsRights};
+pub use ron_text::RonError;
+pub use ruleset::{Abi, FileKind, PathRule, Ruleset};
+pub use status::{EnforcementStatus, Gap};

@@ -1,0 +1,140 @@
+//! Presets: named, documented bundles of grants, written in RON.
+
+use crate::{FsGrant, GrantError, RonError, ron_text};
+use serde::{Deserialize, Serialize};
+
+/// A named bundle of grants.
+///
+/// Unknown fields are an error, so a typo in a preset file is reported rather
+/// than silently ignored.
+///
+/// ```
+/// use nono_model::Preset;
+///
+/// let err = Preset::from_ron("(name: \"x\", description: \"y\", grantz: [])").unwrap_err();
+/// assert!(err.to_string().starts_with("1:"), "{err}");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    /// The name it is requested by (`rust`, `base`).
+    pub name: String,
+    /// One line saying what it is for.
+    pub description: String,
+    /// Presets whose grants this one includes, by name.
+    #[serde(default)]
+    pub extends: Vec<String>,
+    /// The grants it adds.
+    #[serde(default)]
+    pub grants: Vec<FsGrant>,
+}
+
+/// Why a preset is not acceptable.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PresetError {
+    /// The text is not a valid preset in RON.
+    #[error("{0}")]
+    Ron(#[from] RonError),
+    /// The name is not made of lowercase letters, digits, `-`, `_` and `.`.
+    #[error(
+        "preset name {0:?} must be 1 to 64 of a-z, 0-9, '-', '_', '.', starting with a letter or digit"
+    )]
+    BadName(String),
+    /// A grant has a bad value.
+    #[error("grant {index} ({path:?}): {source}")]
+    Grant {
+        /// 0-based position of the grant in the list.
+        index: usize,
+        /// The grant's path as written.
+        path: String,
+        /// What is wrong with it.
+        source: GrantError,
+    },
+}
+
+impl Preset {
+    /// Parses and validates a preset written in RON.
+    pub fn from_ron(text: &str) -> Result<Preset, PresetError> {
+        let preset: Preset = ron_text::parse(text)?;
+        preset.validate()?;
+        Ok(preset)
+    }
+
+    /// Whether `name` is an acceptable preset name.
+    pub fn is_valid_name(name: &str) -> bool {
+        let mut chars = name.chars();
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        first_ok
+            && name.len() <= 64
+            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
+    }
+
+    /// Checks the name, the names it extends and every grant.
+    pub fn validate(&self) -> Result<(), PresetError> {
+        for name in std::iter::once(&self.name).chain(&self.extends) {
+            if !Self::is_valid_name(name) {
+                return Err(PresetError::BadName(name.clone()));
+            }
+        }
+        for (index, grant) in self.grants.iter().enumerate() {
+            grant.validate().map_err(|source| PresetError::Grant {
+                index,
+                path: grant.path.clone(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Access;
+
+    #[test]
+    fn parses_defaults_for_missing_fields() {
+        let p = Preset::from_ron("(name: \"a\", description: \"d\")").unwrap();
+        assert!(p.grants.is_empty() && p.extends.is_empty());
+        let p = Preset::from_ron(
+            "(name: \"a\", description: \"d\", grants: [(path: \"/x\", access: Allow, optional: true)])",
+        )
+        .unwrap();
+        assert_eq!(p.grants[0].access, Access::Allow);
+        assert!(p.grants[0].optional);
+    }
+
+    #[test]
+    fn unknown_field_is_reported_with_its_position() {
+        let text = "(\n  name: \"a\",\n  description: \"d\",\n  grants: [(path: \"/x\", access: Read, mode: 1)],\n)";
+        let err = Preset::from_ron(text).unwrap_err();
+        let PresetError::Ron(ron) = &err else {
+            panic!("expected a RON error, got {err}");
+        };
+        assert_eq!(ron.line, 4, "{err}");
+        assert!(ron.message.contains("mode"), "{err}");
+    }
+
+    #[test]
+    fn unknown_access_level_is_rejected() {
+        let err = Preset::from_ron(
+            "(name: \"a\", description: \"d\", grants: [(path: \"/x\", access: Execute)])",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("Execute"), "{err}");
+    }
+
+    #[test]
+    fn bad_names_and_paths_are_rejected() {
+        for name in ["", "Rust", "a b", "../x", "-x"] {
+            assert!(!Preset::is_valid_name(name), "{name}");
+        }
+        let text = "(name: \"a\", description: \"d\", grants: [(path: \"\", access: Read)])";
+        assert!(matches!(
+            Preset::from_ron(text),
+            Err(PresetError::Grant { index: 0, .. })
+        ));
+    }
+}

@@ -1,0 +1,84 @@
+//! The concrete ruleset: what `nono-compile` produces and `nono-enforce`
+//! applies.
+
+use crate::{AccessLevels, FsRights, GrantSource};
+use serde::Serialize;
+use std::fmt;
+use std::path::PathBuf;
+
+/// A Landlock ABI version (1 = Linux 5.13, 7 = Linux 6.15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Abi(pub u8);
+
+impl Abi {
+    /// The highest ABI that nono knows how to lower to.
+    pub const LATEST: Abi = Abi(7);
+
+    /// The first Linux release with this ABI.
+    pub fn linux(self) -> &'static str {
+        match self.0 {
+            0 => "none",
+            1 => "5.13",
+            2 => "5.19",
+            3 => "6.2",
+            4 => "6.7",
+            5 => "6.10",
+            6 => "6.12",
+            7 => "6.15",
+            8 => "7.0",
+            9 => "7.1",
+            _ => "7.2",
+        }
+    }
+}
+
+impl fmt::Display for Abi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Whether a path is a directory (a rule covers everything beneath it) or
+/// anything else (the rule covers that one file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    /// A directory.
+    Dir,
+    /// A regular file, device, socket or pipe.
+    File,
+}
+
+/// One rule of the ruleset: `rights` on `path` and, for a directory,
+/// everything beneath it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PathRule {
+    /// The canonical path (no symlinks, absolute).
+    pub path: PathBuf,
+    /// Directory or file.
+    pub kind: FileKind,
+    /// Device number recorded when the path was resolved.
+    pub dev: u64,
+    /// Inode number recorded when the path was resolved.
+    pub ino: u64,
+    /// The abstract levels the rule came from.
+    pub levels: AccessLevels,
+    /// The concrete rights granted.
+    pub rights: FsRights,
+    /// The grants' sources, for output and diagnostics.
+    pub sources: Vec<GrantSource>,
+}
+
+/// The concrete ruleset for one Landlock ABI.
+///
+/// Every right in `handled_fs` that no rule grants on a path is denied there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Ruleset {
+    /// The ABI this ruleset was lowered for.
+    pub abi: Abi,
+    /// The filesystem rights the kernel is asked to handle.
+    pub handled_fs: FsRights,
+    /// The path rules, sorted by path.
+    pub rules: Vec<PathRule>,
+}

@@ -1,0 +1,88 @@
+//! The `nono` binary: thin glue from the command line to the library crates.
+//!
+//! Exit codes follow `env(1)`: the command's own status once it runs (nono
+//! `exec`s it), 125 for nono's own errors, 126 when the command was found but
+//! could not be executed, 127 when it was not found.
+
+#[macro_use]
+mod failure;
+mod check;
+mod cli;
+mod exec;
+mod output;
+mod policy;
+mod presets;
+mod run;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use failure::Failure;
+use std::process::ExitCode;
+
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 | 1 => "warn",
+        2 => "nono=debug,nono_compile=debug,nono_enforce=debug,nono_plugins=debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
+
+fn parse() -> Result<Cli, Failure> {
+    Cli::try_parse().map_err(|err| {
+        use clap::error::ErrorKind;
+        match err.kind() {
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                let _ = err.print();
+                Failure::quiet(0)
+            }
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                let _ = err.print();
+                Failure::quiet(125)
+            }
+            _ => Failure::usage(&err.render().to_string()),
+        }
+    })
+}
+
+/// A panic is a bug in nono: say so in one line and exit 125, without a
+/// backtrace and without running anything.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(ToString::to_string)
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("nono: internal error{location}: {payload} (please report this bug)");
+        std::process::exit(i32::from(failure::NONO_ERROR));
+    }));
+}
+
+fn main() -> ExitCode {
+    install_panic_hook();
+    let result = parse().and_then(|cli| match cli.command {
+        Command::Run(args) => {
+            init_tracing(args.verbose);
+            run::run(args)
+        }
+        Command::Check { json } => check::check(json),
+        Command::Presets { action } => presets::presets(action),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}

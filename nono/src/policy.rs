@@ -1,0 +1,42 @@
+//! Turning flags and presets into a [`Policy`].
+
+use crate::cli::RunArgs;
+use crate::failure::Failure;
+use nono_model::{Access, FsGrant, GrantSource, Policy};
+use nono_plugins::Catalog;
+
+/// The preset added to every run unless `--no-base`.
+pub const BASE_PRESET: &str = "base";
+
+/// Builds the policy a `nono run` asks for: `base` (unless `--no-base`), the
+/// presets in order, then the flags' grants.
+pub fn build(args: &RunArgs, catalog: &Catalog) -> Result<Policy, Failure> {
+    let mut policy = Policy::default();
+    let presets = (!args.no_base)
+        .then_some(BASE_PRESET)
+        .into_iter()
+        .chain(args.preset.iter().map(String::as_str));
+    for spec in presets {
+        let grants = catalog
+            .expand(spec)
+            .map_err(|e| Failure::new(format!("--preset {spec}: {e}")))?;
+        for g in grants {
+            policy.add(g.grant, GrantSource::Preset(g.preset));
+        }
+    }
+    let flags = [
+        ("--read", Access::Read, &args.read),
+        ("--write", Access::Write, &args.write),
+        ("--allow", Access::Allow, &args.allow),
+    ];
+    for (flag, access, paths) in flags {
+        for path in paths {
+            let grant = FsGrant::new(path.clone(), access);
+            grant
+                .validate()
+                .map_err(|e| Failure::new(format!("{flag} {path:?}: {e}")))?;
+            policy.add(grant, GrantSource::Flag(flag.to_owned()));
+        }
+    }
+    Ok(policy)
+}

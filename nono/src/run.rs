@@ -1,0 +1,121 @@
+//! `nono run`: policy, compile, gate on the status, enforce, exec.
+
+use crate::cli::RunArgs;
+use crate::exec;
+use crate::failure::Failure;
+use crate::output;
+use nono_compile::{Compiled, RealFs, ResolveEnv, Target, compile};
+use nono_model::{Abi, EnforcementStatus};
+use nono_plugins::Catalog;
+
+/// The environment paths are resolved in: this process's.
+pub fn resolve_env() -> Result<ResolveEnv, Failure> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Failure::new(format!("cannot read the working directory: {e}")))?;
+    let mut env = ResolveEnv::new(cwd);
+    env.vars = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    env.home = env
+        .vars
+        .get("HOME")
+        .filter(|h| !h.is_empty())
+        .map(Into::into);
+    Ok(env)
+}
+
+/// Compiles the policy `args` describe for this kernel.
+pub fn compile_for_here(args: &RunArgs) -> Result<(Target, Compiled), Failure> {
+    let policy = crate::policy::build(args, &Catalog::new())?;
+    let env = resolve_env()?;
+    let target = Target {
+        kernel_abi: nono_enforce::landlock_state().abi(),
+        abi_limit: args.abi.map(Abi),
+    };
+    let compiled = compile(&policy, &target, &env, &RealFs).map_err(Failure::new)?;
+    Ok((target, compiled))
+}
+
+fn gaps_line(compiled: &Compiled) -> String {
+    compiled
+        .gaps
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Runs `nono run`. On success this never returns: the process becomes the
+/// command.
+pub fn run(args: RunArgs) -> Result<(), Failure> {
+    let (target, compiled) = compile_for_here(&args)?;
+    let program = if args.command.is_empty() {
+        None
+    } else {
+        Some(exec::find(&args.command)?)
+    };
+    if args.dry_run {
+        return output::dry_run(&args, &target, &compiled, program.as_ref(), args.json);
+    }
+    let Some(program) = program else {
+        return Err(Failure::new("no command given"));
+    };
+
+    match compiled.predicted {
+        EnforcementStatus::NotEnforced if !args.allow_unsandboxed => {
+            return Err(Failure::new(
+                "Landlock is not available on this kernel, so nothing can be enforced; see 'nono check', or pass --allow-unsandboxed to run the command unconfined",
+            ));
+        }
+        EnforcementStatus::PartiallyEnforced if args.strict => {
+            return Err(Failure::new(format!(
+                "--strict: the sandbox would only be PartiallyEnforced at Landlock ABI {}: {}",
+                compiled.ruleset.abi,
+                gaps_line(&compiled)
+            )));
+        }
+        EnforcementStatus::NotEnforced if args.strict => {
+            return Err(Failure::new(
+                "--strict: Landlock is not available, nothing would be enforced",
+            ));
+        }
+        _ => {}
+    }
+
+    let report = nono_enforce::apply(&compiled.ruleset)
+        .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
+    let status = report.status.min(compiled.predicted);
+    tracing::debug!(?report, "sandbox applied");
+    if args.verbose > 0 {
+        eprintln!("Sandbox status: {status}");
+    }
+    match status {
+        EnforcementStatus::FullyEnforced => {}
+        EnforcementStatus::PartiallyEnforced => {
+            if args.strict {
+                return Err(Failure::new(format!(
+                    "--strict: the kernel reports the sandbox only PartiallyEnforced: {}",
+                    gaps_line(&compiled)
+                )));
+            }
+            eprintln!(
+                "nono: warning: sandbox PartiallyEnforced at Landlock ABI {}: {}",
+                compiled.ruleset.abi,
+                gaps_line(&compiled)
+            );
+        }
+        EnforcementStatus::NotEnforced => {
+            if args.strict || !args.allow_unsandboxed {
+                return Err(Failure::new(
+                    "the kernel enforced nothing; refusing to run the command (see 'nono check')",
+                ));
+            }
+            eprintln!(
+                "nono: WARNING: Landlock is unavailable: running {} with NO sandbox (--allow-unsandboxed)",
+                program.path.display()
+            );
+        }
+    }
+    let sandbox = (status != EnforcementStatus::NotEnforced).then_some(&compiled.ruleset);
+    Err(exec::exec(&program, sandbox))
+}
