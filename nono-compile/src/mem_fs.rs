@@ -50,7 +50,12 @@ impl MemFs {
         if let Some(parent) = path.parent().filter(|p| !self.nodes.contains_key(*p)) {
             self.dir(parent);
         }
-        let ino = self.nodes.len() as u64 + 1;
+        // A path added again keeps its inode number; a new one gets the next
+        // unused number (numbers in use are always 1..=len).
+        let ino = self
+            .nodes
+            .get(path)
+            .map_or(self.nodes.len() as u64 + 1, |(_, ino)| *ino);
         self.nodes.insert(path.to_path_buf(), (node, ino));
     }
 

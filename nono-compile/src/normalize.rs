@@ -75,7 +75,11 @@ pub fn normalize(resolved: &[ResolvedGrant]) -> (Vec<NormRule>, Vec<CoveredRule>
         for ancestor in rule.path.ancestors().skip(1) {
             if let Some(a) = by_path.get(ancestor).filter(|a| a.kind == FileKind::Dir) {
                 inherited = inherited.union(a.levels);
-                nearest.get_or_insert_with(|| a.path.clone());
+                // Name only an ancestor that grants one of the rule's levels:
+                // a nearer one granting none of them does not cover it.
+                if rule.levels.iter().any(|l| a.levels.contains(l)) {
+                    nearest.get_or_insert_with(|| a.path.clone());
+                }
             }
         }
         match nearest {

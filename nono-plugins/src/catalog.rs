@@ -129,9 +129,22 @@ impl Catalog {
     /// Every grant of the preset `spec` names and of the presets it extends,
     /// depth first, each extended preset included once.
     pub fn expand(&self, spec: &str) -> Result<Vec<PresetGrant>, PresetLookupError> {
+        self.expand_all(&[spec]).map_err(|(_, e)| e)
+    }
+
+    /// Every grant of several presets and of the presets they extend, each
+    /// preset included once however many times it is named or extended. An
+    /// error comes with the spec it arose under.
+    pub fn expand_all<'s>(
+        &self,
+        specs: &[&'s str],
+    ) -> Result<Vec<PresetGrant>, (&'s str, PresetLookupError)> {
         let mut out = Vec::new();
         let mut done = BTreeSet::new();
-        self.expand_into(spec, &mut Vec::new(), &mut done, &mut out)?;
+        for spec in specs {
+            self.expand_into(spec, &mut Vec::new(), &mut done, &mut out)
+                .map_err(|e| (*spec, e))?;
+        }
         Ok(out)
     }
 
@@ -184,6 +197,18 @@ mod tests {
         assert!(last_base < first_rust);
         let usr = grants.iter().filter(|g| g.grant.path == "/usr").count();
         assert_eq!(usr, 1);
+    }
+
+    #[test]
+    fn presets_named_together_are_expanded_once_each() {
+        let grants = Catalog::new()
+            .expand_all(&["base", "rust", "python", "base"])
+            .unwrap();
+        let usr = grants.iter().filter(|g| g.grant.path == "/usr").count();
+        let tmp = grants.iter().filter(|g| g.grant.path == "/tmp").count();
+        assert_eq!((usr, tmp), (1, 1));
+        let (spec, _) = Catalog::new().expand_all(&["rust", "nosuch"]).unwrap_err();
+        assert_eq!(spec, "nosuch");
     }
 
     #[test]

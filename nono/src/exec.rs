@@ -121,6 +121,10 @@ pub fn exec(program: &Program, sandbox: Option<&Ruleset>) -> Failure {
             ),
             None => Failure::with_code(NOT_FOUND, format!("{shown}: command not found")),
         },
+        (Some(libc::EACCES), _) if !is_executable_file(&program.path) => Failure::with_code(
+            CANNOT_EXECUTE,
+            format!("cannot execute {shown}: permission denied: not an executable file"),
+        ),
         (Some(libc::EACCES | libc::EPERM), Some(ruleset)) => Failure::with_code(
             CANNOT_EXECUTE,
             format!(

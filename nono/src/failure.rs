@@ -26,9 +26,9 @@ impl Failure {
 
     /// A failure with its own exit code.
     pub fn with_code(code: u8, message: impl Display) -> Self {
-        // One line, always: fold any newline a lower layer put in.
-        let text = message.to_string();
-        let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        // One line, always: fold any line break a lower layer put in, and
+        // nothing else (a path with runs of spaces must stay as it is).
+        let line = message.to_string().trim().replace(['\r', '\n'], " ");
         Failure {
             message: Some(line),
             code,

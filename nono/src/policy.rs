@@ -12,17 +12,16 @@ pub const BASE_PRESET: &str = "base";
 /// presets in order, then the flags' grants.
 pub fn build(args: &RunArgs, catalog: &Catalog) -> Result<Policy, Failure> {
     let mut policy = Policy::default();
-    let presets = (!args.no_base)
+    let specs: Vec<&str> = (!args.no_base)
         .then_some(BASE_PRESET)
         .into_iter()
-        .chain(args.preset.iter().map(String::as_str));
-    for spec in presets {
-        let grants = catalog
-            .expand(spec)
-            .map_err(|e| Failure::new(format!("--preset {spec}: {e}")))?;
-        for g in grants {
-            policy.add(g.grant, GrantSource::Preset(g.preset));
-        }
+        .chain(args.preset.iter().map(String::as_str))
+        .collect();
+    let grants = catalog
+        .expand_all(&specs)
+        .map_err(|(spec, e)| Failure::new(format!("--preset {spec}: {e}")))?;
+    for g in grants {
+        policy.add(g.grant, GrantSource::Preset(g.preset));
     }
     let flags = [
         ("--read", Access::Read, &args.read),

@@ -31,7 +31,10 @@ impl Scratch {
 
     /// The scratch directory's canonical path.
     pub fn path(&self) -> PathBuf {
-        self.dir.path().canonicalize().expect("canonical scratch path")
+        self.dir
+            .path()
+            .canonicalize()
+            .expect("canonical scratch path")
     }
 
     /// A path inside the scratch directory.
@@ -121,14 +124,20 @@ impl Outcome {
     /// Asserts that stderr contains `needle`.
     #[track_caller]
     pub fn expect_stderr(&self, needle: &str) -> &Outcome {
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}: {self:#?}");
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}: {self:#?}"
+        );
         self
     }
 
     /// Asserts that stdout contains `needle`.
     #[track_caller]
     pub fn expect_stdout(&self, needle: &str) -> &Outcome {
-        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}: {self:#?}");
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}: {self:#?}"
+        );
         self
     }
 
@@ -142,4 +151,130 @@ impl Outcome {
         assert!(lines[0].starts_with("nono: "), "{self:#?}");
         self
     }
+}
+
+// ---------------------------------------------------------------------------
+// Helpers for the filesystem-level, ABI-lowering and CLI-contract suites.
+// ---------------------------------------------------------------------------
+
+/// The system Python, by absolute path: a `python3` found first in `$PATH`
+/// may be a shim (pyenv) outside every granted directory.
+pub const PYTHON: &str = "/usr/bin/python3";
+
+/// A tiny probe: `OP ARGS...` performs one syscall and prints `OK` (exit 0)
+/// or the errno's name, e.g. `EACCES` (exit 1). Ops: `rename SRC DST`,
+/// `link SRC DST`, `truncate PATH` (to 0 bytes, needs only the Truncate
+/// right), `mknod PATH` (a character device 1:3).
+const PROBE: &str = r#"
+import errno, os, stat, sys
+op, args = sys.argv[1], sys.argv[2:]
+try:
+    if op == "rename":
+        os.rename(args[0], args[1])
+    elif op == "link":
+        os.link(args[0], args[1])
+    elif op == "truncate":
+        os.truncate(args[0], 0)
+    elif op == "mknod":
+        os.mknod(args[0], 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+    else:
+        sys.exit("unknown probe op " + op)
+    print("OK")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, str(e.errno)))
+    sys.exit(1)
+"#;
+
+/// The argv of a [`PROBE`] run: `python3 -c PROBE OP ARGS...`.
+pub fn probe(op: &str, args: &[&str]) -> Vec<String> {
+    let mut argv = vec![PYTHON.to_owned(), "-c".to_owned(), PROBE.to_owned()];
+    argv.push(op.to_owned());
+    argv.extend(args.iter().map(|a| (*a).to_owned()));
+    argv
+}
+
+/// `nono run GRANTS... -- COMMAND...` as one argument list.
+pub fn run_args<G, C>(grants: G, command: C) -> Vec<String>
+where
+    G: IntoIterator,
+    G::Item: AsRef<str>,
+    C: IntoIterator,
+    C::Item: AsRef<str>,
+{
+    let mut argv = vec!["run".to_owned()];
+    argv.extend(grants.into_iter().map(|g| g.as_ref().to_owned()));
+    argv.push("--".to_owned());
+    argv.extend(command.into_iter().map(|c| c.as_ref().to_owned()));
+    argv
+}
+
+impl Outcome {
+    /// Asserts that a [`probe`] run succeeded.
+    #[track_caller]
+    pub fn expect_probe_ok(&self) -> &Outcome {
+        self.expect_code(0);
+        assert_eq!(self.stdout.trim(), "OK", "{self:#?}");
+        self
+    }
+
+    /// Asserts that a [`probe`] run failed with the errno named `name`.
+    #[track_caller]
+    pub fn expect_errno(&self, name: &str) -> &Outcome {
+        self.expect_code(1);
+        assert_eq!(self.stdout.trim(), name, "{self:#?}");
+        self
+    }
+
+    /// Asserts that stderr does not contain `needle`.
+    #[track_caller]
+    pub fn expect_no_stderr(&self, needle: &str) -> &Outcome {
+        assert!(
+            !self.stderr.contains(needle),
+            "stderr has {needle:?}: {self:#?}"
+        );
+        self
+    }
+
+    /// Parses stdout as JSON.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
+    }
+}
+
+/// Asserts that `path` is a regular file holding exactly `contents`.
+#[track_caller]
+pub fn assert_file(path: &Path, contents: &str) {
+    let got = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{} should be readable: {e}", path.display()));
+    assert_eq!(got, contents, "contents of {}", path.display());
+}
+
+/// Asserts that nothing exists at `path` (not even a dangling symlink).
+#[track_caller]
+pub fn assert_absent(path: &Path) {
+    assert!(
+        std::fs::symlink_metadata(path).is_err(),
+        "{} should not exist",
+        path.display()
+    );
+}
+
+/// The kernel's Landlock ABI version, asked of the kernel directly
+/// (`landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)`,
+/// syscall 444 on every architecture), independently of nono.
+pub fn kernel_landlock_abi() -> u64 {
+    let out = Command::new(PYTHON)
+        .args([
+            "-c",
+            "import ctypes; libc = ctypes.CDLL(None, use_errno=True); \
+             print(libc.syscall(444, None, 0, 1))",
+        ])
+        .output()
+        .expect("run python3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("landlock ABI probe printed {text:?}: {e}"))
 }

@@ -1,0 +1,461 @@
+//! `--abi N` lowers the same policy differently, and the kernel behaves as
+//! the lowering says.
+//!
+//! The machine's kernel has Landlock ABI 7 (asked of the kernel directly,
+//! not of nono); `--abi N` caps the effective ABI,
+//! so one kernel exercises every level's lowering for real. Shown two ways:
+//!
+//! - by `--dry-run --json`: `ruleset.abi`, the handled set (refer only from 2,
+//!   truncate from 3, ioctl_dev from 5), the rights of an `--allow` rule, the
+//!   predicted status and its gaps (truncate and ioctl_dev at 1 and 2,
+//!   ioctl_dev at 3 and 4, none at 5 and 7), and the same in the text report;
+//! - by behaviour: at ABI 2 a read-only file can be truncated (Truncate is not
+//!   handled) while at ABI 3 it cannot; at ABI 1 a rename between two
+//!   directories of one `--allow` tree is EXDEV while at ABI 2 it works; `-v`
+//!   reports `PartiallyEnforced` with the gap named; `--strict` refuses a
+//!   partial sandbox without running the command, and runs a full one.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Scratch, assert_absent, assert_file, kernel_landlock_abi, probe, run_args};
+use serde_json::Value;
+
+/// `nono run --dry-run --json --abi ABI --read ro --allow rw -- true`, parsed.
+fn lowered(s: &Scratch, abi: u8) -> Value {
+    let abi = abi.to_string();
+    s.run([
+        "run",
+        "--dry-run",
+        "--json",
+        "--abi",
+        abi.as_str(),
+        "--read",
+        "ro",
+        "--allow",
+        "rw",
+        "--",
+        "true",
+    ])
+    .expect_ok()
+    .json()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
+        .map(|x| x.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The rights of the rule for `path`.
+fn rule_rights(json: &Value, path: &std::path::Path) -> Vec<String> {
+    let rule = json["ruleset"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == path.to_str().unwrap())
+        .unwrap_or_else(|| panic!("no rule for {}: {json:#}", path.display()));
+    strings(&rule["rights"])
+}
+
+const BASE_V1: [&str; 13] = [
+    "execute",
+    "write_file",
+    "read_file",
+    "read_dir",
+    "remove_dir",
+    "remove_file",
+    "make_char",
+    "make_dir",
+    "make_reg",
+    "make_sock",
+    "make_fifo",
+    "make_block",
+    "make_sym",
+];
+
+/// What one `--abi` level should lower to.
+struct Expected {
+    abi: u8,
+    /// Whether refer, truncate and ioctl_dev are handled (and granted with
+    /// `--allow`).
+    refer: bool,
+    truncate: bool,
+    ioctl: bool,
+    status: &'static str,
+    gaps: &'static [&'static str],
+}
+
+impl Expected {
+    fn at<const N: usize>(
+        abi: u8,
+        new_rights: [&str; N],
+        status: &'static str,
+        gaps: &'static [&'static str],
+    ) -> Self {
+        Expected {
+            abi,
+            refer: new_rights.contains(&"refer"),
+            truncate: new_rights.contains(&"truncate"),
+            ioctl: new_rights.contains(&"ioctl_dev"),
+            status,
+            gaps,
+        }
+    }
+}
+
+#[test]
+fn dry_run_json_lowers_each_abi_differently() {
+    let s = Scratch::new();
+    s.mkdir("ro");
+    s.mkdir("rw");
+    let table = [
+        Expected::at(1, [], "PartiallyEnforced", &["truncate", "ioctl_dev"]),
+        Expected::at(
+            2,
+            ["refer"],
+            "PartiallyEnforced",
+            &["truncate", "ioctl_dev"],
+        ),
+        Expected::at(
+            3,
+            ["refer", "truncate"],
+            "PartiallyEnforced",
+            &["ioctl_dev"],
+        ),
+        Expected::at(
+            4,
+            ["refer", "truncate"],
+            "PartiallyEnforced",
+            &["ioctl_dev"],
+        ),
+        Expected::at(5, ["refer", "truncate", "ioctl_dev"], "FullyEnforced", &[]),
+        Expected::at(7, ["refer", "truncate", "ioctl_dev"], "FullyEnforced", &[]),
+    ];
+    let kernel = kernel_landlock_abi();
+    assert!(
+        kernel >= 5,
+        "these tests need Landlock ABI 5 or later, have {kernel}"
+    );
+    let mut previous: Option<Vec<String>> = None;
+    for Expected {
+        abi,
+        refer,
+        truncate,
+        ioctl,
+        status,
+        gaps,
+    } in table
+    {
+        let json = lowered(&s, abi);
+        let ctx = format!("--abi {abi}");
+        let effective = u64::from(abi).min(kernel);
+        assert_eq!(json["ruleset"]["abi"], effective, "{ctx}");
+        assert_eq!(json["target"]["kernel_abi"], kernel, "{ctx}");
+        assert_eq!(json["target"]["abi_limit"], abi, "{ctx}");
+        assert_eq!(json["target"]["effective_abi"], effective, "{ctx}");
+
+        let handled = strings(&json["ruleset"]["handled_fs"]);
+        for right in BASE_V1 {
+            assert!(
+                handled.iter().any(|h| h == right),
+                "{ctx}: {right} not handled"
+            );
+        }
+        let has = |r: &str| handled.iter().any(|h| h == r);
+        assert_eq!(has("refer"), refer, "{ctx}: refer handled? {handled:?}");
+        assert_eq!(has("truncate"), truncate, "{ctx}: truncate? {handled:?}");
+        assert_eq!(has("ioctl_dev"), ioctl, "{ctx}: ioctl_dev? {handled:?}");
+        let expected_len = 13 + usize::from(refer) + usize::from(truncate) + usize::from(ioctl);
+        assert_eq!(handled.len(), expected_len, "{ctx}: {handled:?}");
+
+        // The --allow rule carries each new right exactly when it is handled;
+        // the --read rule never carries a write right.
+        let allow = rule_rights(&json, &s.join("rw"));
+        let grants = |r: &str| allow.iter().any(|h| h == r);
+        assert_eq!(grants("refer"), refer, "{ctx}: {allow:?}");
+        assert_eq!(grants("truncate"), truncate, "{ctx}: {allow:?}");
+        assert_eq!(grants("ioctl_dev"), ioctl, "{ctx}: {allow:?}");
+        assert!(
+            !grants("make_char") && !grants("make_block"),
+            "{ctx}: {allow:?}"
+        );
+        assert_eq!(
+            rule_rights(&json, &s.join("ro")),
+            ["execute", "read_file", "read_dir"],
+            "{ctx}"
+        );
+
+        assert_eq!(json["predicted_status"], status, "{ctx}");
+        let got_gaps: Vec<&str> = json["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["feature"].as_str().unwrap())
+            .collect();
+        assert_eq!(got_gaps, gaps, "{ctx}");
+        for g in json["gaps"].as_array().unwrap() {
+            let needs = g["needs_abi"].as_u64().unwrap();
+            assert!(needs > u64::from(abi), "{ctx}: {g}");
+            assert!(
+                g["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(g["feature"].as_str().unwrap())
+            );
+        }
+        // Below ABI 2, refer is a note (moves refused), not a gap.
+        let notes = strings(&json["notes"]);
+        assert_eq!(
+            notes.iter().any(|n| n.starts_with("refer")),
+            abi < 2,
+            "{ctx}: {notes:?}"
+        );
+
+        // Monotone: each ABI handles a superset of the one below.
+        if let Some(prev) = &previous {
+            assert!(
+                prev.iter().all(|r| handled.contains(r)),
+                "{ctx}: {prev:?} ⊄ {handled:?}"
+            );
+        }
+        previous = Some(handled);
+    }
+
+    // Without --abi: the kernel's ABI, and no limit.
+    let json = s
+        .run(["run", "--dry-run", "--json", "--allow", "rw", "--", "true"])
+        .expect_ok()
+        .json();
+    assert_eq!(json["ruleset"]["abi"], kernel);
+    assert_eq!(json["target"]["abi_limit"], Value::Null);
+    assert_eq!(json["predicted_status"], "FullyEnforced");
+}
+
+#[test]
+fn dry_run_text_shows_the_abi_the_handled_set_and_the_gaps() {
+    let s = Scratch::new();
+    s.mkdir("rw");
+    let text = |abi: &str| {
+        s.run([
+            "run",
+            "--dry-run",
+            "--abi",
+            abi,
+            "--allow",
+            "rw",
+            "--",
+            "true",
+        ])
+        .expect_ok()
+        .stdout
+        .clone()
+    };
+    let handled = |out: &str| {
+        out.lines()
+            .find_map(|l| l.trim().strip_prefix("handled: "))
+            .unwrap_or_else(|| panic!("no handled line: {out}"))
+            .to_owned()
+    };
+
+    let kernel = kernel_landlock_abi();
+    let one = text("1");
+    let head = format!("Ruleset for Landlock ABI 1 (kernel ABI {kernel}, --abi 1):");
+    assert!(one.contains(&head), "{one}");
+    assert!(!handled(&one).contains("refer"), "{one}");
+    assert!(one.contains("Predicted status: PartiallyEnforced"), "{one}");
+    assert!(one.contains("gap: truncate: needs ABI 3"), "{one}");
+    assert!(one.contains("gap: ioctl_dev: needs ABI 5"), "{one}");
+    assert!(one.contains("note: refer: needs ABI 2"), "{one}");
+
+    let three = text("3");
+    let head = format!("Ruleset for Landlock ABI 3 (kernel ABI {kernel}, --abi 3):");
+    assert!(three.contains(&head), "{three}");
+    assert!(handled(&three).contains("refer, truncate"), "{three}");
+    assert!(!handled(&three).contains("ioctl_dev"), "{three}");
+    assert!(
+        three.contains("Predicted status: PartiallyEnforced"),
+        "{three}"
+    );
+    assert!(!three.contains("gap: truncate"), "{three}");
+    assert!(three.contains("gap: ioctl_dev: needs ABI 5"), "{three}");
+
+    let five = text("5");
+    assert!(
+        handled(&five).ends_with("refer, truncate, ioctl_dev"),
+        "{five}"
+    );
+    assert!(five.contains("Predicted status: FullyEnforced"), "{five}");
+    assert!(!five.contains("gap:"), "{five}");
+}
+
+#[test]
+fn truncating_a_read_only_file_works_at_abi_2_and_is_denied_at_abi_3() {
+    let s = Scratch::new();
+    let two = s.write("ro/two.txt", "abi two\n");
+    let three = s.write("ro/three.txt", "abi three\n");
+
+    // ABI 2 does not know Truncate: truncate(2) needs no other right.
+    let out = s.run(run_args(
+        ["--abi", "2", "--read", "ro"],
+        probe("truncate", &["ro/two.txt"]),
+    ));
+    out.expect_probe_ok()
+        .expect_stderr("PartiallyEnforced")
+        .expect_stderr("truncate");
+    assert_file(&two, "");
+
+    // ABI 3 handles it and --read does not grant it.
+    s.run(run_args(
+        ["--abi", "3", "--read", "ro"],
+        probe("truncate", &["ro/three.txt"]),
+    ))
+    .expect_errno("EACCES");
+    assert_file(&three, "abi three\n");
+    // Nor does a file grant of Read at ABI 3 or the default ABI.
+    s.run(run_args(
+        ["--read", "ro/three.txt"],
+        probe("truncate", &["ro/three.txt"]),
+    ))
+    .expect_errno("EACCES");
+    assert_file(&three, "abi three\n");
+
+    // Twin at ABI 3: an --allow grant truncates.
+    s.run(run_args(
+        ["--abi", "3", "--allow", "ro"],
+        probe("truncate", &["ro/three.txt"]),
+    ))
+    .expect_probe_ok();
+    assert_file(&three, "");
+}
+
+#[test]
+fn rename_across_dirs_of_one_tree_is_exdev_at_abi_1_and_works_at_abi_2() {
+    let s = Scratch::new();
+    s.write("rw/a/one.txt", "one\n");
+    s.write("rw/a/two.txt", "two\n");
+    s.mkdir("rw/b");
+
+    // ABI 1: no Refer, so any cross-directory rename is refused.
+    s.run(run_args(
+        ["--abi", "1", "--allow", "rw"],
+        probe("rename", &["rw/a/one.txt", "rw/b/one.txt"]),
+    ))
+    .expect_errno("EXDEV");
+    assert_file(&s.join("rw/a/one.txt"), "one\n");
+    assert_absent(&s.join("rw/b/one.txt"));
+    s.run(run_args(
+        ["--abi", "1", "--allow", "rw"],
+        probe("link", &["rw/a/one.txt", "rw/b/hard.txt"]),
+    ))
+    .expect_errno("EXDEV");
+    assert_absent(&s.join("rw/b/hard.txt"));
+    // ...but a rename within one directory is not a reparenting: it works.
+    s.run(run_args(
+        ["--abi", "1", "--allow", "rw"],
+        probe("rename", &["rw/a/two.txt", "rw/a/renamed.txt"]),
+    ))
+    .expect_probe_ok();
+    assert_file(&s.join("rw/a/renamed.txt"), "two\n");
+
+    // ABI 2: Refer handled and granted with Write: the same move works.
+    s.run(run_args(
+        ["--abi", "2", "--allow", "rw"],
+        probe("rename", &["rw/a/one.txt", "rw/b/one.txt"]),
+    ))
+    .expect_probe_ok();
+    assert_absent(&s.join("rw/a/one.txt"));
+    assert_file(&s.join("rw/b/one.txt"), "one\n");
+}
+
+#[test]
+fn abi_1_still_enforces_the_base_rights() {
+    let s = Scratch::new();
+    s.write("ro/f.txt", "kept\n");
+    s.mkdir("rw");
+    let grants = ["--abi", "1", "--read", "ro", "--allow", "rw"];
+
+    s.run(run_args(
+        grants,
+        ["sh", "-c", "cat ro/f.txt && touch rw/new"],
+    ))
+    .expect_ok()
+    .expect_stdout("kept");
+    assert_file(&s.join("rw/new"), "");
+    s.run(run_args(grants, ["sh", "-c", "touch ro/new"]))
+        .expect_code(1)
+        .expect_stderr("Permission denied");
+    assert_absent(&s.join("ro/new"));
+    s.run(run_args(grants, ["rm", "ro/f.txt"]))
+        .expect_code(1)
+        .expect_stderr("Permission denied");
+    assert_file(&s.join("ro/f.txt"), "kept\n");
+}
+
+#[test]
+fn verbose_at_abi_3_reports_partially_enforced_and_the_ioctl_dev_gap() {
+    let s = Scratch::new();
+    s.mkdir("rw");
+
+    let out = s.run(run_args(
+        ["-v", "--abi", "3", "--allow", "rw"],
+        ["sh", "-c", "echo ran > rw/out"],
+    ));
+    out.expect_ok()
+        .expect_stderr("Sandbox status: PartiallyEnforced")
+        .expect_stderr("warning")
+        .expect_stderr("ioctl_dev")
+        .expect_no_stderr("truncate");
+    assert_file(&s.join("rw/out"), "ran\n");
+
+    // Twin: the default ABI is fully enforced, with no warning.
+    let out = s.run(run_args(
+        ["-v", "--allow", "rw"],
+        ["sh", "-c", "echo ran2 > rw/out"],
+    ));
+    out.expect_ok()
+        .expect_stderr("Sandbox status: FullyEnforced")
+        .expect_no_stderr("warning")
+        .expect_no_stderr("ioctl_dev");
+    assert_file(&s.join("rw/out"), "ran2\n");
+    // And without -v, no status line.
+    let out = s.run(run_args(["--allow", "rw"], ["true"]));
+    out.expect_ok().expect_no_stderr("Sandbox status");
+}
+
+#[test]
+fn strict_refuses_a_partial_sandbox_without_running_and_runs_a_full_one() {
+    let s = Scratch::new();
+
+    let out = s.run(run_args(
+        ["--strict", "--abi", "3", "--allow", "."],
+        ["touch", "MARKER"],
+    ));
+    out.expect_nono_error("--strict").expect_stderr("ioctl_dev");
+    assert_absent(&s.join("MARKER"));
+    let out = s.run(run_args(
+        ["--strict", "--abi", "1", "--allow", "."],
+        ["touch", "MARKER"],
+    ));
+    out.expect_nono_error("--strict")
+        .expect_stderr("truncate")
+        .expect_stderr("ioctl_dev");
+    assert_absent(&s.join("MARKER"));
+
+    // Twins: --strict at ABI 5 and at the default ABI both run.
+    s.run(run_args(
+        ["--strict", "--abi", "5", "--allow", "."],
+        ["touch", "MARKER5"],
+    ))
+    .expect_ok();
+    assert_file(&s.join("MARKER5"), "");
+    s.run(run_args(
+        ["--strict", "-v", "--allow", "."],
+        ["touch", "MARKER"],
+    ))
+    .expect_ok()
+    .expect_stderr("Sandbox status: FullyEnforced");
+    assert_file(&s.join("MARKER"), "");
+}
