@@ -1,8 +1,9 @@
 //! Shared helpers for nono's integration tests.
 //!
-//! Every test works in a scratch directory under Cargo's target tmp dir, not
-//! under /tmp: the `tmp` preset grants /tmp, and a test of a denial must not
-//! pass or fail because of that. `HOME` and `XDG_CONFIG_HOME` point into the
+//! Every test works in a scratch directory outside every directory the
+//! built-in presets grant (the `tmp` preset grants /tmp, /var/tmp and
+//! $TMPDIR): a test of a denial must not pass or fail because of where the
+//! checkout happens to be. See [`scratch_base`]. `HOME` and `XDG_CONFIG_HOME` point into the
 //! scratch directory so no test touches the real home directory.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,6 +13,25 @@ use std::process::Command;
 
 /// The nono binary under test.
 pub const NONO: &str = env!("CARGO_BIN_EXE_nono");
+
+/// Where scratch directories go: Cargo's target tmp dir, unless the checkout
+/// lies under a directory the `tmp` preset grants (a clone in /tmp), in which
+/// case /dev/shm, which no preset grants.
+pub fn scratch_base() -> PathBuf {
+    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let target = target.canonicalize().unwrap_or(target);
+    let granted_by_tmp = ["/tmp", "/var/tmp"]
+        .into_iter()
+        .map(PathBuf::from)
+        .chain(std::env::var_os("TMPDIR").map(PathBuf::from))
+        .filter_map(|p| p.canonicalize().ok())
+        .any(|tmp| target.starts_with(tmp));
+    if granted_by_tmp {
+        PathBuf::from("/dev/shm")
+    } else {
+        target
+    }
+}
 
 /// A scratch directory with a fake home inside it, removed on drop.
 pub struct Scratch {
@@ -23,7 +43,7 @@ impl Scratch {
     pub fn new() -> Scratch {
         let dir = tempfile::Builder::new()
             .prefix("nono-test-")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .tempdir_in(scratch_base())
             .expect("create a scratch directory");
         std::fs::create_dir(dir.path().join("home")).expect("create the fake home");
         Scratch { dir }
