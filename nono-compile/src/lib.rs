@@ -90,7 +90,7 @@ pub fn compile(
     let resolved = resolve(policy, env, fs)?;
     let (rules, covered) = normalize(&resolved);
     let abi = target.lowering_abi();
-    let lowered = passes::lower(abi, &rules);
+    let lowered = passes::lower(abi, &rules, &passes::Intent::from(policy));
     let predicted = target.predict(&lowered.gaps);
     Ok(Compiled {
         resolved,

@@ -6,7 +6,9 @@
 //! grants name paths of the tree in several ways (absolute, relative to a
 //! working directory inside the tree, through symlinks, through `~`, `$VAR`,
 //! `${VAR:-default}`, with `.` and `..` detours), plus optional grants on
-//! paths that do not resolve. The generator knows, by construction, which
+//! paths that do not resolve, and a random network policy (unrestricted,
+//! blocked, or port rules with random connect and bind ports), random IPC
+//! scopes and a random `--log-denials`. The generator knows, by construction, which
 //! tree node each grant must resolve to, so the reference model below never
 //! asks the compiler (or `MemFs`) how a path resolves.
 //!
@@ -16,7 +18,11 @@
 //! Truncate (ABI 3+), Refer (ABI 2+); Allow = Read ∪ Write ∪ IoctlDev
 //! (ABI 5+); MakeChar and MakeBlock are never granted; directory-only rights
 //! do not come from a grant on a file. A grant on a directory applies to
-//! everything beneath it.
+//! everything beneath it. For the network and IPC (DESIGN.md sections 2 and
+//! 3): TCP bind and connect are handled from ABI 4 when any `--net-*` is
+//! given, with one port rule per listed port; the seccomp socket filter is
+//! UnixOnly for a block and TcpUdpOnly for port rules at every ABI; the
+//! scopes asked for are enforced from ABI 6; denial logging from ABI 7.
 //!
 //! Properties, for every ABI 1..=7 (given as the kernel's ABI, or as an
 //! `abi_limit` below a newer kernel):
@@ -32,8 +38,13 @@
 //! - **file rules** carry no directory-only right, and every rule's rights are
 //!   exactly its levels' rights at the ABI;
 //! - **monotone across ABIs**: a right handled at ABI n is decided the same
-//!   way at ABI n+1;
-//! - **status**: the predicted status and its gaps for each ABI;
+//!   way at ABI n+1 (network rights and scopes too), and the gaps only
+//!   shrink;
+//! - **network, scopes, logging**: handled net rights, port rules, socket
+//!   filter, scoped set and `log_new_exec` are exactly the reference's at
+//!   each ABI, and port lists are order-independent;
+//! - **status**: the predicted status, its gaps (`truncate`, `net_tcp`,
+//!   `ioctl_dev`, `scope`, `net_udp`) and notes for each ABI;
 //! - **resolution**: each grant resolves to the node the generator meant, a
 //!   missing required path is an error naming it.
 //!
@@ -46,7 +57,7 @@ use nono_compile::{
 };
 use nono_model::{
     Abi, Access, AccessLevels, EnforcementStatus, FileKind, FsGrant, FsRight, FsRights,
-    GrantSource, Policy,
+    GrantSource, NetPolicy, NetRights, Policy, PortRule, ScopeSet, Scopes, SocketFilter,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -188,6 +199,87 @@ fn ref_levels_at(s: &Scenario, path: &Path) -> AccessLevels {
         })
 }
 
+/// The network rights Landlock handles at `abi`: both TCP rights from ABI 4
+/// when any network restriction is asked for, else none.
+fn ref_handled_net(net: &NetPolicy, abi: u8) -> NetRights {
+    if abi >= 4 && *net != NetPolicy::Unrestricted {
+        NetRights::BIND_TCP | NetRights::CONNECT_TCP
+    } else {
+        NetRights::EMPTY
+    }
+}
+
+/// The TCP port rules at `abi`, sorted by port: one per port of the union
+/// of the connect and bind sets, with connect and/or bind as listed. None
+/// under a block (every port denied), none below ABI 4.
+fn ref_port_rules(net: &NetPolicy, abi: u8) -> Vec<PortRule> {
+    let NetPolicy::Ports { connect, bind } = net else {
+        return Vec::new();
+    };
+    if abi < 4 {
+        return Vec::new();
+    }
+    let all: BTreeSet<u16> = connect.union(bind).copied().collect();
+    all.into_iter()
+        .map(|port| {
+            let mut rights = NetRights::EMPTY;
+            if connect.contains(&port) {
+                rights |= NetRights::CONNECT_TCP;
+            }
+            if bind.contains(&port) {
+                rights |= NetRights::BIND_TCP;
+            }
+            PortRule { port, rights }
+        })
+        .collect()
+}
+
+/// The seccomp socket filter, the same at every ABI.
+fn ref_socket_filter(net: &NetPolicy) -> Option<SocketFilter> {
+    match net {
+        NetPolicy::Unrestricted => None,
+        NetPolicy::Block => Some(SocketFilter::UnixOnly),
+        NetPolicy::Ports { .. } => Some(SocketFilter::TcpUdpOnly),
+    }
+}
+
+/// The scopes Landlock enforces at `abi`: those asked for, from ABI 6.
+fn ref_scoped(scopes: Scopes, abi: u8) -> ScopeSet {
+    let mut set = ScopeSet::EMPTY;
+    if abi >= 6 && scopes.signals {
+        set = set | ScopeSet::SIGNAL;
+    }
+    if abi >= 6 && scopes.abstract_unix {
+        set = set | ScopeSet::ABSTRACT_UNIX_SOCKET;
+    }
+    set
+}
+
+/// The gaps at `abi`, in pipeline order: `truncate` below 3; `net_tcp`
+/// below 4 for port rules (a block is still enforced, by seccomp);
+/// `ioctl_dev` below 5; `scope` below 6 when a scope is asked for;
+/// `net_udp` (ABI 10) at every ABI for port rules.
+fn ref_gaps(policy: &Policy, abi: u8) -> Vec<(&'static str, Abi)> {
+    let ports = matches!(policy.net, NetPolicy::Ports { .. });
+    let mut want = Vec::new();
+    if abi < 3 {
+        want.push(("truncate", Abi(3)));
+    }
+    if abi < 4 && ports {
+        want.push(("net_tcp", Abi(4)));
+    }
+    if abi < 5 {
+        want.push(("ioctl_dev", Abi(5)));
+    }
+    if abi < 6 && policy.scopes.any() {
+        want.push(("scope", Abi(6)));
+    }
+    if ports {
+        want.push(("net_udp", Abi(10)));
+    }
+    want
+}
+
 // ---------------------------------------------------------------------------
 // Targets.
 // ---------------------------------------------------------------------------
@@ -283,6 +375,15 @@ struct ScenarioSpec {
     grants: Vec<GrantSpec>,
     cwd: Index,
     base: Index,
+    intent: IntentSpec,
+}
+
+/// The policy's network, scope and logging intent.
+#[derive(Clone, Debug)]
+struct IntentSpec {
+    net: NetPolicy,
+    scopes: Scopes,
+    log_denials: bool,
 }
 
 /// A tree, an environment and a policy, with what each grant must resolve to.
@@ -392,7 +493,12 @@ fn build(spec: ScenarioSpec) -> Scenario {
     env.home = Some(base.clone());
     env.vars.insert(VAR.to_owned(), text(&base));
 
-    let mut policy = Policy::default();
+    let mut policy = Policy {
+        net: spec.intent.net,
+        scopes: spec.intent.scopes,
+        log_denials: spec.intent.log_denials,
+        ..Policy::default()
+    };
     let mut expected = Vec::new();
     for g in &spec.grants {
         let t = g.target.index(real.len());
@@ -480,6 +586,35 @@ fn access() -> impl Strategy<Value = Access> {
     prop_oneof![Just(Access::Read), Just(Access::Write), Just(Access::Allow)]
 }
 
+/// Ports drawn mostly from a small range, so that connect and bind sets
+/// overlap, and sometimes from anywhere.
+fn ports() -> impl Strategy<Value = BTreeSet<u16>> {
+    proptest::collection::btree_set(prop_oneof![3 => 0u16..6, 1 => any::<u16>()], 0..=4)
+}
+
+fn net_policy() -> impl Strategy<Value = NetPolicy> {
+    prop_oneof![
+        Just(NetPolicy::Unrestricted),
+        Just(NetPolicy::Block),
+        (ports(), ports()).prop_map(|(connect, bind)| NetPolicy::Ports { connect, bind }),
+    ]
+}
+
+fn scopes() -> impl Strategy<Value = Scopes> {
+    (any::<bool>(), any::<bool>()).prop_map(|(signals, abstract_unix)| Scopes {
+        signals,
+        abstract_unix,
+    })
+}
+
+fn intent() -> impl Strategy<Value = IntentSpec> {
+    (net_policy(), scopes(), any::<bool>()).prop_map(|(net, scopes, log_denials)| IntentSpec {
+        net,
+        scopes,
+        log_denials,
+    })
+}
+
 fn scenario() -> impl Strategy<Value = Scenario> {
     let node = (any::<Index>(), 0..NAMES.len(), prop::bool::weighted(0.6))
         .prop_map(|(parent, name, dir)| NodeSpec { parent, name, dir });
@@ -513,14 +648,16 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         vec(grant, 0..=10),
         any::<Index>(),
         any::<Index>(),
+        intent(),
     )
-        .prop_map(|(nodes, links, grants, cwd, base)| {
+        .prop_map(|(nodes, links, grants, cwd, base, intent)| {
             build(ScenarioSpec {
                 nodes,
                 links,
                 grants,
                 cwd,
                 base,
+                intent,
             })
         })
 }
@@ -743,7 +880,7 @@ proptest! {
     fn idempotent_on_its_own_rules(s in scenario(), seeds in target_seeds()) {
         for (_, target) in targets(&seeds) {
             let first = compile_ok(&s, &target)?;
-            let mut back = Policy::default();
+            let mut back = policy_with(&s, Vec::new());
             for rule in &first.ruleset.rules {
                 for level in rule.levels.iter() {
                     for source in &rule.sources {
@@ -861,7 +998,9 @@ proptest! {
     }
 
     /// Monotone across ABIs: every right handled at ABI n is still handled at
-    /// n+1 and decided the same way on every path.
+    /// n+1 and decided the same way on every path; the same holds for the
+    /// network rights (and their port rules) and the scopes; the socket
+    /// filter does not depend on the ABI; and every gap at n+1 is a gap at n.
     #[test]
     fn monotone_across_abis(s in scenario(), seeds in target_seeds()) {
         let paths = probe_paths(&s);
@@ -871,6 +1010,23 @@ proptest! {
         for pair in compiled.windows(2) {
             let ((n, lo), (_, hi)) = (&pair[0], &pair[1]);
             prop_assert!(hi.ruleset.handled_fs.contains_all(lo.ruleset.handled_fs));
+            prop_assert!(hi.ruleset.handled_net.contains(lo.ruleset.handled_net));
+            if !lo.ruleset.handled_net.is_empty() {
+                prop_assert_eq!(&lo.ruleset.port_rules, &hi.ruleset.port_rules);
+            }
+            prop_assert!(hi.ruleset.scoped.contains(lo.ruleset.scoped));
+            prop_assert_eq!(lo.ruleset.socket_filter, hi.ruleset.socket_filter);
+            prop_assert!(
+                lo.ruleset.log_new_exec <= hi.ruleset.log_new_exec,
+                "log_new_exec lost between ABI {} and {}", n, n + 1
+            );
+            for g in &hi.gaps {
+                prop_assert!(
+                    lo.gaps.contains(g),
+                    "gap {} at ABI {} but not at ABI {}", g.feature, n + 1, n
+                );
+            }
+            prop_assert!(hi.predicted >= lo.predicted, "status fell from ABI {} to {}", n, n + 1);
             for p in &paths {
                 for r in lo.ruleset.handled_fs.iter() {
                     prop_assert_eq!(
@@ -903,34 +1059,60 @@ proptest! {
         prop_assert_eq!(by_kernel.predicted, by_limit.predicted);
     }
 
-    /// Status: FullyEnforced from ABI 5; below, PartiallyEnforced with the
-    /// gaps `truncate` (ABI < 3) and `ioctl_dev` (ABI < 5); NotEnforced
-    /// without Landlock (still lowered, for dry runs).
+    /// Status: FullyEnforced exactly when there is no gap; the gaps are
+    /// `truncate` (ABI < 3), `net_tcp` (port rules, ABI < 4), `ioctl_dev`
+    /// (ABI < 5), `scope` (a scope asked for, ABI < 6) and `net_udp` (port
+    /// rules, always); notes for `refer` (ABI < 2), a block enforced by
+    /// seccomp alone (ABI < 4), port rules' unchecked listen() autobind
+    /// (ABI >= 4) and `--log-denials` without effect (ABI < 7);
+    /// NotEnforced without Landlock (still lowered, for dry runs).
     #[test]
     fn predicted_status_and_gaps(
         s in scenario(),
         seeds in target_seeds(),
         limit in proptest::option::of(1u8..=7),
     ) {
+        let policy = &s.policy;
         for (abi, target) in targets(&seeds) {
             let out = compile_ok(&s, &target)?;
-            let mut want = Vec::new();
-            if abi < 3 {
-                want.push(("truncate", Abi(3)));
-            }
-            if abi < 5 {
-                want.push(("ioctl_dev", Abi(5)));
-            }
+            let want = ref_gaps(policy, abi);
             let got: Vec<_> = out.gaps.iter().map(|g| (g.feature, g.needs)).collect();
-            prop_assert_eq!(got, want, "ABI {}", abi);
-            let status = if abi >= 5 {
+            prop_assert_eq!(&got, &want, "ABI {}: {:?} {:?}", abi, policy.net, policy.scopes);
+            for g in &out.gaps {
+                prop_assert!(g.needs > Abi(abi), "ABI {}: gap {} needs {}", abi, g.feature, g.needs);
+                prop_assert!(!g.unenforced.is_empty());
+            }
+            let status = if want.is_empty() {
                 EnforcementStatus::FullyEnforced
             } else {
                 EnforcementStatus::PartiallyEnforced
             };
             prop_assert_eq!(out.predicted, status, "ABI {}", abi);
-            let refer_note = out.notes.iter().any(|n| n.starts_with("refer:"));
-            prop_assert_eq!(refer_note, abi < 2, "ABI {}: notes {:?}", abi, out.notes);
+            // Without a network restriction, FullyEnforced exactly from ABI 6
+            // when a scope is asked for, from ABI 5 otherwise.
+            if policy.net == NetPolicy::Unrestricted {
+                let full_from = if policy.scopes.any() { 6 } else { 5 };
+                prop_assert_eq!(out.predicted == EnforcementStatus::FullyEnforced, abi >= full_from);
+            }
+            let note = |prefix: &str| out.notes.iter().any(|n| n.starts_with(prefix));
+            prop_assert_eq!(note("refer:"), abi < 2, "ABI {}: notes {:?}", abi, out.notes);
+            let ports = matches!(policy.net, NetPolicy::Ports { .. });
+            prop_assert_eq!(
+                note("net_tcp:"),
+                (abi < 4 && policy.net == NetPolicy::Block) || (abi >= 4 && ports),
+                "ABI {}: notes {:?}", abi, out.notes
+            );
+            prop_assert_eq!(
+                note("audit_log:"),
+                abi < 7 && policy.log_denials,
+                "ABI {}: notes {:?}", abi, out.notes
+            );
+            prop_assert_eq!(out.notes.len(),
+                usize::from(abi < 2)
+                    + usize::from(abi < 4 && policy.net == NetPolicy::Block)
+                    + usize::from(abi >= 4 && ports)
+                    + usize::from(abi < 7 && policy.log_denials),
+                "ABI {}: notes {:?}", abi, out.notes);
         }
 
         let none = Target { kernel_abi: None, abi_limit: limit.map(Abi) };
@@ -940,6 +1122,97 @@ proptest! {
         let lowered = limit.unwrap_or(7);
         prop_assert_eq!(out.ruleset.abi, Abi(lowered));
         prop_assert_eq!(out.ruleset.handled_fs, ref_handled(lowered));
+        prop_assert_eq!(out.ruleset.handled_net, ref_handled_net(&policy.net, lowered));
+        prop_assert_eq!(out.ruleset.scoped, ref_scoped(policy.scopes, lowered));
+    }
+
+    /// The network, scopes and logging lower as the reference says at every
+    /// ABI: TCP handled (both rights) iff the network is restricted and the
+    /// ABI is 4+; port rules exactly the union of the connect and bind sets
+    /// with the right rights, sorted; the socket filter UnixOnly for a
+    /// block, TcpUdpOnly for port rules, none otherwise, at every ABI; the
+    /// scoped set exactly the scopes asked for from ABI 6 and empty below;
+    /// `log_new_exec` iff `--log-denials` at ABI 7. The filesystem part is
+    /// not touched by any of it.
+    #[test]
+    fn network_scopes_and_logging_lower_per_abi(s in scenario(), seeds in target_seeds()) {
+        let policy = &s.policy;
+        let mut fs_only = s.policy.clone();
+        fs_only.net = NetPolicy::Unrestricted;
+        fs_only.scopes = Scopes { signals: false, abstract_unix: false };
+        fs_only.log_denials = false;
+        for (abi, target) in targets(&seeds) {
+            let out = compile_ok(&s, &target)?;
+            let rs = &out.ruleset;
+            let ctx = format!("ABI {abi}: {:?} {:?}", policy.net, policy.scopes);
+            prop_assert_eq!(rs.handled_net, ref_handled_net(&policy.net, abi), "{}", ctx);
+            prop_assert_eq!(
+                rs.handled_net == NetRights::BIND_TCP | NetRights::CONNECT_TCP,
+                policy.net.is_restricted() && abi >= 4,
+                "{}", ctx
+            );
+            prop_assert_eq!(&rs.port_rules, &ref_port_rules(&policy.net, abi), "{}", ctx);
+            for w in rs.port_rules.windows(2) {
+                prop_assert!(w[0].port < w[1].port, "{}: unsorted {:?}", ctx, rs.port_rules);
+            }
+            for rule in &rs.port_rules {
+                prop_assert!(!rule.rights.is_empty(), "{}", ctx);
+                prop_assert!(rs.handled_net.contains(rule.rights), "{}", ctx);
+            }
+            prop_assert_eq!(rs.socket_filter, ref_socket_filter(&policy.net), "{}", ctx);
+            prop_assert_eq!(rs.scoped, ref_scoped(policy.scopes, abi), "{}", ctx);
+            prop_assert_eq!(rs.log_new_exec, abi >= 7 && policy.log_denials, "{}", ctx);
+
+            let plain = compile_policy(&s, &fs_only, &target)?;
+            prop_assert_eq!(&plain.ruleset.rules, &rs.rules, "{}", ctx);
+            prop_assert_eq!(plain.ruleset.handled_fs, rs.handled_fs, "{}", ctx);
+            prop_assert_eq!(plain.ruleset.handled_net, NetRights::EMPTY);
+            prop_assert!(plain.ruleset.port_rules.is_empty());
+            prop_assert_eq!(plain.ruleset.socket_filter, None);
+            prop_assert_eq!(plain.ruleset.scoped, ScopeSet::EMPTY);
+            prop_assert!(!plain.ruleset.log_new_exec);
+        }
+    }
+
+    /// Port lists given in any order and with repeats lower to the same
+    /// ruleset: the model keeps sets, and the rules come out sorted.
+    #[test]
+    fn port_rules_are_order_independent(
+        s in scenario(),
+        connect in vec(prop_oneof![0u16..6, any::<u16>()], 0..=6),
+        bind in vec(prop_oneof![0u16..6, any::<u16>()], 0..=6),
+        seed in any::<u64>(),
+        abi in 1u8..=7,
+    ) {
+        // A deterministic shuffle with repeats, driven by `seed`.
+        let scramble = |ports: &[u16]| -> Vec<u16> {
+            let mut v: Vec<u16> = ports.iter().chain(ports.iter().rev()).copied().collect();
+            let mut x = seed | 1;
+            for i in (1..v.len()).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let j = usize::try_from(x % (i as u64 + 1)).unwrap();
+                v.swap(i, j);
+            }
+            v
+        };
+        let policy_of = |c: &[u16], b: &[u16]| {
+            let mut p = s.policy.clone();
+            p.net = NetPolicy::Ports {
+                connect: c.iter().copied().collect(),
+                bind: b.iter().copied().collect(),
+            };
+            p
+        };
+        let target = Target::kernel(Abi(abi));
+        let a = compile_policy(&s, &policy_of(&connect, &bind), &target)?;
+        let b = compile_policy(&s, &policy_of(&scramble(&connect), &scramble(&bind)), &target)?;
+        prop_assert_eq!(&a.ruleset, &b.ruleset);
+        prop_assert_eq!(&a.gaps, &b.gaps);
+        let union: BTreeSet<u16> = connect.iter().chain(&bind).copied().collect();
+        let expected_rules = if abi >= 4 { union.len() } else { 0 };
+        prop_assert_eq!(a.ruleset.port_rules.len(), expected_rules);
     }
 }
 

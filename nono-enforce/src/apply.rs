@@ -1,9 +1,10 @@
 //! Applying a ruleset with the `landlock` crate.
 
+use crate::socket_filter::{self, FilterError};
 use crate::{LandlockState, landlock_state};
 use landlock::{
-    AccessFs, BitFlags, CompatLevel, Compatible, PathBeneath, Ruleset as LlRuleset, RulesetAttr,
-    RulesetCreatedAttr, RulesetStatus,
+    AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
+    Ruleset as LlRuleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
 };
 use nono_model::{Abi, EnforcementStatus, Ruleset};
 use std::fs::File;
@@ -21,6 +22,8 @@ pub struct Report {
     pub no_new_privs: bool,
     /// How many path rules were added.
     pub rules: usize,
+    /// Whether the seccomp socket filter is installed.
+    pub socket_filter: bool,
 }
 
 /// Why a ruleset could not be applied. Nothing is enforced when this is
@@ -61,10 +64,34 @@ pub enum EnforceError {
     /// The kernel refused the ruleset.
     #[error("Landlock refused the ruleset: {0}")]
     Landlock(#[from] landlock::RulesetError),
+    /// `no_new_privs` could not be set.
+    #[error("cannot set no_new_privs: {0}")]
+    NoNewPrivs(std::io::Error),
+    /// The seccomp filter could not be built or installed. Landlock may
+    /// already be applied; the command must not run.
+    #[error(transparent)]
+    Seccomp(#[from] FilterError),
 }
 
-fn access(bits: u64) -> Result<BitFlags<AccessFs>, EnforceError> {
-    BitFlags::<AccessFs>::from_bits(bits).map_err(|_| EnforceError::UnknownRights(bits))
+/// Converts a kernel bit mask from the ruleset into the `landlock` crate's
+/// flags of type `$ty`, refusing bits it does not know.
+macro_rules! flags {
+    ($ty:ty, $bits:expr) => {{
+        let bits: u64 = $bits;
+        BitFlags::<$ty>::from_bits(bits).map_err(|_| EnforceError::UnknownRights(bits))
+    }};
+}
+
+/// Sets `no_new_privs`, which an unprivileged process needs before it may
+/// install a seccomp filter.
+fn set_no_new_privs() -> Result<(), EnforceError> {
+    // SAFETY: PR_SET_NO_NEW_PRIVS takes integer arguments only.
+    let rc = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(EnforceError::NoNewPrivs(std::io::Error::last_os_error()))
+    }
 }
 
 /// Opens every rule's path `O_PATH | O_NOFOLLOW | O_CLOEXEC` and checks it is
@@ -111,11 +138,22 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
     let kernel = match landlock_state() {
         LandlockState::Available(abi) => abi,
         LandlockState::NotEnabled | LandlockState::NotImplemented => {
+            // Without Landlock the socket filter still holds what it can.
+            let socket_filter = match ruleset.socket_filter {
+                Some(filter) => {
+                    let program = socket_filter::compile(filter)?;
+                    set_no_new_privs()?;
+                    socket_filter::install_compiled(&program)?;
+                    true
+                }
+                None => false,
+            };
             return Ok(Report {
                 status: EnforcementStatus::NotEnforced,
                 kernel_abi: None,
-                no_new_privs: false,
+                no_new_privs: socket_filter,
                 rules: 0,
+                socket_filter,
             });
         }
     };
@@ -125,15 +163,40 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
             kernel,
         });
     }
+    // Build the filter before anything irreversible happens.
+    let filter = ruleset
+        .socket_filter
+        .map(socket_filter::compile)
+        .transpose()?;
     let fds = open_checked(ruleset)?;
-    let mut created = LlRuleset::default()
+    let mut builder = LlRuleset::default()
         .set_compatibility(CompatLevel::HardRequirement)
-        .handle_access(access(ruleset.handled_fs.bits())?)?
-        .create()?;
+        .handle_access(flags!(AccessFs, ruleset.handled_fs.bits())?)?;
+    if !ruleset.handled_net.is_empty() {
+        builder = builder.handle_access(flags!(AccessNet, ruleset.handled_net.bits())?)?;
+    }
+    if !ruleset.scoped.is_empty() {
+        builder = builder.scope(flags!(Scope, ruleset.scoped.bits())?)?;
+    }
+    let mut created = builder.create()?;
     for (rule, fd) in ruleset.rules.iter().zip(fds) {
-        created = created.add_rule(PathBeneath::new(fd, access(rule.rights.bits())?))?;
+        created = created.add_rule(PathBeneath::new(fd, flags!(AccessFs, rule.rights.bits())?))?;
+    }
+    for port in &ruleset.port_rules {
+        created = created.add_rule(NetPort::new(
+            port.port,
+            flags!(AccessNet, port.rights.bits())?,
+        ))?;
+    }
+    if ruleset.log_new_exec {
+        created = created.log_new_exec(true)?;
     }
     let status = created.restrict_self()?;
+    // Landlock set no_new_privs, which seccomp requires of an unprivileged
+    // caller.
+    if let Some(program) = &filter {
+        socket_filter::install_compiled(program)?;
+    }
     Ok(Report {
         status: match status.ruleset {
             RulesetStatus::FullyEnforced => EnforcementStatus::FullyEnforced,
@@ -143,5 +206,6 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         kernel_abi: Some(kernel),
         no_new_privs: status.no_new_privs,
         rules: ruleset.rules.len(),
+        socket_filter: filter.is_some(),
     })
 }

@@ -6,7 +6,11 @@
 //! undone.
 
 mod apply;
+mod audit;
 mod detect;
+mod socket_filter;
 
 pub use apply::{EnforceError, Report, apply};
+pub use audit::{AuditState, audit_state, seccomp_available};
 pub use detect::{LandlockState, kernel_release, landlock_state};
+pub use socket_filter::FilterError;

@@ -20,6 +20,7 @@
 
 mod access;
 mod grant;
+mod net;
 mod policy;
 mod preset;
 mod rights;
@@ -29,9 +30,10 @@ mod status;
 
 pub use access::{Access, AccessLevels};
 pub use grant::{FsGrant, GrantError};
+pub use net::{NetPolicy, Scopes};
 pub use policy::{GrantSource, Policy, PolicyGrant};
 pub use preset::{Preset, PresetError};
-pub use rights::{FsRight, FsRights};
+pub use rights::{FsRight, FsRights, NetRights, ScopeSet};
 pub use ron_text::RonError;
-pub use ruleset::{Abi, FileKind, PathRule, Ruleset};
+pub use ruleset::{Abi, FileKind, PathRule, PortRule, Ruleset, SocketFilter};
 pub use status::{EnforcementStatus, Gap};

@@ -1,6 +1,6 @@
 //! A policy: every grant a run asks for, with where each came from.
 
-use crate::FsGrant;
+use crate::{FsGrant, NetPolicy, Scopes};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -46,6 +46,15 @@ pub struct PolicyGrant {
 pub struct Policy {
     /// The filesystem grants, in the order they were given.
     pub grants: Vec<PolicyGrant>,
+    /// The network policy.
+    #[serde(default)]
+    pub net: NetPolicy,
+    /// The IPC scopes.
+    #[serde(default)]
+    pub scopes: Scopes,
+    /// Ask the kernel to log denials to the audit log (ABI 7).
+    #[serde(default)]
+    pub log_denials: bool,
 }
 
 impl Policy {

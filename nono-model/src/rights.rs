@@ -252,3 +252,133 @@ mod tests {
         assert!(FsRights::DIRECTORY_ONLY.contains(FsRight::Refer));
     }
 }
+
+/// Landlock network rights (ABI 4), as the kernel's bit mask.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NetRights(u64);
+
+impl NetRights {
+    /// No rights.
+    pub const EMPTY: NetRights = NetRights(0);
+    /// Bind a TCP port (`LANDLOCK_ACCESS_NET_BIND_TCP`).
+    pub const BIND_TCP: NetRights = NetRights(1 << 0);
+    /// Connect to a TCP port (`LANDLOCK_ACCESS_NET_CONNECT_TCP`).
+    pub const CONNECT_TCP: NetRights = NetRights(1 << 1);
+
+    /// The raw kernel bit mask.
+    pub fn bits(self) -> u64 {
+        self.0
+    }
+
+    /// Whether every right of `other` is in the set.
+    pub fn contains(self, other: NetRights) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    fn names(self) -> impl Iterator<Item = &'static str> {
+        [
+            (Self::BIND_TCP, "bind_tcp"),
+            (Self::CONNECT_TCP, "connect_tcp"),
+        ]
+        .into_iter()
+        .filter(move |(r, _)| self.contains(*r))
+        .map(|(_, n)| n)
+    }
+}
+
+impl std::ops::BitOr for NetRights {
+    type Output = NetRights;
+    fn bitor(self, rhs: NetRights) -> NetRights {
+        NetRights(self.0 | rhs.0)
+    }
+}
+
+impl std::ops::BitOrAssign for NetRights {
+    fn bitor_assign(&mut self, rhs: NetRights) {
+        self.0 |= rhs.0;
+    }
+}
+
+impl fmt::Display for NetRights {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<_> = self.names().collect();
+        f.write_str(&if names.is_empty() {
+            "(none)".to_owned()
+        } else {
+            names.join(", ")
+        })
+    }
+}
+
+impl Serialize for NetRights {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.names())
+    }
+}
+
+/// Landlock IPC scopes (ABI 6), as the kernel's bit mask.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScopeSet(u64);
+
+impl ScopeSet {
+    /// No scope.
+    pub const EMPTY: ScopeSet = ScopeSet(0);
+    /// Abstract Unix sockets (`LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET`).
+    pub const ABSTRACT_UNIX_SOCKET: ScopeSet = ScopeSet(1 << 0);
+    /// Signals (`LANDLOCK_SCOPE_SIGNAL`).
+    pub const SIGNAL: ScopeSet = ScopeSet(1 << 1);
+
+    /// The raw kernel bit mask.
+    pub fn bits(self) -> u64 {
+        self.0
+    }
+
+    /// Whether every scope of `other` is in the set.
+    pub fn contains(self, other: ScopeSet) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    fn names(self) -> impl Iterator<Item = &'static str> {
+        [
+            (Self::ABSTRACT_UNIX_SOCKET, "abstract_unix_socket"),
+            (Self::SIGNAL, "signal"),
+        ]
+        .into_iter()
+        .filter(move |(r, _)| self.contains(*r))
+        .map(|(_, n)| n)
+    }
+}
+
+impl std::ops::BitOr for ScopeSet {
+    type Output = ScopeSet;
+    fn bitor(self, rhs: ScopeSet) -> ScopeSet {
+        ScopeSet(self.0 | rhs.0)
+    }
+}
+
+impl fmt::Display for ScopeSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<_> = self.names().collect();
+        f.write_str(&if names.is_empty() {
+            "(none)".to_owned()
+        } else {
+            names.join(", ")
+        })
+    }
+}
+
+impl Serialize for ScopeSet {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.names())
+    }
+}

@@ -1,7 +1,7 @@
 //! The concrete ruleset: what `nono-compile` produces and `nono-enforce`
 //! applies.
 
-use crate::{AccessLevels, FsRights, GrantSource};
+use crate::{AccessLevels, FsRights, GrantSource, NetRights, ScopeSet};
 use serde::Serialize;
 use std::fmt;
 use std::path::PathBuf;
@@ -81,4 +81,55 @@ pub struct Ruleset {
     pub handled_fs: FsRights,
     /// The path rules, sorted by path.
     pub rules: Vec<PathRule>,
+    /// The network rights the kernel is asked to handle (ABI 4).
+    pub handled_net: NetRights,
+    /// The TCP port rules, sorted by port.
+    pub port_rules: Vec<PortRule>,
+    /// The IPC scopes (ABI 6).
+    pub scoped: ScopeSet,
+    /// Log denials after the command is executed (ABI 7).
+    pub log_new_exec: bool,
+    /// The seccomp socket filter, where Landlock alone cannot enforce the
+    /// network policy.
+    pub socket_filter: Option<SocketFilter>,
+}
+
+impl Ruleset {
+    /// An empty ruleset for `abi`: nothing handled, so nothing restricted.
+    pub fn empty(abi: Abi) -> Ruleset {
+        Ruleset {
+            abi,
+            handled_fs: FsRights::EMPTY,
+            rules: Vec::new(),
+            handled_net: NetRights::EMPTY,
+            port_rules: Vec::new(),
+            scoped: ScopeSet::EMPTY,
+            log_new_exec: false,
+            socket_filter: None,
+        }
+    }
+}
+
+/// One TCP port rule: `rights` on `port`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct PortRule {
+    /// The TCP port.
+    pub port: u16,
+    /// Bind and/or connect.
+    pub rights: NetRights,
+}
+
+/// Which sockets a seccomp filter lets the sandbox create. Every variant
+/// also refuses `io_uring_setup`, since io_uring can create sockets without
+/// the `socket` system call, and refuses foreign-ABI (32-bit, x32) system
+/// calls that would step around the filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SocketFilter {
+    /// Only `AF_UNIX` sockets (`--net-block`).
+    UnixOnly,
+    /// `AF_UNIX`; `AF_INET`/`AF_INET6` stream and datagram sockets with the
+    /// TCP or UDP protocol; `AF_NETLINK` route sockets. Raw, packet, MPTCP,
+    /// SCTP and every other family are refused (`--net-connect`/`--net-bind`).
+    TcpUdpOnly,
 }

@@ -2,16 +2,76 @@
 
 use crate::failure::Failure;
 use nono_compile::passes::PIPELINE;
-use nono_enforce::{LandlockState, kernel_release, landlock_state};
+use nono_enforce::{
+    AuditState, LandlockState, audit_state, kernel_release, landlock_state, seccomp_available,
+};
 use nono_model::Abi;
 use serde::Serialize;
 
 #[derive(Serialize)]
 struct Feature {
     name: &'static str,
-    abi: u8,
+    /// The Landlock ABI it needs; `None` for the seccomp fallback.
+    abi: Option<u8>,
     linux: &'static str,
     enforceable: bool,
+}
+
+/// Whether Landlock's denial records reach an audit log here.
+#[derive(Serialize)]
+pub struct Audit {
+    /// `unsupported`, `unknown`, `disabled` or `enabled`.
+    pub state: &'static str,
+    /// Whether `--log-denials` records anything here.
+    pub reachable: bool,
+    /// One sentence for the user.
+    pub detail: String,
+}
+
+/// The seccomp fallback is the only pass that needs no Landlock feature.
+const SECCOMP_PASS: &str = "seccomp_fallback";
+
+/// Reads the audit state and says what it means for `--log-denials` at
+/// ABI `effective`.
+pub fn audit(effective: Option<Abi>) -> Audit {
+    let (state, reachable, detail) = match audit_state() {
+        AuditState::Unsupported => (
+            "unsupported",
+            false,
+            "the kernel has no audit support (CONFIG_AUDIT): denials cannot be logged".to_owned(),
+        ),
+        AuditState::Unknown(why) => (
+            "unknown",
+            false,
+            format!("cannot read the audit status ({why}); the query needs CAP_AUDIT_CONTROL"),
+        ),
+        AuditState::Disabled => (
+            "disabled",
+            false,
+            "audit is built in but disabled, so --log-denials records nothing; enable it with `auditctl -e 1`".to_owned(),
+        ),
+        AuditState::Enabled { daemon_pid: Some(pid) } => (
+            "enabled",
+            true,
+            format!("enabled; the audit daemon (pid {pid}) receives the records"),
+        ),
+        AuditState::Enabled { daemon_pid: None } => (
+            "enabled",
+            true,
+            "enabled, no audit daemon: records go to the kernel log (dmesg)".to_owned(),
+        ),
+    };
+    let landlock_logs = effective.is_some_and(|abi| abi >= Abi(7));
+    let detail = if landlock_logs {
+        detail
+    } else {
+        format!("{detail}; Landlock logs denials only from ABI 7 (Linux 6.15)")
+    };
+    Audit {
+        state,
+        reachable: reachable && landlock_logs,
+        detail,
+    }
 }
 
 #[derive(Serialize)]
@@ -21,6 +81,7 @@ struct Check {
     kernel_abi: Option<u8>,
     effective_abi: Option<u8>,
     features: Vec<Feature>,
+    audit: Audit,
     hints: Vec<&'static str>,
 }
 
@@ -46,13 +107,25 @@ pub fn check(json: bool) -> Result<(), Failure> {
         effective_abi: effective.map(|a| a.0),
         features: PIPELINE
             .iter()
-            .map(|p| Feature {
-                name: p.name,
-                abi: p.since.0,
-                linux: p.since.linux(),
-                enforceable: effective.is_some_and(|e| e >= p.since),
+            .map(|p| {
+                if p.name == SECCOMP_PASS {
+                    Feature {
+                        name: p.name,
+                        abi: None,
+                        linux: "any",
+                        enforceable: seccomp_available(),
+                    }
+                } else {
+                    Feature {
+                        name: p.name,
+                        abi: Some(p.since.0),
+                        linux: p.since.linux(),
+                        enforceable: effective.is_some_and(|e| e >= p.since),
+                    }
+                }
             })
             .collect(),
+        audit: audit(effective),
         hints: if kernel_abi.is_some() {
             Vec::new()
         } else {
@@ -83,15 +156,17 @@ pub fn check(json: bool) -> Result<(), Failure> {
     }
     outln!(buf, "Features:");
     for f in &out.features {
+        let abi = f.abi.map_or("any".to_owned(), |a| a.to_string());
         outln!(
             buf,
-            "  {:<10} ABI {}  Linux {:<5}  {}",
+            "  {:<16} ABI {:<3}  Linux {:<5}  {}",
             f.name,
-            f.abi,
+            abi,
             f.linux,
             if f.enforceable { "yes" } else { "no" }
         );
     }
+    outln!(buf, "Audit log: {}", out.audit.detail);
     for hint in &out.hints {
         outln!(buf, "Hint: {hint}");
     }

@@ -69,6 +69,24 @@ pub struct RunArgs {
     /// Do not add the `base` preset (system libraries and devices).
     #[arg(long)]
     pub no_base: bool,
+    /// Deny all network: TCP via Landlock (ABI 4+), every non-Unix socket via seccomp.
+    #[arg(long, conflicts_with_all = ["net_connect", "net_bind"])]
+    pub net_block: bool,
+    /// Allow outbound TCP to PORT only (repeatable, comma lists); other ports denied.
+    #[arg(long, value_name = "PORT", value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..))]
+    pub net_connect: Vec<u16>,
+    /// Allow binding TCP PORT only (repeatable, comma lists; 0 is any ephemeral port).
+    #[arg(long, value_name = "PORT", value_delimiter = ',')]
+    pub net_bind: Vec<u16>,
+    /// Do not scope signals: allow signalling processes outside the sandbox (ABI 6).
+    #[arg(long)]
+    pub allow_signals: bool,
+    /// Do not scope abstract Unix sockets: allow connecting to ones bound outside (ABI 6).
+    #[arg(long)]
+    pub allow_abstract_unix: bool,
+    /// Ask the kernel to log the command's denials to the audit log (ABI 7).
+    #[arg(long)]
+    pub log_denials: bool,
     /// Use at most Landlock ABI N (1 to 7).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=7))]
     pub abi: Option<u8>,

@@ -4,7 +4,7 @@ use crate::cli::RunArgs;
 use crate::exec::Program;
 use crate::failure::{Failure, emit};
 use nono_compile::{Compiled, Resolution, Target};
-use nono_model::{EnforcementStatus, FileKind};
+use nono_model::{EnforcementStatus, FileKind, SocketFilter};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -31,6 +31,7 @@ struct DryRun<'a> {
     grants: &'a [nono_compile::ResolvedGrant],
     covered: &'a [nono_compile::CoveredRule],
     ruleset: &'a nono_model::Ruleset,
+    network: String,
     predicted_status: EnforcementStatus,
     gaps: Vec<GapOut>,
     notes: &'a [String],
@@ -61,6 +62,7 @@ pub fn dry_run(
             grants: &compiled.resolved,
             covered: &compiled.covered,
             ruleset: &compiled.ruleset,
+            network: network_summary(compiled),
             predicted_status: compiled.predicted,
             gaps: compiled
                 .gaps
@@ -151,6 +153,25 @@ fn text_report(
             c.by.display()
         );
     }
+    outln!(buf, "  handled net: {}", rs.handled_net);
+    for port in &rs.port_rules {
+        outln!(buf, "  tcp port {}: {}", port.port, port.rights);
+    }
+    outln!(buf, "  scoped: {}", rs.scoped);
+    outln!(
+        buf,
+        "  log denials after exec: {}",
+        if rs.log_new_exec { "yes" } else { "no" }
+    );
+    let filter = match rs.socket_filter {
+        None => "none",
+        Some(SocketFilter::UnixOnly) => "seccomp: only AF_UNIX sockets; io_uring refused",
+        Some(SocketFilter::TcpUdpOnly) => {
+            "seccomp: only AF_UNIX, TCP and UDP sockets (no raw, packet, MPTCP, SCTP); io_uring refused"
+        }
+    };
+    outln!(buf, "  socket filter: {filter}");
+    outln!(buf, "Network: {}", network_summary(compiled));
     outln!(buf, "Predicted status: {}", compiled.predicted);
     for gap in &compiled.gaps {
         outln!(buf, "  gap: {gap}");
@@ -159,4 +180,35 @@ fn text_report(
         outln!(buf, "  note: {note}");
     }
     buf
+}
+
+/// One sentence on how the network policy is enforced.
+fn network_summary(compiled: &Compiled) -> String {
+    let rs = &compiled.ruleset;
+    let landlock_tcp = !rs.handled_net.is_empty();
+    match (rs.socket_filter, landlock_tcp) {
+        (None, _) => "unrestricted".to_owned(),
+        (Some(SocketFilter::UnixOnly), true) => {
+            "blocked: TCP by Landlock (ABI 4+), every non-Unix socket by seccomp".to_owned()
+        }
+        (Some(SocketFilter::UnixOnly), false) => format!(
+            "blocked: entirely by seccomp (Landlock ABI {} has no network rules)",
+            rs.abi
+        ),
+        (Some(SocketFilter::TcpUdpOnly), true) => {
+            let ports: Vec<String> = rs
+                .port_rules
+                .iter()
+                .map(|p| format!("{} ({})", p.port, p.rights))
+                .collect();
+            format!(
+                "TCP only on ports [{}] by Landlock; UDP unfiltered; other sockets refused by seccomp",
+                ports.join(", ")
+            )
+        }
+        (Some(SocketFilter::TcpUdpOnly), false) => format!(
+            "port rules NOT enforced (Landlock ABI {} has no network rules); raw and other sockets refused by seccomp",
+            rs.abi
+        ),
+    }
 }

@@ -2,14 +2,15 @@
 
 use crate::cli::RunArgs;
 use crate::failure::Failure;
-use nono_model::{Access, FsGrant, GrantSource, Policy};
+use nono_model::{Access, FsGrant, GrantSource, NetPolicy, Policy, Scopes};
 use nono_plugins::Catalog;
 
 /// The preset added to every run unless `--no-base`.
 pub const BASE_PRESET: &str = "base";
 
 /// Builds the policy a `nono run` asks for: `base` (unless `--no-base`), the
-/// presets in order, then the flags' grants.
+/// presets in order, then the flags' grants; then the network, scope and
+/// logging flags.
 pub fn build(args: &RunArgs, catalog: &Catalog) -> Result<Policy, Failure> {
     let mut policy = Policy::default();
     let specs: Vec<&str> = (!args.no_base)
@@ -37,5 +38,20 @@ pub fn build(args: &RunArgs, catalog: &Catalog) -> Result<Policy, Failure> {
             policy.add(grant, GrantSource::Flag(flag.to_owned()));
         }
     }
+    policy.net = if args.net_block {
+        NetPolicy::Block
+    } else if args.net_connect.is_empty() && args.net_bind.is_empty() {
+        NetPolicy::Unrestricted
+    } else {
+        NetPolicy::Ports {
+            connect: args.net_connect.iter().copied().collect(),
+            bind: args.net_bind.iter().copied().collect(),
+        }
+    };
+    policy.scopes = Scopes {
+        signals: !args.allow_signals,
+        abstract_unix: !args.allow_abstract_unix,
+    };
+    policy.log_denials = args.log_denials;
     Ok(policy)
 }

@@ -82,12 +82,21 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         _ => {}
     }
 
+    if compiled.ruleset.log_new_exec {
+        let audit = crate::check::audit(Some(compiled.ruleset.abi));
+        if !audit.reachable {
+            eprintln!("nono: warning: --log-denials: {}", audit.detail);
+        }
+    }
     let report = nono_enforce::apply(&compiled.ruleset)
         .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
     let status = report.status.min(compiled.predicted);
     tracing::debug!(?report, "sandbox applied");
     if args.verbose > 0 {
         eprintln!("Sandbox status: {status}");
+        for note in &compiled.notes {
+            eprintln!("nono: note: {note}");
+        }
     }
     match status {
         EnforcementStatus::FullyEnforced => {}

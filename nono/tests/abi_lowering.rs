@@ -7,13 +7,18 @@
 //!
 //! - by `--dry-run --json`: `ruleset.abi`, the handled set (refer only from 2,
 //!   truncate from 3, ioctl_dev from 5), the rights of an `--allow` rule, the
-//!   predicted status and its gaps (truncate and ioctl_dev at 1 and 2,
-//!   ioctl_dev at 3 and 4, none at 5 and 7), and the same in the text report;
+//!   network part (TCP handled and port rules only from 4, the socket filter
+//!   at every ABI), the scopes (on by default, enforced from 6), the
+//!   predicted status and its gaps (truncate, ioctl_dev and scope at 1 and
+//!   2, ioctl_dev and scope at 3 and 4, scope at 5, none at 6 and 7; plus
+//!   net_tcp below 4 and net_udp always for port rules), and the same in the
+//!   text report;
 //! - by behaviour: at ABI 2 a read-only file can be truncated (Truncate is not
 //!   handled) while at ABI 3 it cannot; at ABI 1 a rename between two
 //!   directories of one `--allow` tree is EXDEV while at ABI 2 it works; `-v`
 //!   reports `PartiallyEnforced` with the gap named; `--strict` refuses a
-//!   partial sandbox without running the command, and runs a full one.
+//!   partial sandbox without running the command (at ABI 5 because of the
+//!   default scopes), and runs a full one (ABI 5 without scopes, ABI 6).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -21,10 +26,11 @@ mod common;
 use common::{Scratch, assert_absent, assert_file, kernel_landlock_abi, probe, run_args};
 use serde_json::Value;
 
-/// `nono run --dry-run --json --abi ABI --read ro --allow rw -- true`, parsed.
-fn lowered(s: &Scratch, abi: u8) -> Value {
+/// `nono run --dry-run --json --abi ABI --read ro --allow rw EXTRA... -- true`,
+/// parsed.
+fn lowered(s: &Scratch, abi: u8, extra: &[&str]) -> Value {
     let abi = abi.to_string();
-    s.run([
+    let mut args = vec![
         "run",
         "--dry-run",
         "--json",
@@ -34,11 +40,20 @@ fn lowered(s: &Scratch, abi: u8) -> Value {
         "ro",
         "--allow",
         "rw",
-        "--",
-        "true",
-    ])
-    .expect_ok()
-    .json()
+    ];
+    args.extend_from_slice(extra);
+    args.extend(["--", "true"]);
+    s.run(args).expect_ok().json()
+}
+
+/// The `feature` of every gap, in order.
+fn gap_features(json: &Value) -> Vec<String> {
+    json["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["feature"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -111,27 +126,39 @@ fn dry_run_json_lowers_each_abi_differently() {
     let s = Scratch::new();
     s.mkdir("ro");
     s.mkdir("rw");
+    // Scoping is on by default and needs ABI 6: below, it is a gap.
     let table = [
-        Expected::at(1, [], "PartiallyEnforced", &["truncate", "ioctl_dev"]),
+        Expected::at(
+            1,
+            [],
+            "PartiallyEnforced",
+            &["truncate", "ioctl_dev", "scope"],
+        ),
         Expected::at(
             2,
             ["refer"],
             "PartiallyEnforced",
-            &["truncate", "ioctl_dev"],
+            &["truncate", "ioctl_dev", "scope"],
         ),
         Expected::at(
             3,
             ["refer", "truncate"],
             "PartiallyEnforced",
-            &["ioctl_dev"],
+            &["ioctl_dev", "scope"],
         ),
         Expected::at(
             4,
             ["refer", "truncate"],
             "PartiallyEnforced",
-            &["ioctl_dev"],
+            &["ioctl_dev", "scope"],
         ),
-        Expected::at(5, ["refer", "truncate", "ioctl_dev"], "FullyEnforced", &[]),
+        Expected::at(
+            5,
+            ["refer", "truncate", "ioctl_dev"],
+            "PartiallyEnforced",
+            &["scope"],
+        ),
+        Expected::at(6, ["refer", "truncate", "ioctl_dev"], "FullyEnforced", &[]),
         Expected::at(7, ["refer", "truncate", "ioctl_dev"], "FullyEnforced", &[]),
     ];
     let kernel = kernel_landlock_abi();
@@ -149,7 +176,7 @@ fn dry_run_json_lowers_each_abi_differently() {
         gaps,
     } in table
     {
-        let json = lowered(&s, abi);
+        let json = lowered(&s, abi, &[]);
         let ctx = format!("--abi {abi}");
         let effective = u64::from(abi).min(kernel);
         assert_eq!(json["ruleset"]["abi"], effective, "{ctx}");
@@ -188,14 +215,23 @@ fn dry_run_json_lowers_each_abi_differently() {
             "{ctx}"
         );
 
+        // No --net-* flag: the network is left alone at every ABI; the
+        // default scopes are enforced from ABI 6; nothing logged.
+        let rs = &json["ruleset"];
+        assert_eq!(rs["handled_net"], serde_json::json!([]), "{ctx}");
+        assert_eq!(rs["port_rules"], serde_json::json!([]), "{ctx}");
+        assert_eq!(rs["socket_filter"], Value::Null, "{ctx}");
+        assert_eq!(json["network"], "unrestricted", "{ctx}");
+        let scoped = if abi >= 6 {
+            serde_json::json!(["abstract_unix_socket", "signal"])
+        } else {
+            serde_json::json!([])
+        };
+        assert_eq!(rs["scoped"], scoped, "{ctx}");
+        assert_eq!(rs["log_new_exec"], false, "{ctx}");
+
         assert_eq!(json["predicted_status"], status, "{ctx}");
-        let got_gaps: Vec<&str> = json["gaps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|g| g["feature"].as_str().unwrap())
-            .collect();
-        assert_eq!(got_gaps, gaps, "{ctx}");
+        assert_eq!(gap_features(&json), gaps, "{ctx}");
         for g in json["gaps"].as_array().unwrap() {
             let needs = g["needs_abi"].as_u64().unwrap();
             assert!(needs > u64::from(abi), "{ctx}: {g}");
@@ -232,6 +268,149 @@ fn dry_run_json_lowers_each_abi_differently() {
     assert_eq!(json["ruleset"]["abi"], kernel);
     assert_eq!(json["target"]["abi_limit"], Value::Null);
     assert_eq!(json["predicted_status"], "FullyEnforced");
+    assert_eq!(
+        json["ruleset"]["scoped"],
+        serde_json::json!(["abstract_unix_socket", "signal"])
+    );
+
+    // ABI 5 is FullyEnforced when no scope is asked for.
+    let json = lowered(&s, 5, &["--allow-signals", "--allow-abstract-unix"]);
+    assert_eq!(json["predicted_status"], "FullyEnforced");
+    assert_eq!(json["ruleset"]["scoped"], serde_json::json!([]));
+    assert_eq!(gap_features(&json), Vec::<String>::new());
+    // One scope is still a gap below 6, and only that one is enforced at 6.
+    let json = lowered(&s, 5, &["--allow-signals"]);
+    assert_eq!(json["predicted_status"], "PartiallyEnforced");
+    assert_eq!(gap_features(&json), ["scope"]);
+    assert!(
+        json["gaps"][0]["unenforced"]
+            .as_str()
+            .unwrap()
+            .contains("abstract Unix"),
+        "{json:#}"
+    );
+    let json = lowered(&s, 6, &["--allow-signals"]);
+    assert_eq!(
+        json["ruleset"]["scoped"],
+        serde_json::json!(["abstract_unix_socket"])
+    );
+    let json = lowered(&s, 6, &["--allow-abstract-unix"]);
+    assert_eq!(json["ruleset"]["scoped"], serde_json::json!(["signal"]));
+}
+
+#[test]
+fn dry_run_json_lowers_the_network_per_abi() {
+    let s = Scratch::new();
+    s.mkdir("ro");
+    s.mkdir("rw");
+    let kernel = kernel_landlock_abi();
+    assert!(kernel >= 6, "needs Landlock ABI 6 or later, have {kernel}");
+    let tcp = serde_json::json!(["bind_tcp", "connect_tcp"]);
+    let none = serde_json::json!([]);
+
+    for abi in 1..=7u8 {
+        let ctx = format!("--abi {abi}");
+        let scope_gap = if abi < 6 { vec!["scope"] } else { vec![] };
+        let fs_gaps: Vec<&str> = [
+            (abi < 3).then_some("truncate"),
+            (abi < 5).then_some("ioctl_dev"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+
+        // --net-block: TCP handled from ABI 4 with no port rule; only Unix
+        // sockets at every ABI; below 4 a note, never a gap.
+        let json = lowered(&s, abi, &["--net-block"]);
+        let rs = &json["ruleset"];
+        assert_eq!(
+            rs["handled_net"],
+            *if abi >= 4 { &tcp } else { &none },
+            "{ctx}"
+        );
+        assert_eq!(rs["port_rules"], none, "{ctx}");
+        assert_eq!(rs["socket_filter"], "unix_only", "{ctx}");
+        let want: Vec<&str> = fs_gaps.iter().copied().chain(scope_gap.clone()).collect();
+        assert_eq!(gap_features(&json), want, "{ctx} --net-block");
+        let notes = strings(&json["notes"]);
+        assert_eq!(
+            notes.iter().any(|n| n.starts_with("net_tcp")),
+            abi < 4,
+            "{ctx}: {notes:?}"
+        );
+        let network = json["network"].as_str().unwrap();
+        assert!(network.starts_with("blocked"), "{ctx}: {network}");
+        assert_eq!(network.contains("entirely by seccomp"), abi < 4, "{ctx}");
+
+        // Port rules (comma list and repeats, out of order): sorted, merged
+        // per port; TCP and UDP sockets only; net_tcp a gap below 4 and
+        // net_udp a gap at every ABI.
+        let json = lowered(
+            &s,
+            abi,
+            &[
+                "--net-connect",
+                "443,80",
+                "--net-bind",
+                "8080",
+                "--net-connect",
+                "8080",
+            ],
+        );
+        let rs = &json["ruleset"];
+        let ports = if abi >= 4 {
+            serde_json::json!([
+                {"port": 80, "rights": ["connect_tcp"]},
+                {"port": 443, "rights": ["connect_tcp"]},
+                {"port": 8080, "rights": ["bind_tcp", "connect_tcp"]},
+            ])
+        } else {
+            none.clone()
+        };
+        assert_eq!(
+            rs["handled_net"],
+            *if abi >= 4 { &tcp } else { &none },
+            "{ctx}"
+        );
+        assert_eq!(rs["port_rules"], ports, "{ctx}");
+        assert_eq!(rs["socket_filter"], "tcp_udp_only", "{ctx}");
+        let want: Vec<&str> = [
+            (abi < 3).then_some("truncate"),
+            (abi < 4).then_some("net_tcp"),
+            (abi < 5).then_some("ioctl_dev"),
+            (abi < 6).then_some("scope"),
+            Some("net_udp"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        assert_eq!(gap_features(&json), want, "{ctx} --net-connect");
+        assert_eq!(json["predicted_status"], "PartiallyEnforced", "{ctx}");
+        let udp = json["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["feature"] == "net_udp")
+            .unwrap();
+        assert_eq!(udp["needs_abi"], 10, "{ctx}");
+        let network = json["network"].as_str().unwrap();
+        assert_eq!(
+            network.contains("NOT enforced"),
+            abi < 4,
+            "{ctx}: {network}"
+        );
+
+        // Scopes and logging follow their own ABIs, whatever the network.
+        let scoped = if abi >= 6 {
+            serde_json::json!(["abstract_unix_socket", "signal"])
+        } else {
+            none.clone()
+        };
+        assert_eq!(rs["scoped"], scoped, "{ctx}");
+        let json = lowered(&s, abi, &["--log-denials"]);
+        assert_eq!(json["ruleset"]["log_new_exec"], abi >= 7, "{ctx}");
+        assert_eq!(json["ruleset"]["socket_filter"], Value::Null, "{ctx}");
+    }
 }
 
 #[test]
@@ -282,13 +461,35 @@ fn dry_run_text_shows_the_abi_the_handled_set_and_the_gaps() {
     assert!(!three.contains("gap: truncate"), "{three}");
     assert!(three.contains("gap: ioctl_dev: needs ABI 5"), "{three}");
 
+    assert!(three.contains("gap: scope: needs ABI 6"), "{three}");
+    assert!(three.contains("  scoped: (none)"), "{three}");
+    assert!(three.contains("  handled net: (none)"), "{three}");
+    assert!(three.contains("  socket filter: none"), "{three}");
+    assert!(three.contains("Network: unrestricted"), "{three}");
+
+    // At 5 only the default scopes are missing.
     let five = text("5");
     assert!(
         handled(&five).ends_with("refer, truncate, ioctl_dev"),
         "{five}"
     );
-    assert!(five.contains("Predicted status: FullyEnforced"), "{five}");
-    assert!(!five.contains("gap:"), "{five}");
+    assert!(
+        five.contains("Predicted status: PartiallyEnforced"),
+        "{five}"
+    );
+    assert!(
+        five.contains("gap: scope: needs ABI 6 (Linux 6.12)"),
+        "{five}"
+    );
+    assert_eq!(five.matches("gap:").count(), 1, "{five}");
+
+    let six = text("6");
+    assert!(six.contains("Predicted status: FullyEnforced"), "{six}");
+    assert!(!six.contains("gap:"), "{six}");
+    assert!(
+        six.contains("  scoped: abstract_unix_socket, signal"),
+        "{six}"
+    );
 }
 
 #[test]
@@ -407,6 +608,7 @@ fn verbose_at_abi_3_reports_partially_enforced_and_the_ioctl_dev_gap() {
         .expect_stderr("Sandbox status: PartiallyEnforced")
         .expect_stderr("warning")
         .expect_stderr("ioctl_dev")
+        .expect_stderr("scope")
         .expect_no_stderr("truncate");
     assert_file(&s.join("rw/out"), "ran\n");
 
@@ -418,7 +620,8 @@ fn verbose_at_abi_3_reports_partially_enforced_and_the_ioctl_dev_gap() {
     out.expect_ok()
         .expect_stderr("Sandbox status: FullyEnforced")
         .expect_no_stderr("warning")
-        .expect_no_stderr("ioctl_dev");
+        .expect_no_stderr("ioctl_dev")
+        .expect_no_stderr("scope");
     assert_file(&s.join("rw/out"), "ran2\n");
     // And without -v, no status line.
     let out = s.run(run_args(["--allow", "rw"], ["true"]));
@@ -443,14 +646,38 @@ fn strict_refuses_a_partial_sandbox_without_running_and_runs_a_full_one() {
         .expect_stderr("truncate")
         .expect_stderr("ioctl_dev");
     assert_absent(&s.join("MARKER"));
-
-    // Twins: --strict at ABI 5 and at the default ABI both run.
-    s.run(run_args(
+    // ABI 5 has every filesystem right, but not the default scopes.
+    let out = s.run(run_args(
         ["--strict", "--abi", "5", "--allow", "."],
+        ["touch", "MARKER"],
+    ));
+    out.expect_nono_error("--strict")
+        .expect_stderr("scope")
+        .expect_no_stderr("ioctl_dev");
+    assert_absent(&s.join("MARKER"));
+
+    // Twins: --strict at ABI 5 without scopes, at ABI 6 and at the default
+    // ABI all run.
+    s.run(run_args(
+        [
+            "--strict",
+            "--abi",
+            "5",
+            "--allow-signals",
+            "--allow-abstract-unix",
+            "--allow",
+            ".",
+        ],
         ["touch", "MARKER5"],
     ))
     .expect_ok();
     assert_file(&s.join("MARKER5"), "");
+    s.run(run_args(
+        ["--strict", "--abi", "6", "--allow", "."],
+        ["touch", "MARKER6"],
+    ))
+    .expect_ok();
+    assert_file(&s.join("MARKER6"), "");
     s.run(run_args(
         ["--strict", "-v", "--allow", "."],
         ["touch", "MARKER"],

@@ -20,11 +20,14 @@ use common::{Scratch, assert_absent, assert_file, kernel_landlock_abi, run_args}
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 
-const FEATURES: [(&str, u64, &str); 4] = [
+const FEATURES: [(&str, u64, &str); 7] = [
     ("fs_base", 1, "5.13"),
     ("refer", 2, "5.19"),
     ("truncate", 3, "6.2"),
+    ("net_tcp", 4, "6.7"),
     ("ioctl_dev", 5, "6.10"),
+    ("scope", 6, "6.12"),
+    ("audit_log", 7, "6.15"),
 ];
 
 const BUILTIN_PRESETS: [&str; 7] = ["base", "tmp", "rust", "python", "node", "go", "git"];
@@ -592,14 +595,43 @@ fn check_reports_kernel_abi_and_features() {
     assert_eq!(json["kernel_abi"], abi);
     assert_eq!(json["effective_abi"], abi.min(7));
     let features = json["features"].as_array().unwrap();
-    assert_eq!(features.len(), FEATURES.len(), "{json:#}");
+    // The Landlock passes, then the seccomp fallback, which needs no ABI.
+    assert_eq!(features.len(), FEATURES.len() + 1, "{json:#}");
     for ((name, since, linux), f) in FEATURES.iter().zip(features) {
         assert_eq!(f["name"], *name);
         assert_eq!(f["abi"], *since);
         assert_eq!(f["linux"], *linux);
         assert_eq!(f["enforceable"], Value::Bool(abi >= *since), "{f}");
     }
+    let seccomp = &features[FEATURES.len()];
+    assert_eq!(seccomp["name"], "seccomp_fallback");
+    assert_eq!(seccomp["abi"], Value::Null);
+    // This kernel has seccomp: /proc/self/status says which mode we are in.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    assert!(status.lines().any(|l| l.starts_with("Seccomp:")));
+    assert_eq!(seccomp["enforceable"], true);
+    let seccomp_line = out
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("seccomp_fallback"))
+        .unwrap_or_else(|| panic!("no seccomp_fallback line: {out:#?}"));
+    assert!(seccomp_line.contains("ABI any"), "{seccomp_line}");
+    assert!(seccomp_line.trim_end().ends_with("yes"), "{seccomp_line}");
     assert_eq!(json["hints"], serde_json::json!([]));
+
+    // The audit log: one of four states, the same in text and JSON; as root
+    // the state is never unknown, and "reachable" means enabled at ABI 7.
+    let state = json["audit"]["state"].as_str().unwrap();
+    assert!(
+        ["unsupported", "disabled", "enabled"].contains(&state),
+        "{json:#}"
+    );
+    assert_eq!(
+        json["audit"]["reachable"],
+        Value::Bool(state == "enabled" && abi >= 7)
+    );
+    let detail = json["audit"]["detail"].as_str().unwrap();
+    out.expect_stdout(&format!("Audit log: {detail}"));
 }
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 //! ABI 1: the base filesystem rights and the path rules.
 
-use super::{Lowering, Pass, Shortfall};
+use super::{Lowering, Pass};
 use nono_model::{Abi, Access, FsRight, FsRights};
 
 /// The rights Read lowers to.
@@ -43,10 +43,14 @@ fn lower_fs_base(lowering: &mut Lowering<'_>) {
     lowering.grant(Access::Write, FsRights::of(&WRITE));
 }
 
+fn below_fs_base(lowering: &mut Lowering<'_>) {
+    lowering.gap_below("the filesystem");
+}
+
 /// The `fs_base` pass.
 pub const PASS: Pass = Pass {
     name: "fs_base",
     since: Abi(1),
     lower: lower_fs_base,
-    below: Shortfall::Gap("the filesystem"),
+    below: below_fs_base,
 };

@@ -1,34 +1,35 @@
 //! The lowering pipeline: one pass per Landlock ABI feature.
 //!
 //! Each pass lives in its own file and declares the ABI it needs. At or above
-//! that ABI it adds what its feature handles and grants; below it, it records
-//! either a [`Gap`] (a restriction the policy implies that cannot be
-//! enforced, which makes the status `PartiallyEnforced`) or a note (a
-//! consequence that is not a loss of confinement).
+//! that ABI, `lower` adds what its feature handles and grants; below it,
+//! `below` records what is lost: a [`Gap`] (a restriction the policy implies
+//! that cannot be enforced, which makes the status `PartiallyEnforced`) or a
+//! note (a consequence that is not a loss of confinement).
 //!
-//! | pass        | ABI | handles          | granted with |
-//! |-------------|-----|------------------|--------------|
-//! | `fs_base`   | 1   | the v1 fs rights | Read, Write  |
-//! | `refer`     | 2   | Refer            | Write        |
-//! | `truncate`  | 3   | Truncate         | Write        |
-//! | `ioctl_dev` | 5   | IoctlDev         | Allow        |
+//! | pass               | ABI | handles                        | granted with        |
+//! |--------------------|-----|--------------------------------|---------------------|
+//! | `fs_base`          | 1   | the v1 fs rights               | Read, Write         |
+//! | `refer`            | 2   | Refer                          | Write               |
+//! | `truncate`         | 3   | Truncate                       | Write               |
+//! | `net_tcp`          | 4   | TCP bind and connect           | `--net-*` ports     |
+//! | `ioctl_dev`        | 5   | IoctlDev                       | Allow               |
+//! | `scope`            | 6   | signal, abstract Unix sockets  | (scopes deny)       |
+//! | `audit_log`        | 7   | restrict-self logging flags    | `--log-denials`     |
+//! | `seccomp_fallback` | any | a socket filter (seccomp)      | `--net-*`           |
 
+mod audit_log;
 mod fs_base;
 mod ioctl_dev;
+mod net_tcp;
 mod refer;
+mod scope;
+mod seccomp_fallback;
 mod truncate;
 
 use crate::NormRule;
-use nono_model::{Abi, Access, FileKind, FsRights, Gap, PathRule, Ruleset};
-
-/// What a pass leaves behind when the effective ABI is below the one it needs.
-#[derive(Clone, Copy, Debug)]
-pub enum Shortfall {
-    /// A restriction is lost: the text says what stays unrestricted.
-    Gap(&'static str),
-    /// Nothing is lost to confinement, but behaviour changes: the text says how.
-    Note(&'static str),
-}
+use nono_model::{
+    Abi, Access, FileKind, FsRights, Gap, NetPolicy, PathRule, Policy, Ruleset, Scopes,
+};
 
 /// One lowering pass.
 #[derive(Clone, Copy, Debug)]
@@ -37,14 +38,44 @@ pub struct Pass {
     pub name: &'static str,
     /// The first ABI that has the feature.
     pub since: Abi,
-    /// Adds the feature to the ruleset being built.
+    /// Adds the feature to the ruleset being built (at or above `since`).
     pub lower: fn(&mut Lowering<'_>),
-    /// What is lost below `since`.
-    pub below: Shortfall,
+    /// Records what is lost without the feature (below `since`).
+    pub below: fn(&mut Lowering<'_>),
 }
 
 /// Every pass, in the order they run.
-pub const PIPELINE: [Pass; 4] = [fs_base::PASS, refer::PASS, truncate::PASS, ioctl_dev::PASS];
+pub const PIPELINE: [Pass; 8] = [
+    fs_base::PASS,
+    refer::PASS,
+    truncate::PASS,
+    net_tcp::PASS,
+    ioctl_dev::PASS,
+    scope::PASS,
+    audit_log::PASS,
+    seccomp_fallback::PASS,
+];
+
+/// What the policy asks for beyond its filesystem rules.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Intent {
+    /// The network policy.
+    pub net: NetPolicy,
+    /// The IPC scopes.
+    pub scopes: Scopes,
+    /// Whether denials should be logged.
+    pub log_denials: bool,
+}
+
+impl From<&Policy> for Intent {
+    fn from(policy: &Policy) -> Self {
+        Intent {
+            net: policy.net.clone(),
+            scopes: policy.scopes,
+            log_denials: policy.log_denials,
+        }
+    }
+}
 
 /// The ruleset under construction, shared by the passes.
 #[derive(Debug)]
@@ -53,8 +84,16 @@ pub struct Lowering<'a> {
     pub abi: Abi,
     /// The normalised rules, one per path rule of `ruleset`, same order.
     pub rules: &'a [NormRule],
+    /// The policy's network, scope and logging intent.
+    pub intent: &'a Intent,
     /// The ruleset so far.
     pub ruleset: Ruleset,
+    /// Restrictions lost so far.
+    pub gaps: Vec<Gap>,
+    /// Behaviour changes so far.
+    pub notes: Vec<String>,
+    /// The pass running now.
+    current: Option<Pass>,
 }
 
 impl Lowering<'_> {
@@ -75,6 +114,38 @@ impl Lowering<'_> {
             }
         }
     }
+
+    /// Records a gap in `feature`: `unenforced` stays unrestricted until ABI
+    /// `needs`.
+    pub fn gap(&mut self, feature: &'static str, needs: Abi, unenforced: &'static str) {
+        self.gaps.push(Gap {
+            feature,
+            needs,
+            unenforced,
+        });
+    }
+
+    /// Records a gap of the running pass, which needs its own ABI.
+    pub fn gap_below(&mut self, unenforced: &'static str) {
+        let (feature, needs) = self
+            .current
+            .map_or(("lowering", self.abi), |p| (p.name, p.since));
+        self.gap(feature, needs, unenforced);
+    }
+
+    /// Records a note of the running pass.
+    pub fn note(&mut self, text: &str) {
+        match self.current {
+            Some(p) if self.abi < p.since => self.notes.push(format!(
+                "{}: needs ABI {} (Linux {}): {text}",
+                p.name,
+                p.since,
+                p.since.linux()
+            )),
+            Some(p) => self.notes.push(format!("{}: {text}", p.name)),
+            None => self.notes.push(text.to_owned()),
+        }
+    }
 }
 
 /// The output of the pipeline.
@@ -88,52 +159,42 @@ pub struct Lowered {
     pub notes: Vec<String>,
 }
 
-/// Runs every pass of [`PIPELINE`] for `abi` over normalised `rules`.
-pub fn lower(abi: Abi, rules: &[NormRule]) -> Lowered {
+/// Runs every pass of [`PIPELINE`] for `abi` over normalised `rules` and
+/// the policy's `intent`.
+pub fn lower(abi: Abi, rules: &[NormRule], intent: &Intent) -> Lowered {
+    let mut ruleset = Ruleset::empty(abi);
+    ruleset.rules = rules
+        .iter()
+        .map(|r| PathRule {
+            path: r.path.clone(),
+            kind: r.kind,
+            dev: r.dev,
+            ino: r.ino,
+            levels: r.levels,
+            rights: FsRights::EMPTY,
+            sources: r.sources.clone(),
+        })
+        .collect();
     let mut lowering = Lowering {
         abi,
         rules,
-        ruleset: Ruleset {
-            abi,
-            handled_fs: FsRights::EMPTY,
-            rules: rules
-                .iter()
-                .map(|r| PathRule {
-                    path: r.path.clone(),
-                    kind: r.kind,
-                    dev: r.dev,
-                    ino: r.ino,
-                    levels: r.levels,
-                    rights: FsRights::EMPTY,
-                    sources: r.sources.clone(),
-                })
-                .collect(),
-        },
+        intent,
+        ruleset,
+        gaps: Vec::new(),
+        notes: Vec::new(),
+        current: None,
     };
-    let mut gaps = Vec::new();
-    let mut notes = Vec::new();
     for pass in PIPELINE {
+        lowering.current = Some(pass);
         if abi >= pass.since {
             (pass.lower)(&mut lowering);
         } else {
-            match pass.below {
-                Shortfall::Gap(unenforced) => gaps.push(Gap {
-                    feature: pass.name,
-                    needs: pass.since,
-                    unenforced,
-                }),
-                Shortfall::Note(text) => notes.push(format!(
-                    "{}: needs ABI {} (Linux {}): {text}",
-                    pass.name,
-                    pass.since,
-                    pass.since.linux()
-                )),
-            }
+            (pass.below)(&mut lowering);
         }
     }
     Lowered {
         ruleset: lowering.ruleset,
-        gaps,
-        notes,
+        gaps: lowering.gaps,
+        notes: lowering.notes,
     }
 }

@@ -5,7 +5,7 @@
 //! moves are always refused. The kernel still refuses a move that would give
 //! the file more rights than it had where it was.
 
-use super::{Lowering, Pass, Shortfall};
+use super::{Lowering, Pass};
 use nono_model::{Abi, Access, FsRight};
 
 fn lower_refer(lowering: &mut Lowering<'_>) {
@@ -13,12 +13,14 @@ fn lower_refer(lowering: &mut Lowering<'_>) {
     lowering.grant(Access::Write, FsRight::Refer.into());
 }
 
+fn below_refer(lowering: &mut Lowering<'_>) {
+    lowering.note("renaming or linking a file into another directory is always refused, even inside one writable tree");
+}
+
 /// The `refer` pass.
 pub const PASS: Pass = Pass {
     name: "refer",
     since: Abi(2),
     lower: lower_refer,
-    below: Shortfall::Note(
-        "renaming or linking a file into another directory is always refused, even inside one writable tree",
-    ),
+    below: below_refer,
 };

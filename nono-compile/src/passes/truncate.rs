@@ -1,6 +1,6 @@
 //! ABI 3: Truncate, granted with Write.
 
-use super::{Lowering, Pass, Shortfall};
+use super::{Lowering, Pass};
 use nono_model::{Abi, Access, FsRight};
 
 fn lower_truncate(lowering: &mut Lowering<'_>) {
@@ -8,10 +8,14 @@ fn lower_truncate(lowering: &mut Lowering<'_>) {
     lowering.grant(Access::Write, FsRight::Truncate.into());
 }
 
+fn below_truncate(lowering: &mut Lowering<'_>) {
+    lowering.gap_below("truncating files outside the writable grants");
+}
+
 /// The `truncate` pass.
 pub const PASS: Pass = Pass {
     name: "truncate",
     since: Abi(3),
     lower: lower_truncate,
-    below: Shortfall::Gap("truncating files outside the writable grants"),
+    below: below_truncate,
 };

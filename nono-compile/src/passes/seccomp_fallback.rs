@@ -1,0 +1,30 @@
+//! Any ABI: a seccomp socket filter for what Landlock cannot enforce.
+//!
+//! Landlock (up to ABI 7) filters only TCP. Under `--net-block` the filter
+//! lets the sandbox create only `AF_UNIX` sockets, which also closes UDP
+//! (DNS), raw, packet, MPTCP and SCTP sockets, and enforces the block on
+//! kernels without ABI 4. Under port rules it keeps TCP and UDP usable and
+//! refuses the rest; UDP stays unfiltered by port until Landlock ABI 10.
+
+use super::{Lowering, Pass};
+use nono_model::{Abi, NetPolicy, SocketFilter};
+
+fn lower_seccomp_fallback(lowering: &mut Lowering<'_>) {
+    lowering.ruleset.socket_filter = match lowering.intent.net {
+        NetPolicy::Unrestricted => None,
+        NetPolicy::Block => Some(SocketFilter::UnixOnly),
+        NetPolicy::Ports { .. } => {
+            lowering.gap("net_udp", Abi(10), "UDP to and from any port");
+            Some(SocketFilter::TcpUdpOnly)
+        }
+    };
+}
+
+/// The `seccomp_fallback` pass (needs no Landlock feature; runs at every
+/// ABI).
+pub const PASS: Pass = Pass {
+    name: "seccomp_fallback",
+    since: Abi(1),
+    lower: lower_seccomp_fallback,
+    below: lower_seccomp_fallback,
+};

@@ -1,0 +1,134 @@
+//! The seccomp socket filter, built with `seccompiler`.
+//!
+//! The filter allows every system call except the ones it names, which fail
+//! with `EACCES`:
+//!
+//! - `socket` and `socketpair` outside what the [`SocketFilter`] allows;
+//! - `io_uring_setup` always (io_uring can open sockets without `socket`);
+//! - on x86_64, the x32 numbers of those calls (x32 shares the x86_64 audit
+//!   architecture, so the architecture check alone would not catch them).
+//!
+//! A system call of another architecture (32-bit `int 0x80`) kills the
+//! process: `seccompiler` checks the architecture first.
+
+use nono_model::SocketFilter;
+use seccompiler::{
+    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
+    SeccompRule, TargetArch,
+};
+use std::collections::BTreeMap;
+
+/// Why the filter could not be built or installed.
+#[derive(Debug, thiserror::Error)]
+#[error("seccomp socket filter: {0}")]
+pub struct FilterError(String);
+
+const DENIED: SeccompAction = SeccompAction::Errno(libc::EACCES as u32);
+
+/// The socket type without `SOCK_NONBLOCK` and `SOCK_CLOEXEC`.
+const SOCK_TYPE_MASK: u64 = 0xf;
+
+fn cond(arg: u8, op: SeccompCmpOp, value: u64) -> Result<SeccompCondition, FilterError> {
+    SeccompCondition::new(arg, SeccompCmpArgLen::Dword, op, value)
+        .map_err(|e| FilterError(e.to_string()))
+}
+
+fn rule(conditions: Vec<SeccompCondition>) -> Result<SeccompRule, FilterError> {
+    SeccompRule::new(conditions).map_err(|e| FilterError(e.to_string()))
+}
+
+fn family(f: libc::c_int) -> u64 {
+    u64::try_from(f).unwrap_or(u64::MAX)
+}
+
+/// The rules (each a conjunction) under which `socket` is refused.
+fn socket_denials(filter: SocketFilter) -> Result<Vec<SeccompRule>, FilterError> {
+    use SeccompCmpOp::{Eq, MaskedEq, Ne};
+    let unix = family(libc::AF_UNIX);
+    match filter {
+        SocketFilter::UnixOnly => Ok(vec![rule(vec![cond(0, Ne, unix)?])?]),
+        SocketFilter::TcpUdpOnly => {
+            let inet = [family(libc::AF_INET), family(libc::AF_INET6)];
+            let netlink = family(libc::AF_NETLINK);
+            let mut rules = vec![
+                // Any family but these four.
+                rule(vec![
+                    cond(0, Ne, unix)?,
+                    cond(0, Ne, inet[0])?,
+                    cond(0, Ne, inet[1])?,
+                    cond(0, Ne, netlink)?,
+                ])?,
+                // Netlink other than NETLINK_ROUTE (addresses, for getaddrinfo).
+                rule(vec![
+                    cond(0, Eq, netlink)?,
+                    cond(2, Ne, libc::NETLINK_ROUTE as u64)?,
+                ])?,
+            ];
+            for fam in inet {
+                // Protocols other than the default, TCP and UDP (MPTCP,
+                // SCTP, UDP-Lite, ICMP, raw protocols).
+                rules.push(rule(vec![
+                    cond(0, Eq, fam)?,
+                    cond(2, Ne, 0)?,
+                    cond(2, Ne, libc::IPPROTO_TCP as u64)?,
+                    cond(2, Ne, libc::IPPROTO_UDP as u64)?,
+                ])?);
+                // Socket types other than stream and datagram (raw,
+                // seqpacket, rdm, dccp, packet).
+                for ty in 3..=SOCK_TYPE_MASK {
+                    rules.push(rule(vec![
+                        cond(0, Eq, fam)?,
+                        cond(1, MaskedEq(SOCK_TYPE_MASK), ty)?,
+                    ])?);
+                }
+            }
+            Ok(rules)
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+const ARCH: TargetArch = TargetArch::x86_64;
+#[cfg(target_arch = "aarch64")]
+const ARCH: TargetArch = TargetArch::aarch64;
+#[cfg(target_arch = "riscv64")]
+const ARCH: TargetArch = TargetArch::riscv64;
+
+/// The x32 variant of an x86_64 system call number.
+#[cfg(target_arch = "x86_64")]
+fn foreign_variants(nr: libc::c_long) -> Vec<i64> {
+    const X32_SYSCALL_BIT: i64 = 0x4000_0000;
+    vec![nr | X32_SYSCALL_BIT]
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn foreign_variants(_nr: libc::c_long) -> Vec<i64> {
+    Vec::new()
+}
+
+/// Compiles the filter to BPF.
+pub fn compile(filter: SocketFilter) -> Result<BpfProgram, FilterError> {
+    let mut rules: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
+    let socket_rules = socket_denials(filter)?;
+    for nr in [libc::SYS_socket, libc::SYS_socketpair] {
+        rules.insert(nr, socket_rules.clone());
+        for foreign in foreign_variants(nr) {
+            rules.insert(foreign, Vec::new());
+        }
+    }
+    rules.insert(libc::SYS_io_uring_setup, Vec::new());
+    for foreign in foreign_variants(libc::SYS_io_uring_setup) {
+        rules.insert(foreign, Vec::new());
+    }
+    let filter = SeccompFilter::new(rules, SeccompAction::Allow, DENIED, ARCH)
+        .map_err(|e| FilterError(e.to_string()))?;
+    filter
+        .try_into()
+        .map_err(|e: seccompiler::BackendError| FilterError(e.to_string()))
+}
+
+/// Installs a compiled filter on the calling thread. `no_new_privs` must be
+/// set (or the caller privileged).
+pub fn install_compiled(program: &BpfProgram) -> Result<(), FilterError> {
+    seccompiler::apply_filter(program).map_err(|e| FilterError(e.to_string()))
+}
