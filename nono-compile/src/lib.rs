@@ -27,6 +27,8 @@
 //! assert!(!nono_compile::allowed(&out.ruleset, Path::new("/work/src"), FsRight::MakeReg));
 //! ```
 
+mod carve;
+mod env;
 mod eval;
 mod expand;
 mod mem_fs;
@@ -36,12 +38,16 @@ mod probe;
 mod resolve;
 mod target;
 
+pub use carve::{Carve, CarveError, DeniedPath, carve};
+pub use env::{EnvOutcome, is_sensitive_var, scrub_env};
 pub use eval::{allowed, granting_rules};
 pub use expand::{ExpandError, expand};
 pub use mem_fs::MemFs;
 pub use normalize::{CoveredRule, NormRule, normalize};
 pub use probe::{FileMeta, FsProbe, RealFs};
-pub use resolve::{Resolution, ResolveEnv, ResolvedGrant, resolve};
+pub use resolve::{
+    Resolution, ResolveEnv, ResolvedGrant, resolve, resolve_denies, resolve_exposes,
+};
 pub use target::Target;
 
 use nono_model::{EnforcementStatus, Gap, Policy, Ruleset};
@@ -55,6 +61,10 @@ pub struct Compiled {
     pub resolved: Vec<ResolvedGrant>,
     /// Rules dropped because an ancestor's rule already covers them.
     pub covered: Vec<CoveredRule>,
+    /// The denied (sensitive) paths that exist, after `--expose`.
+    pub denied: Vec<DeniedPath>,
+    /// Where denied paths were carved out of grants.
+    pub carves: Vec<Carve>,
     /// The concrete ruleset.
     pub ruleset: Ruleset,
     /// Restrictions the effective ABI cannot enforce.
@@ -78,6 +88,50 @@ pub enum CompileError {
         /// What went wrong, with a hint.
         reason: String,
     },
+    /// A grant names a sensitive path, or a path inside one, without
+    /// `--expose`.
+    #[error(
+        "{source_of}: {path}: inside the sensitive path {denied} ({deny_source}); pass --expose {denied} to grant it on purpose"
+    )]
+    Sensitive {
+        /// The grant's source.
+        source_of: String,
+        /// The grant's path as written.
+        path: String,
+        /// The denied path it falls in.
+        denied: String,
+        /// Where the denial came from.
+        deny_source: String,
+    },
+    /// A granted directory could not be read to carve a denied path out.
+    #[error(transparent)]
+    Carve(#[from] CarveError),
+}
+
+/// Refuses grants on or inside a denied path, unless they are inside an
+/// exposed path.
+fn check_sensitive(
+    resolved: &[ResolvedGrant],
+    denied: &[DeniedPath],
+    exposes: &[std::path::PathBuf],
+) -> Result<(), CompileError> {
+    for grant in resolved {
+        let Resolution::Resolved { path, .. } = &grant.resolution else {
+            continue;
+        };
+        if exposes.iter().any(|e| path.starts_with(e)) {
+            continue;
+        }
+        if let Some(d) = denied.iter().find(|d| path.starts_with(&d.path)) {
+            return Err(CompileError::Sensitive {
+                source_of: resolve::source_label(&grant.source),
+                path: grant.requested.clone(),
+                denied: d.requested.clone(),
+                deny_source: d.source.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Compiles `policy` for `target`, reaching the filesystem only through `fs`.
@@ -88,13 +142,29 @@ pub fn compile(
     fs: &dyn FsProbe,
 ) -> Result<Compiled, CompileError> {
     let resolved = resolve(policy, env, fs)?;
-    let (rules, covered) = normalize(&resolved);
+    let exposes = resolve_exposes(policy, env, fs)?;
+    let denied: Vec<DeniedPath> = resolve_denies(policy, env, fs)
+        .into_iter()
+        .filter(|d| !exposes.iter().any(|e| d.path.starts_with(e)))
+        .collect();
+    check_sensitive(&resolved, &denied, &exposes)?;
+    let (rules, mut covered) = normalize(&resolved);
+    let (rules, carves) = carve(rules, &denied, fs)?;
+    let rules = if carves.is_empty() {
+        rules
+    } else {
+        let (merged, more_covered) = normalize::merge(rules);
+        covered.extend(more_covered);
+        merged
+    };
     let abi = target.lowering_abi();
     let lowered = passes::lower(abi, &rules, &passes::Intent::from(policy));
     let predicted = target.predict(&lowered.gaps);
     Ok(Compiled {
         resolved,
         covered,
+        denied,
+        carves,
         ruleset: lowered.ruleset,
         gaps: lowered.gaps,
         notes: lowered.notes,

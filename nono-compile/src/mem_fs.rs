@@ -146,7 +146,23 @@ impl FsProbe for MemFs {
                 },
                 dev: 1,
                 ino: *ino,
+                symlink: matches!(node, Node::Symlink(_)),
             }),
+        }
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        match self.nodes.get(path) {
+            None => Err(io::ErrorKind::NotFound.into()),
+            Some((Node::Dir, _)) => Ok(self
+                .nodes
+                .range(path.to_path_buf()..)
+                .map(|(p, _)| p)
+                .take_while(|p| p.starts_with(path))
+                .filter(|p| p.parent() == Some(path))
+                .cloned()
+                .collect()),
+            Some(_) => Err(io::ErrorKind::NotADirectory.into()),
         }
     }
 }

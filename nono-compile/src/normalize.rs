@@ -22,6 +22,9 @@ pub struct NormRule {
     pub levels: AccessLevels,
     /// Every source that granted it, sorted and without repeats.
     pub sources: Vec<GrantSource>,
+    /// Carved around a sensitive path: only listing is granted (see
+    /// [`carve`](crate::carve)).
+    pub carved: bool,
 }
 
 /// A rule dropped because the rules on its ancestors already grant all its
@@ -60,20 +63,62 @@ pub fn normalize(resolved: &[ResolvedGrant]) -> (Vec<NormRule>, Vec<CoveredRule>
             ino: *ino,
             levels: AccessLevels::EMPTY,
             sources: Vec::new(),
+            carved: false,
         });
         rule.levels = rule.levels.union(grant.access.into());
         if !rule.sources.contains(&grant.source) {
             rule.sources.push(grant.source.clone());
         }
     }
+    drop_covered(by_path)
+}
 
+/// Merges rules on the same path (a rule is carved only if every rule
+/// merged into it is) and drops covered rules.
+pub(crate) fn merge(
+    rules: impl IntoIterator<Item = NormRule>,
+) -> (Vec<NormRule>, Vec<CoveredRule>) {
+    let mut by_path: BTreeMap<PathBuf, NormRule> = BTreeMap::new();
+    for rule in rules {
+        match by_path.get_mut(&rule.path) {
+            None => {
+                by_path.insert(rule.path.clone(), rule);
+            }
+            Some(existing) => {
+                // A carved rule's levels say only where it came from; an
+                // uncarved rule on the same path decides what is granted.
+                match (existing.carved, rule.carved) {
+                    (true, false) => {
+                        existing.levels = rule.levels;
+                        existing.carved = false;
+                    }
+                    (false, true) => {}
+                    _ => existing.levels = existing.levels.union(rule.levels),
+                }
+                for source in rule.sources {
+                    if !existing.sources.contains(&source) {
+                        existing.sources.push(source);
+                    }
+                }
+            }
+        }
+    }
+    drop_covered(by_path)
+}
+
+/// Keeps, in path order, the rules whose levels the (uncarved) directory
+/// rules above them do not already cover.
+fn drop_covered(by_path: BTreeMap<PathBuf, NormRule>) -> (Vec<NormRule>, Vec<CoveredRule>) {
     let mut kept = Vec::with_capacity(by_path.len());
     let mut covered = Vec::new();
     for rule in by_path.values() {
         let mut inherited = AccessLevels::EMPTY;
         let mut nearest = None;
         for ancestor in rule.path.ancestors().skip(1) {
-            if let Some(a) = by_path.get(ancestor).filter(|a| a.kind == FileKind::Dir) {
+            if let Some(a) = by_path
+                .get(ancestor)
+                .filter(|a| a.kind == FileKind::Dir && !a.carved)
+            {
                 inherited = inherited.union(a.levels);
                 // Name only an ancestor that grants one of the rule's levels:
                 // a nearer one granting none of them does not cover it.

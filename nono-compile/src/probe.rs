@@ -14,6 +14,8 @@ pub struct FileMeta {
     pub dev: u64,
     /// Inode number.
     pub ino: u64,
+    /// Whether the path itself is a symbolic link (`kind` is then `File`).
+    pub symlink: bool,
 }
 
 /// Filesystem queries the compiler needs. [`RealFs`] asks the kernel;
@@ -25,6 +27,9 @@ pub trait FsProbe {
 
     /// Kind and identity of `path`, not following a final symlink.
     fn stat(&self, path: &Path) -> io::Result<FileMeta>;
+
+    /// The entries of the directory `path`, as full paths, sorted.
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
 }
 
 /// The real filesystem.
@@ -46,6 +51,15 @@ impl FsProbe for RealFs {
             },
             dev: meta.dev(),
             ino: meta.ino(),
+            symlink: meta.file_type().is_symlink(),
         })
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        let mut entries = std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<io::Result<Vec<_>>>()?;
+        entries.sort();
+        Ok(entries)
     }
 }

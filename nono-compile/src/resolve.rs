@@ -1,6 +1,6 @@
 //! Resolution: from grants as written to canonical paths with identities.
 
-use crate::{CompileError, FileMeta, FsProbe, expand};
+use crate::{CompileError, DeniedPath, FileMeta, FsProbe, expand};
 use nono_model::{Access, FileKind, GrantSource, Policy};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -123,10 +123,7 @@ pub fn resolve(
                 Err(reason) if grant.optional => Resolution::Skipped { reason },
                 Err(reason) => {
                     return Err(CompileError::Resolve {
-                        source_of: match &pg.source {
-                            GrantSource::Flag(flag) => flag.clone(),
-                            other => other.to_string(),
-                        },
+                        source_of: source_label(&pg.source),
                         path: grant.path.clone(),
                         reason,
                     });
@@ -141,4 +138,56 @@ pub fn resolve(
             })
         })
         .collect()
+}
+
+/// Resolves the policy's denied paths. A denied path that does not exist (or
+/// whose variables are unset) has nothing to protect and is left out.
+pub fn resolve_denies(policy: &Policy, env: &ResolveEnv, fs: &dyn FsProbe) -> Vec<DeniedPath> {
+    let mut out: Vec<DeniedPath> = policy
+        .denies
+        .iter()
+        .filter_map(|d| {
+            let (_, path, _) = resolve_one(&d.path, env, fs).ok()?;
+            Some(DeniedPath {
+                requested: d.path.clone(),
+                path,
+                source: d.source.clone(),
+            })
+        })
+        .collect();
+    // Sorted by path, then by source and text, so that the one kept for a
+    // path named twice does not depend on the order of the denials.
+    out.sort_by(|a, b| (&a.path, &a.source, &a.requested).cmp(&(&b.path, &b.source, &b.requested)));
+    out.dedup_by(|a, b| a.path == b.path);
+    out
+}
+
+/// Resolves the policy's exposed paths (`--expose`); each must exist.
+pub fn resolve_exposes(
+    policy: &Policy,
+    env: &ResolveEnv,
+    fs: &dyn FsProbe,
+) -> Result<Vec<PathBuf>, CompileError> {
+    policy
+        .exposes
+        .iter()
+        .map(|text| {
+            resolve_one(text, env, fs)
+                .map(|(_, path, _)| path)
+                .map_err(|reason| CompileError::Resolve {
+                    source_of: "--expose".to_owned(),
+                    path: text.clone(),
+                    reason,
+                })
+        })
+        .collect()
+}
+
+/// How an error names a grant's source: the flag itself (`--read`), or
+/// `preset NAME`.
+pub(crate) fn source_label(source: &GrantSource) -> String {
+    match source {
+        GrantSource::Flag(flag) => flag.clone(),
+        other => other.to_string(),
+    }
 }

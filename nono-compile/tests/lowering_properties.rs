@@ -777,6 +777,7 @@ proptest! {
                 false,
                 "compiled although {missing:?} is missing: {:?}", out.ruleset
             ),
+            Err(other) => prop_assert!(false, "unexpected error: {other}"),
         }
     }
 
@@ -1295,7 +1296,10 @@ fn missing_required_path_is_an_error_naming_the_source() {
         source_of,
         path,
         reason,
-    } = &err;
+    } = &err
+    else {
+        panic!("expected a resolve error, got {err}");
+    };
     assert_eq!(source_of, "preset rust");
     assert_eq!(path, "/work/missing");
     assert_eq!(reason, "no such file or directory");

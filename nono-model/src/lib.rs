@@ -19,6 +19,7 @@
 //! ```
 
 mod access;
+mod env;
 mod grant;
 mod net;
 mod policy;
@@ -26,14 +27,17 @@ mod preset;
 mod rights;
 mod ron_text;
 mod ruleset;
+mod sensitive;
 mod status;
 
 pub use access::{Access, AccessLevels};
+pub use env::EnvPolicy;
 pub use grant::{FsGrant, GrantError};
 pub use net::{NetPolicy, Scopes};
-pub use policy::{GrantSource, Policy, PolicyGrant};
+pub use policy::{GrantSource, Policy, PolicyDeny, PolicyGrant};
 pub use preset::{Preset, PresetError};
 pub use rights::{FsRight, FsRights, NetRights, ScopeSet};
 pub use ron_text::RonError;
 pub use ruleset::{Abi, FileKind, PathRule, PortRule, Ruleset, SocketFilter};
+pub use sensitive::SENSITIVE_PATHS;
 pub use status::{EnforcementStatus, Gap};

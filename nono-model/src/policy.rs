@@ -1,6 +1,6 @@
 //! A policy: every grant a run asks for, with where each came from.
 
-use crate::{FsGrant, NetPolicy, Scopes};
+use crate::{EnvPolicy, FsGrant, NetPolicy, Scopes};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -12,6 +12,8 @@ pub enum GrantSource {
     Flag(String),
     /// A preset, by the name it was requested under.
     Preset(String),
+    /// A list built into nono (the sensitive paths).
+    Builtin(String),
 }
 
 impl fmt::Display for GrantSource {
@@ -19,6 +21,7 @@ impl fmt::Display for GrantSource {
         match self {
             GrantSource::Flag(flag) => write!(f, "flag {flag}"),
             GrantSource::Preset(name) => write!(f, "preset {name}"),
+            GrantSource::Builtin(name) => write!(f, "built-in {name}"),
         }
     }
 }
@@ -29,6 +32,15 @@ pub struct PolicyGrant {
     /// The grant itself.
     pub grant: FsGrant,
     /// Where it came from.
+    pub source: GrantSource,
+}
+
+/// A path to keep out of reach even inside a granted tree.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PolicyDeny {
+    /// The path as written (`~`, `$VAR` allowed).
+    pub path: String,
+    /// Where the denial came from.
     pub source: GrantSource,
 }
 
@@ -55,11 +67,36 @@ pub struct Policy {
     /// Ask the kernel to log denials to the audit log (ABI 7).
     #[serde(default)]
     pub log_denials: bool,
+    /// Paths carved out of every grant (sensitive paths, `--deny`, presets'
+    /// `deny`).
+    #[serde(default)]
+    pub denies: Vec<PolicyDeny>,
+    /// Sensitive paths granted on purpose (`--expose`).
+    #[serde(default)]
+    pub exposes: Vec<String>,
+    /// The command's environment.
+    #[serde(default)]
+    pub env: EnvPolicy,
 }
 
 impl Policy {
     /// Appends a grant from `source`.
     pub fn add(&mut self, grant: FsGrant, source: GrantSource) {
         self.grants.push(PolicyGrant { grant, source });
+    }
+
+    /// Appends a path to carve out, from `source`.
+    pub fn deny(&mut self, path: impl Into<String>, source: GrantSource) {
+        self.denies.push(PolicyDeny {
+            path: path.into(),
+            source,
+        });
+    }
+
+    /// Adds the built-in sensitive paths to the denials.
+    pub fn deny_sensitive(&mut self) {
+        for path in crate::SENSITIVE_PATHS {
+            self.deny(path, GrantSource::Builtin("sensitive paths".into()));
+        }
     }
 }

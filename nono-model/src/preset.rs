@@ -27,6 +27,10 @@ pub struct Preset {
     /// The grants it adds.
     #[serde(default)]
     pub grants: Vec<FsGrant>,
+    /// Paths it keeps out of reach even inside granted trees (added to the
+    /// built-in sensitive paths).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deny: Vec<String>,
 }
 
 /// Why a preset is not acceptable.
@@ -40,6 +44,16 @@ pub enum PresetError {
         "preset name {0:?} must be 1 to 64 of a-z, 0-9, '-', '_', '.', starting with a letter or digit"
     )]
     BadName(String),
+    /// A deny path has a bad value.
+    #[error("deny {index} ({path:?}): {source}")]
+    Deny {
+        /// 0-based position in the list.
+        index: usize,
+        /// The path as written.
+        path: String,
+        /// What is wrong with it.
+        source: GrantError,
+    },
     /// A grant has a bad value.
     #[error("grant {index} ({path:?}): {source}")]
     Grant {
@@ -77,6 +91,14 @@ impl Preset {
             if !Self::is_valid_name(name) {
                 return Err(PresetError::BadName(name.clone()));
             }
+        }
+        for (index, path) in self.deny.iter().enumerate() {
+            let as_grant = FsGrant::new(path.clone(), crate::Access::Read);
+            as_grant.validate().map_err(|source| PresetError::Deny {
+                index,
+                path: path.clone(),
+                source,
+            })?;
         }
         for (index, grant) in self.grants.iter().enumerate() {
             grant.validate().map_err(|source| PresetError::Grant {

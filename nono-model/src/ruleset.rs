@@ -68,6 +68,10 @@ pub struct PathRule {
     pub rights: FsRights,
     /// The grants' sources, for output and diagnostics.
     pub sources: Vec<GrantSource>,
+    /// A directory carved around a sensitive path: it may only be listed,
+    /// since every right on it would reach into the sensitive path too.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub carved: bool,
 }
 
 /// The concrete ruleset for one Landlock ABI.

@@ -139,6 +139,30 @@ impl Catalog {
         &self,
         specs: &[&'s str],
     ) -> Result<Vec<PresetGrant>, (&'s str, PresetLookupError)> {
+        Ok(self
+            .presets_of(specs)?
+            .into_iter()
+            .flat_map(|loaded| {
+                let name = loaded.preset.name;
+                loaded
+                    .preset
+                    .grants
+                    .into_iter()
+                    .map(move |grant| PresetGrant {
+                        grant,
+                        preset: name.clone(),
+                    })
+            })
+            .collect())
+    }
+
+    /// The presets `specs` name and every preset they extend, each once,
+    /// parents before the presets that extend them. An error comes with the
+    /// spec it arose under.
+    pub fn presets_of<'s>(
+        &self,
+        specs: &[&'s str],
+    ) -> Result<Vec<LoadedPreset>, (&'s str, PresetLookupError)> {
         let mut out = Vec::new();
         let mut done = BTreeSet::new();
         for spec in specs {
@@ -153,7 +177,7 @@ impl Catalog {
         spec: &str,
         chain: &mut Vec<String>,
         done: &mut BTreeSet<String>,
-        out: &mut Vec<PresetGrant>,
+        out: &mut Vec<LoadedPreset>,
     ) -> Result<(), PresetLookupError> {
         let loaded = self.load(spec)?;
         let name = loaded.preset.name.clone();
@@ -169,10 +193,7 @@ impl Catalog {
             self.expand_into(parent, chain, done, out)?;
         }
         chain.pop();
-        out.extend(loaded.preset.grants.into_iter().map(|grant| PresetGrant {
-            grant,
-            preset: name.clone(),
-        }));
+        out.push(loaded);
         Ok(())
     }
 }

@@ -24,6 +24,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Explain whether a sandbox allows an operation on a path or port, and why.
+    Why(WhyArgs),
+    /// Print shell completions for SHELL.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout.
+    Man,
     /// List or show presets.
     Presets {
         /// What to do with presets.
@@ -51,9 +60,9 @@ pub enum PresetsAction {
     },
 }
 
-/// `nono run` options.
+/// The options that describe a sandbox, shared by `run` and `why`.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct SandboxArgs {
     /// Grant Read on PATH (a file or a directory; repeatable).
     #[arg(short = 'r', long = "read", value_name = "PATH")]
     pub read: Vec<String>,
@@ -69,6 +78,12 @@ pub struct RunArgs {
     /// Do not add the `base` preset (system libraries and devices).
     #[arg(long)]
     pub no_base: bool,
+    /// Keep PATH out of reach even inside granted directories (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub deny: Vec<String>,
+    /// Grant a sensitive PATH on purpose: readable, and not carved out of other grants (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub expose: Vec<String>,
     /// Deny all network: TCP via Landlock (ABI 4+), every non-Unix socket via seccomp.
     #[arg(long, conflicts_with_all = ["net_connect", "net_bind"])]
     pub net_block: bool,
@@ -90,6 +105,23 @@ pub struct RunArgs {
     /// Use at most Landlock ABI N (1 to 7).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=7))]
     pub abi: Option<u8>,
+}
+
+/// `nono run` options.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The sandbox.
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+    /// Pass the environment variable NAME even though it looks sensitive (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub env_keep: Vec<String>,
+    /// Start the command with an empty environment (add variables with --env).
+    #[arg(long)]
+    pub env_clear: bool,
+    /// Set NAME=VALUE, or pass NAME from nono's environment (repeatable).
+    #[arg(long, value_name = "NAME[=VALUE]")]
+    pub env: Vec<String>,
     /// Refuse to run unless the sandbox is FullyEnforced.
     #[arg(long)]
     pub strict: bool,
@@ -102,7 +134,7 @@ pub struct RunArgs {
     /// With --dry-run: print as JSON.
     #[arg(long, requires = "dry_run")]
     pub json: bool,
-    /// -v: status line; -vv: debug; -vvv: trace (RUST_LOG also works).
+    /// -v: status line, carves and removed variables; -vv: debug; -vvv: trace (RUST_LOG also works).
     #[arg(short, long, action = ArgAction::Count)]
     pub verbose: u8,
     /// The command to run and its arguments (after `--`).
@@ -112,4 +144,56 @@ pub struct RunArgs {
         required_unless_present = "dry_run"
     )]
     pub command: Vec<OsString>,
+}
+
+/// What `nono why` asks about a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PathOp {
+    /// Read a file, or list a directory.
+    Read,
+    /// Write a file, or create an entry in a directory.
+    Write,
+    /// Execute a file.
+    Execute,
+}
+
+/// What `nono why --port` asks about a port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PortOp {
+    /// Connect to the port over TCP.
+    Connect,
+    /// Bind the port over TCP.
+    Bind,
+}
+
+/// `nono why` options.
+#[derive(Debug, Args)]
+pub struct WhyArgs {
+    /// The path to ask about.
+    #[arg(
+        value_name = "PATH",
+        required_unless_present = "port",
+        conflicts_with = "port"
+    )]
+    pub path: Option<String>,
+    /// The operation on PATH.
+    #[arg(long, value_enum, default_value = "read", conflicts_with = "port")]
+    pub op: PathOp,
+    /// Ask about a TCP port instead of a path.
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+    /// The operation on the port.
+    #[arg(
+        long = "port-op",
+        value_enum,
+        default_value = "connect",
+        requires = "port"
+    )]
+    pub port_op: PortOp,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The sandbox, as for `run`.
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
 }

@@ -19,7 +19,8 @@ pub struct Program {
     pub argv: Vec<OsString>,
     /// The program's canonical path.
     pub canonical: PathBuf,
-    /// The canonical path of its `#!` interpreter, for a script.
+    /// The canonical path of its interpreter: the `#!` line's for a script,
+    /// the dynamic loader (`PT_INTERP`) for a dynamically linked ELF program.
     pub interpreter: Option<PathBuf>,
 }
 
@@ -54,7 +55,9 @@ pub fn find(argv: &[OsString]) -> Result<Program, Failure> {
             })?
     };
     let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-    let interpreter = shebang(&canonical).map(|i| std::fs::canonicalize(&i).unwrap_or(i));
+    let interpreter = shebang(&canonical)
+        .or_else(|| elf_interpreter(&canonical))
+        .map(|i| std::fs::canonicalize(&i).unwrap_or(i));
     Ok(Program {
         path,
         argv: argv.to_vec(),
@@ -73,6 +76,47 @@ fn shebang(path: &Path) -> Option<PathBuf> {
         .split(|b| b.is_ascii_whitespace())
         .find(|w| !w.is_empty())?;
     Some(PathBuf::from(OsStr::from_bytes(interp)))
+}
+
+/// The dynamic loader a 64-bit little-endian ELF program names in its
+/// `PT_INTERP` header, if any.
+fn elf_interpreter(path: &Path) -> Option<PathBuf> {
+    use std::io::{Seek, SeekFrom};
+    const PT_INTERP: u32 = 3;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut header = [0u8; 64];
+    file.read_exact(&mut header).ok()?;
+    // Magic, 64-bit class, little-endian data.
+    if header[..4] != *b"\x7fELF" || header[4] != 2 || header[5] != 1 {
+        return None;
+    }
+    let u16_at =
+        |b: &[u8], at: usize| Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?));
+    let u32_at =
+        |b: &[u8], at: usize| Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?));
+    let u64_at =
+        |b: &[u8], at: usize| Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?));
+    let phoff = u64_at(&header, 32)?;
+    let phentsize = usize::from(u16_at(&header, 54)?);
+    let phnum = usize::from(u16_at(&header, 56)?);
+    if phentsize < 56 || phnum > 256 {
+        return None;
+    }
+    let mut table = vec![0u8; phentsize * phnum];
+    file.seek(SeekFrom::Start(phoff)).ok()?;
+    file.read_exact(&mut table).ok()?;
+    let entry = table
+        .chunks(phentsize)
+        .find(|e| u32_at(e, 0) == Some(PT_INTERP))?;
+    let offset = u64_at(entry, 8)?;
+    let size = usize::try_from(u64_at(entry, 32)?)
+        .ok()
+        .filter(|s| *s <= 4096)?;
+    let mut name = vec![0u8; size];
+    file.seek(SeekFrom::Start(offset)).ok()?;
+    file.read_exact(&mut name).ok()?;
+    let name = name.split(|&b| b == 0).next()?;
+    Some(PathBuf::from(OsStr::from_bytes(name)))
 }
 
 fn read_hint(what: &str, path: &Path) -> String {
@@ -94,6 +138,9 @@ fn denial_hint(program: &Program, ruleset: &Ruleset) -> String {
         if !allowed(interp, FsRight::Execute) {
             return read_hint("its interpreter", interp);
         }
+        if !allowed(interp, FsRight::ReadFile) {
+            return read_hint("reading its interpreter", interp);
+        }
         if !allowed(&program.canonical, FsRight::ReadFile) {
             return read_hint("the interpreter reading the script", &program.canonical);
         }
@@ -103,8 +150,9 @@ fn denial_hint(program: &Program, ruleset: &Ruleset) -> String {
 
 /// Replaces this process with the program. Returns only on failure, with the
 /// exit code and message that explain it.
-pub fn exec(program: &Program, sandbox: Option<&Ruleset>) -> Failure {
+pub fn exec(program: &Program, sandbox: Option<&Ruleset>, env: &[(OsString, OsString)]) -> Failure {
     let mut command = std::process::Command::new(&program.path);
+    command.env_clear().envs(env.iter().map(|(k, v)| (k, v)));
     if let Some((first, rest)) = program.argv.split_first() {
         command.arg0(first).args(rest);
     }

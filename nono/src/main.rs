@@ -13,6 +13,7 @@ mod output;
 mod policy;
 mod presets;
 mod run;
+mod why;
 
 use clap::Parser;
 use cli::{Cli, Command};
@@ -79,6 +80,21 @@ fn main() -> ExitCode {
             run::run(args)
         }
         Command::Check { json } => check::check(json),
+        Command::Why(args) => why::why(args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "nono", &mut out);
+            failure::emit(&String::from_utf8_lossy(&out))
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .map_err(failure::Failure::new)?;
+            failure::emit(&String::from_utf8_lossy(&out))
+        }
         Command::Presets { action } => presets::presets(action),
     });
     match result {

@@ -29,6 +29,9 @@ struct DryRun<'a> {
     program: Option<PathBuf>,
     target: TargetOut,
     grants: &'a [nono_compile::ResolvedGrant],
+    denied: &'a [nono_compile::DeniedPath],
+    carves: &'a [nono_compile::Carve],
+    env_removed: &'a [String],
     covered: &'a [nono_compile::CoveredRule],
     ruleset: &'a nono_model::Ruleset,
     network: String,
@@ -43,14 +46,14 @@ pub fn dry_run(
     target: &Target,
     compiled: &Compiled,
     program: Option<&Program>,
-    json: bool,
+    env_removed: &[String],
 ) -> Result<(), Failure> {
     let command: Vec<String> = args
         .command
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    if json {
+    if args.json {
         let out = DryRun {
             command,
             program: program.map(|p| p.path.clone()),
@@ -60,6 +63,9 @@ pub fn dry_run(
                 effective_abi: target.effective_abi().map(|a| a.0),
             },
             grants: &compiled.resolved,
+            denied: &compiled.denied,
+            carves: &compiled.carves,
+            env_removed,
             covered: &compiled.covered,
             ruleset: &compiled.ruleset,
             network: network_summary(compiled),
@@ -79,7 +85,13 @@ pub fn dry_run(
         let text = serde_json::to_string_pretty(&out).map_err(Failure::new)?;
         return emit(&format!("{text}\n"));
     }
-    emit(&text_report(&command, target, compiled, program))
+    emit(&text_report(
+        &command,
+        target,
+        compiled,
+        program,
+        env_removed,
+    ))
 }
 
 fn text_report(
@@ -87,6 +99,7 @@ fn text_report(
     target: &Target,
     compiled: &Compiled,
     program: Option<&Program>,
+    env_removed: &[String],
 ) -> String {
     let mut buf = String::new();
     outln!(buf, "nono dry run: nothing is executed");
@@ -130,9 +143,10 @@ fn text_report(
     );
     outln!(buf, "  handled: {}", rs.handled_fs);
     for rule in &rs.rules {
-        let kind = match rule.kind {
-            FileKind::Dir => "dir",
-            FileKind::File => "file",
+        let kind = match (rule.kind, rule.carved) {
+            (FileKind::Dir, true) => "dir, carved",
+            (FileKind::Dir, false) => "dir",
+            (FileKind::File, _) => "file",
         };
         let sources: Vec<String> = rule.sources.iter().map(ToString::to_string).collect();
         outln!(
@@ -172,6 +186,18 @@ fn text_report(
     };
     outln!(buf, "  socket filter: {filter}");
     outln!(buf, "Network: {}", network_summary(compiled));
+    for carve in &compiled.carves {
+        outln!(
+            buf,
+            "Carved: {} out of {} ({}); directories on the way may only be listed",
+            carve.denied.display(),
+            carve.under.display(),
+            carve.source
+        );
+    }
+    if !env_removed.is_empty() {
+        outln!(buf, "Environment: removed {}", env_removed.join(" "));
+    }
     outln!(buf, "Predicted status: {}", compiled.predicted);
     for gap in &compiled.gaps {
         outln!(buf, "  gap: {gap}");

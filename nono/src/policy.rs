@@ -1,8 +1,8 @@
 //! Turning flags and presets into a [`Policy`].
 
-use crate::cli::RunArgs;
+use crate::cli::SandboxArgs;
 use crate::failure::Failure;
-use nono_model::{Access, FsGrant, GrantSource, NetPolicy, Policy, Scopes};
+use nono_model::{Access, EnvPolicy, FsGrant, GrantSource, NetPolicy, Policy, Scopes};
 use nono_plugins::Catalog;
 
 /// The preset added to every run unless `--no-base`.
@@ -11,18 +11,25 @@ pub const BASE_PRESET: &str = "base";
 /// Builds the policy a `nono run` asks for: `base` (unless `--no-base`), the
 /// presets in order, then the flags' grants; then the network, scope and
 /// logging flags.
-pub fn build(args: &RunArgs, catalog: &Catalog) -> Result<Policy, Failure> {
+pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
     let mut policy = Policy::default();
     let specs: Vec<&str> = (!args.no_base)
         .then_some(BASE_PRESET)
         .into_iter()
         .chain(args.preset.iter().map(String::as_str))
         .collect();
-    let grants = catalog
-        .expand_all(&specs)
+    let presets = catalog
+        .presets_of(&specs)
         .map_err(|(spec, e)| Failure::new(format!("--preset {spec}: {e}")))?;
-    for g in grants {
-        policy.add(g.grant, GrantSource::Preset(g.preset));
+    policy.deny_sensitive();
+    for loaded in presets {
+        let source = GrantSource::Preset(loaded.preset.name);
+        for grant in loaded.preset.grants {
+            policy.add(grant, source.clone());
+        }
+        for path in loaded.preset.deny {
+            policy.deny(path, source.clone());
+        }
     }
     let flags = [
         ("--read", Access::Read, &args.read),
@@ -31,12 +38,22 @@ pub fn build(args: &RunArgs, catalog: &Catalog) -> Result<Policy, Failure> {
     ];
     for (flag, access, paths) in flags {
         for path in paths {
+            check_path(flag, path)?;
             let grant = FsGrant::new(path.clone(), access);
-            grant
-                .validate()
-                .map_err(|e| Failure::new(format!("{flag} {path:?}: {e}")))?;
             policy.add(grant, GrantSource::Flag(flag.to_owned()));
         }
+    }
+    for path in &args.deny {
+        check_path("--deny", path)?;
+        policy.deny(path.clone(), GrantSource::Flag("--deny".to_owned()));
+    }
+    for path in &args.expose {
+        check_path("--expose", path)?;
+        policy.exposes.push(path.clone());
+        policy.add(
+            FsGrant::new(path.clone(), Access::Read),
+            GrantSource::Flag("--expose".to_owned()),
+        );
     }
     policy.net = if args.net_block {
         NetPolicy::Block
@@ -54,4 +71,40 @@ pub fn build(args: &RunArgs, catalog: &Catalog) -> Result<Policy, Failure> {
     };
     policy.log_denials = args.log_denials;
     Ok(policy)
+}
+
+/// Refuses a path flag's value that no path can be (empty, or with a NUL).
+fn check_path(flag: &str, path: &str) -> Result<(), Failure> {
+    FsGrant::new(path, Access::Read)
+        .validate()
+        .map_err(|e| Failure::new(format!("{flag} {path:?}: {e}")))
+}
+
+/// The environment policy `run`'s flags describe.
+pub fn env_policy(args: &crate::cli::RunArgs) -> Result<EnvPolicy, Failure> {
+    let set = args
+        .env
+        .iter()
+        .map(|spec| {
+            let (name, value) = match spec.split_once('=') {
+                Some((name, value)) => (name, Some(value.to_owned())),
+                None => (spec.as_str(), None),
+            };
+            let valid = !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit());
+            if valid {
+                Ok((name.to_owned(), value))
+            } else {
+                Err(Failure::new(format!(
+                    "--env {spec:?}: not NAME or NAME=VALUE with a variable name of letters, digits and '_'"
+                )))
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(EnvPolicy {
+        keep: args.env_keep.clone(),
+        clear: args.env_clear,
+        set,
+    })
 }

@@ -1,6 +1,6 @@
 //! `nono run`: policy, compile, gate on the status, enforce, exec.
 
-use crate::cli::RunArgs;
+use crate::cli::{RunArgs, SandboxArgs};
 use crate::exec;
 use crate::failure::Failure;
 use crate::output;
@@ -25,7 +25,7 @@ pub fn resolve_env() -> Result<ResolveEnv, Failure> {
 }
 
 /// Compiles the policy `args` describe for this kernel.
-pub fn compile_for_here(args: &RunArgs) -> Result<(Target, Compiled), Failure> {
+pub fn compile_for_here(args: &SandboxArgs) -> Result<(Target, Compiled), Failure> {
     let policy = crate::policy::build(args, &Catalog::new())?;
     let env = resolve_env()?;
     let target = Target {
@@ -48,14 +48,15 @@ fn gaps_line(compiled: &Compiled) -> String {
 /// Runs `nono run`. On success this never returns: the process becomes the
 /// command.
 pub fn run(args: RunArgs) -> Result<(), Failure> {
-    let (target, compiled) = compile_for_here(&args)?;
+    let (target, compiled) = compile_for_here(&args.sandbox)?;
+    let env = nono_compile::scrub_env(std::env::vars_os(), &crate::policy::env_policy(&args)?);
     let program = if args.command.is_empty() {
         None
     } else {
         Some(exec::find(&args.command)?)
     };
     if args.dry_run {
-        return output::dry_run(&args, &target, &compiled, program.as_ref(), args.json);
+        return output::dry_run(&args, &target, &compiled, program.as_ref(), &env.removed);
     }
     let Some(program) = program else {
         return Err(Failure::new("no command given"));
@@ -97,6 +98,25 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         for note in &compiled.notes {
             eprintln!("nono: note: {note}");
         }
+        for carve in &compiled.carves {
+            eprintln!(
+                "nono: carved {} out of {} ({})",
+                carve.denied.display(),
+                carve.under.display(),
+                carve.source
+            );
+        }
+        if !env.removed.is_empty() {
+            eprintln!(
+                "nono: removed from the environment: {}",
+                env.removed.join(" ")
+            );
+        }
+    }
+    for exposed in &args.sandbox.expose {
+        eprintln!(
+            "nono: WARNING: --expose {exposed}: granted on purpose, not carved out even if sensitive"
+        );
     }
     match status {
         EnforcementStatus::FullyEnforced => {}
@@ -126,5 +146,5 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         }
     }
     let sandbox = (status != EnforcementStatus::NotEnforced).then_some(&compiled.ruleset);
-    Err(exec::exec(&program, sandbox))
+    Err(exec::exec(&program, sandbox, &env.vars))
 }

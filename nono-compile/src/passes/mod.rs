@@ -28,7 +28,7 @@ mod truncate;
 
 use crate::NormRule;
 use nono_model::{
-    Abi, Access, FileKind, FsRights, Gap, NetPolicy, PathRule, Policy, Ruleset, Scopes,
+    Abi, Access, FileKind, FsRight, FsRights, Gap, NetPolicy, PathRule, Policy, Ruleset, Scopes,
 };
 
 /// One lowering pass.
@@ -103,13 +103,14 @@ impl Lowering<'_> {
     }
 
     /// Grants `rights` on every rule that holds `level`; on a file, only the
-    /// rights that apply to files.
+    /// rights that apply to files; on a carved directory, only listing.
     pub fn grant(&mut self, level: Access, rights: FsRights) {
         for (norm, rule) in self.rules.iter().zip(&mut self.ruleset.rules) {
             if norm.levels.contains(level) {
-                rule.rights |= match rule.kind {
-                    FileKind::Dir => rights,
-                    FileKind::File => rights.without(FsRights::DIRECTORY_ONLY),
+                rule.rights |= match (rule.kind, norm.carved) {
+                    (FileKind::Dir, true) => rights.intersection(FsRight::ReadDir.into()),
+                    (FileKind::Dir, false) => rights,
+                    (FileKind::File, _) => rights.without(FsRights::DIRECTORY_ONLY),
                 };
             }
         }
@@ -173,6 +174,7 @@ pub fn lower(abi: Abi, rules: &[NormRule], intent: &Intent) -> Lowered {
             levels: r.levels,
             rights: FsRights::EMPTY,
             sources: r.sources.clone(),
+            carved: r.carved,
         })
         .collect();
     let mut lowering = Lowering {
@@ -192,8 +194,12 @@ pub fn lower(abi: Abi, rules: &[NormRule], intent: &Intent) -> Lowered {
             (pass.below)(&mut lowering);
         }
     }
+    // A rule that grants nothing changes nothing, and the kernel refuses it
+    // (a carved directory under a Write-only grant has no right left).
+    let mut ruleset = lowering.ruleset;
+    ruleset.rules.retain(|rule| !rule.rights.is_empty());
     Lowered {
-        ruleset: lowering.ruleset,
+        ruleset,
         gaps: lowering.gaps,
         notes: lowering.notes,
     }

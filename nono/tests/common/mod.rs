@@ -298,3 +298,175 @@ pub fn kernel_landlock_abi() -> u64 {
         .parse()
         .unwrap_or_else(|e| panic!("landlock ABI probe printed {text:?}: {e}"))
 }
+
+// ---------------------------------------------------------------------------
+// Helpers for the sensitive-path and `nono why` suites: a fake home holding
+// fake secrets, and a probe for read / write / execute / connect / bind.
+// ---------------------------------------------------------------------------
+
+/// Every fake secret's contents start with this; no sandboxed output may
+/// show it.
+pub const SECRET_MARKER: &str = "NONO-FAKE-SECRET";
+
+/// The fake secrets [`Scratch::fake_home`] writes, relative to the home, and
+/// the sensitive path (as nono's built-in list writes it) each falls under.
+pub const FAKE_SECRETS: [(&str, &str); 7] = [
+    (".ssh/id_ed25519", "~/.ssh"),
+    (".aws/credentials", "~/.aws"),
+    (
+        ".config/gcloud/application_default_credentials.json",
+        "${XDG_CONFIG_HOME:-~/.config}/gcloud",
+    ),
+    (".docker/config.json", "~/.docker/config.json"),
+    (".netrc", "~/.netrc"),
+    (
+        ".cargo/credentials.toml",
+        "${CARGO_HOME:-~/.cargo}/credentials.toml",
+    ),
+    (
+        ".local/share/keyrings/login.keyring",
+        "${XDG_DATA_HOME:-~/.local/share}/keyrings",
+    ),
+];
+
+/// The sensitive paths [`Scratch::fake_home`] creates, relative to the home:
+/// each is carved out of a grant on the home.
+pub const FAKE_SENSITIVE: [&str; 7] = [
+    ".ssh",
+    ".aws",
+    ".config/gcloud",
+    ".docker/config.json",
+    ".netrc",
+    ".cargo/credentials.toml",
+    ".local/share/keyrings",
+];
+
+/// The ordinary files [`Scratch::fake_home`] writes, relative to the home,
+/// several of them beside a secret; each holds `# ordinary: PATH` (a
+/// comment in TOML, so cargo accepts `.cargo/config.toml`).
+pub const FAKE_ORDINARY: [&str; 7] = [
+    "notes.txt",
+    "proj/readme.txt",
+    "proj/sub/deep.txt",
+    ".config/app/settings.toml",
+    ".docker/daemon.json",
+    ".cargo/config.toml",
+    ".local/share/app/data.txt",
+];
+
+impl Scratch {
+    /// Fills the fake home with fake secrets ([`FAKE_SECRETS`], plus
+    /// `.ssh/id_ed25519.pub`, `.ssh/config`, `.ssh/hook.sh` and
+    /// `.aws/sso/cache/token.json`), ordinary files ([`FAKE_ORDINARY`]),
+    /// executable scripts `tool.sh` and `proj/run.sh` (both `exit 0`), and
+    /// `outside/file.txt` beside the home. Returns the home.
+    pub fn fake_home(&self) -> PathBuf {
+        let home = self.home();
+        for (rel, _) in FAKE_SECRETS {
+            self.write(format!("home/{rel}"), &format!("{SECRET_MARKER} {rel}\n"));
+        }
+        for rel in [
+            ".ssh/id_ed25519.pub",
+            ".ssh/config",
+            ".aws/sso/cache/token.json",
+        ] {
+            self.write(format!("home/{rel}"), &format!("{SECRET_MARKER} {rel}\n"));
+        }
+        for rel in FAKE_ORDINARY {
+            self.write(format!("home/{rel}"), &format!("# ordinary: {rel}\n"));
+        }
+        for rel in ["tool.sh", "proj/run.sh", ".ssh/hook.sh"] {
+            let p = self.write(format!("home/{rel}"), "#!/bin/sh\nexit 0\n");
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        self.write("outside/file.txt", "outside the home\n");
+        home
+    }
+
+    /// `nono` as [`Scratch::nono`] makes it, with the variables that move
+    /// sensitive paths (`CARGO_HOME`, `XDG_DATA_HOME`) removed, so that the
+    /// built-in list finds them in the fake home, and `CARGO_TARGET_DIR`
+    /// (which the `rust` preset grants) too.
+    pub fn nono_home(&self) -> Command {
+        let mut cmd = self.nono();
+        cmd.env_remove("CARGO_HOME")
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("CARGO_TARGET_DIR");
+        cmd
+    }
+
+    /// Runs `nono ARGS...` as [`Scratch::nono_home`] makes it.
+    pub fn run_home<I, S>(&self, args: I) -> Outcome
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        Outcome::of(self.nono_home().args(args))
+    }
+}
+
+/// Asserts that no fake secret's contents appear in `out`'s output.
+#[track_caller]
+pub fn assert_no_secret(out: &Outcome) {
+    assert!(
+        !out.stdout.contains(SECRET_MARKER) && !out.stderr.contains(SECRET_MARKER),
+        "a secret leaked: {out:#?}"
+    );
+}
+
+/// A probe of one operation: `OP PATH` prints `OK` (exit 0) or the errno's
+/// name (exit 1). Ops: `read` (a directory is listed, a file's first byte
+/// read), `write` (a directory gets a new file `.nono-probe` created in it;
+/// an existing file is opened for writing without truncation; a missing
+/// path is created, exclusively), `execute` (the file is run, its exit
+/// status ignored), `connect PORT` and `bind PORT` (TCP on 127.0.0.1).
+const OP_PROBE: &str = r#"
+import errno, os, socket, subprocess, sys
+op, arg = sys.argv[1], sys.argv[2]
+try:
+    if op == "read":
+        if os.path.isdir(arg):
+            os.listdir(arg)
+        else:
+            with open(arg, "rb") as f:
+                f.read(1)
+    elif op == "write":
+        if os.path.isdir(arg):
+            os.close(os.open(os.path.join(arg, ".nono-probe"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        elif os.path.lexists(arg):
+            os.close(os.open(arg, os.O_WRONLY))
+        else:
+            os.close(os.open(arg, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    elif op == "execute":
+        subprocess.run([arg], stdin=subprocess.DEVNULL, check=False)
+    elif op == "connect":
+        socket.create_connection(("127.0.0.1", int(arg)), timeout=10).close()
+    elif op == "bind":
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", int(arg)))
+        s.close()
+    else:
+        sys.exit("unknown probe op " + op)
+    print("OK")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, str(e.errno)))
+    sys.exit(1)
+"#;
+
+/// The argv of an [`OP_PROBE`] run: `python3 -I -c OP_PROBE OP ARG`.
+pub fn op_probe(op: &str, arg: &str) -> Vec<String> {
+    vec![
+        PYTHON.to_owned(),
+        "-I".to_owned(),
+        "-c".to_owned(),
+        OP_PROBE.to_owned(),
+        op.to_owned(),
+        arg.to_owned(),
+    ]
+}
+
+/// A path as UTF-8 text (scratch paths are).
+pub fn text(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 scratch path")
+}

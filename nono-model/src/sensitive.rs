@@ -1,0 +1,23 @@
+//! Paths that hold credentials: carved out of every grant unless exposed.
+
+/// The built-in sensitive paths. A grant that covers one of them is carved
+/// so that the path stays out of reach; `--expose PATH` opts back in.
+pub const SENSITIVE_PATHS: [&str; 17] = [
+    "~/.ssh",
+    "~/.gnupg",
+    "~/.aws",
+    "~/.azure",
+    "${XDG_CONFIG_HOME:-~/.config}/gcloud",
+    "~/.kube",
+    "~/.docker/config.json",
+    "~/.git-credentials",
+    "${XDG_CONFIG_HOME:-~/.config}/git/credentials",
+    "~/.netrc",
+    "~/.npmrc",
+    "~/.pypirc",
+    "${CARGO_HOME:-~/.cargo}/credentials.toml",
+    "${CARGO_HOME:-~/.cargo}/credentials",
+    "${XDG_CONFIG_HOME:-~/.config}/gh/hosts.yml",
+    "~/.password-store",
+    "${XDG_DATA_HOME:-~/.local/share}/keyrings",
+];

@@ -1,0 +1,195 @@
+//! `nono why`: would this sandbox allow an operation, and because of what.
+//!
+//! The answer comes from the same compiler and reference evaluator the
+//! sandbox is built with, so it agrees with what the kernel will decide.
+
+use crate::cli::{PathOp, PortOp, WhyArgs};
+use crate::failure::{Failure, emit};
+use nono_compile::Compiled;
+use nono_model::{FileKind, FsRight, NetRights, PathRule};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Serialize)]
+struct Grant {
+    rule: PathBuf,
+    sources: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Answer {
+    subject: String,
+    operation: &'static str,
+    right: &'static str,
+    allowed: bool,
+    reason: String,
+    granted_by: Vec<Grant>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    carved_by: Option<String>,
+}
+
+fn path_right(op: PathOp, kind: FileKind) -> (&'static str, FsRight) {
+    match (op, kind) {
+        (PathOp::Read, FileKind::Dir) => ("read", FsRight::ReadDir),
+        (PathOp::Read, FileKind::File) => ("read", FsRight::ReadFile),
+        (PathOp::Write, FileKind::Dir) => ("write", FsRight::MakeReg),
+        (PathOp::Write, FileKind::File) => ("write", FsRight::WriteFile),
+        (PathOp::Execute, _) => ("execute", FsRight::Execute),
+    }
+}
+
+fn sources(rule: &PathRule) -> Vec<String> {
+    rule.sources.iter().map(ToString::to_string).collect()
+}
+
+/// The answer for a path. A path that does not exist yet is judged as a
+/// file inside its nearest existing directory.
+fn explain_path(compiled: &Compiled, text: &str, op: PathOp) -> Result<Answer, Failure> {
+    let env = crate::run::resolve_env()?;
+    let expanded =
+        nono_compile::expand(text, &env).map_err(|e| Failure::new(format!("why: {text}: {e}")))?;
+    let absolute = env.cwd.join(expanded);
+    let (path, kind) = match std::fs::canonicalize(&absolute) {
+        Ok(p) => {
+            let kind = if p.is_dir() {
+                FileKind::Dir
+            } else {
+                FileKind::File
+            };
+            (p, kind)
+        }
+        Err(_) => {
+            let parent = absolute.parent().unwrap_or(Path::new("/"));
+            let parent = std::fs::canonicalize(parent).map_err(|e| {
+                let e = e.to_string();
+                let e = e.split(" (os error").next().unwrap_or(&e).to_owned();
+                Failure::new(format!("why: {text}: {e}"))
+            })?;
+            let name = absolute.file_name().unwrap_or_default();
+            (parent.join(name), FileKind::File)
+        }
+    };
+    let (operation, right) = path_right(op, kind);
+    let rs = &compiled.ruleset;
+    let granted: Vec<&PathRule> = nono_compile::granting_rules(rs, &path, right).collect();
+    let allowed = nono_compile::allowed(rs, &path, right);
+    let carve = compiled
+        .carves
+        .iter()
+        .find(|c| path.starts_with(&c.denied) || c.under == path);
+    let carved_by = carve.map(|c| {
+        format!(
+            "{} is carved out of {} ({})",
+            c.denied.display(),
+            c.under.display(),
+            c.source
+        )
+    });
+    let reason = if !rs.handled_fs.contains(right) {
+        format!(
+            "{} is not restricted at Landlock ABI {}",
+            right.name(),
+            rs.abi
+        )
+    } else if let Some(rule) = granted.first() {
+        format!(
+            "{} grants {} on {}",
+            rule.path.display(),
+            right.name(),
+            path.display()
+        )
+    } else if let Some(c) = &carved_by {
+        format!("{c}; no grant gives {} there", right.name())
+    } else {
+        format!("no grant gives {} on {}", right.name(), path.display())
+    };
+    Ok(Answer {
+        subject: path.display().to_string(),
+        operation,
+        right: right.name(),
+        allowed,
+        reason,
+        granted_by: granted
+            .iter()
+            .map(|r| Grant {
+                rule: r.path.clone(),
+                sources: sources(r),
+            })
+            .collect(),
+        carved_by,
+    })
+}
+
+fn explain_port(compiled: &Compiled, port: u16, op: PortOp) -> Answer {
+    let rs = &compiled.ruleset;
+    let (operation, right, name) = match op {
+        PortOp::Connect => ("connect", NetRights::CONNECT_TCP, "connect_tcp"),
+        PortOp::Bind => ("bind", NetRights::BIND_TCP, "bind_tcp"),
+    };
+    let rule = rs
+        .port_rules
+        .iter()
+        .find(|r| r.port == port && r.rights.contains(right));
+    let filter_blocks = rs.socket_filter == Some(nono_model::SocketFilter::UnixOnly);
+    let (allowed, reason) = if filter_blocks {
+        (
+            false,
+            "--net-block: no TCP socket can be created".to_owned(),
+        )
+    } else if !rs.handled_net.contains(right) {
+        (
+            true,
+            if rs.socket_filter.is_some() {
+                format!("TCP ports are not restricted at Landlock ABI {}", rs.abi)
+            } else {
+                "the network is not restricted (no --net-* flag)".to_owned()
+            },
+        )
+    } else if rule.is_some() {
+        (true, format!("--net-{operation} {port} grants it"))
+    } else {
+        (false, format!("no --net-{operation} rule for port {port}"))
+    };
+    Answer {
+        subject: format!("tcp port {port}"),
+        operation,
+        right: name,
+        allowed,
+        reason,
+        granted_by: Vec::new(),
+        carved_by: None,
+    }
+}
+
+/// Runs `nono why`.
+pub fn why(args: WhyArgs) -> Result<(), Failure> {
+    let (_, compiled) = crate::run::compile_for_here(&args.sandbox)?;
+    let answer = match (&args.path, args.port) {
+        (_, Some(port)) => explain_port(&compiled, port, args.port_op),
+        (Some(path), None) => explain_path(&compiled, path, args.op)?,
+        (None, None) => return Err(Failure::new("why: give a PATH or --port N")),
+    };
+    if args.json {
+        let text = serde_json::to_string_pretty(&answer).map_err(Failure::new)?;
+        return emit(&format!("{text}\n"));
+    }
+    let mut buf = String::new();
+    let verdict = if answer.allowed { "allowed" } else { "denied" };
+    outln!(
+        buf,
+        "{verdict}: {} {} ({})",
+        answer.operation,
+        answer.subject,
+        answer.right
+    );
+    outln!(buf, "  because {}", answer.reason);
+    for g in &answer.granted_by {
+        outln!(
+            buf,
+            "  granted by {} [{}]",
+            g.rule.display(),
+            g.sources.join(", ")
+        );
+    }
+    emit(&buf)
+}
