@@ -46,6 +46,8 @@ fn socket_denials(filter: SocketFilter) -> Result<Vec<SeccompRule>, FilterError>
     use SeccompCmpOp::{Eq, MaskedEq, Ne};
     let unix = family(libc::AF_UNIX);
     match filter {
+        // No rule: refused unconditionally.
+        SocketFilter::NoSockets => Ok(Vec::new()),
         SocketFilter::UnixOnly => Ok(vec![rule(vec![cond(0, Ne, unix)?])?]),
         SocketFilter::TcpUdpOnly => {
             let inet = [family(libc::AF_INET), family(libc::AF_INET6)];

@@ -41,6 +41,20 @@ impl FsGrant {
         }
     }
 
+    /// The same grant, made optional: skipped rather than an error when its
+    /// path does not exist or its variables are unset.
+    ///
+    /// ```
+    /// use nono_model::{Access, FsGrant};
+    ///
+    /// assert!(FsGrant::new("~/.cache/acme", Access::Allow).skip_if_missing().optional);
+    /// ```
+    #[must_use]
+    pub fn skip_if_missing(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
     /// Checks the values a grant can be wrong about without looking at the
     /// filesystem.
     pub fn validate(&self) -> Result<(), GrantError> {

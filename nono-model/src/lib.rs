@@ -37,7 +37,7 @@ pub use net::{NetPolicy, Scopes};
 pub use policy::{GrantSource, Policy, PolicyDeny, PolicyGrant};
 pub use preset::{Preset, PresetError};
 pub use rights::{FsRight, FsRights, NetRights, ScopeSet};
-pub use ron_text::RonError;
+pub use ron_text::{RonError, parse as parse_ron};
 pub use ruleset::{Abi, FileKind, PathRule, PortRule, Ruleset, SocketFilter};
 pub use sensitive::SENSITIVE_PATHS;
 pub use status::{EnforcementStatus, Gap};

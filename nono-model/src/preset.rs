@@ -21,7 +21,8 @@ pub struct Preset {
     pub name: String,
     /// One line saying what it is for.
     pub description: String,
-    /// Presets whose grants this one includes, by name.
+    /// Presets whose grants this one includes: bare names (a user preset
+    /// file or a built-in) or `PLUGIN/NAME` (a plugin's preset).
     #[serde(default)]
     pub extends: Vec<String>,
     /// The grants it adds.
@@ -54,6 +55,11 @@ pub enum PresetError {
         /// What is wrong with it.
         source: GrantError,
     },
+    /// An `extends` entry is neither a preset name nor `PLUGIN/NAME`.
+    #[error(
+        "extends {0:?}: must be a preset name such as 'base', or PLUGIN/NAME such as 'acme/jdk'"
+    )]
+    BadExtends(String),
     /// A grant has a bad value.
     #[error("grant {index} ({path:?}): {source}")]
     Grant {
@@ -67,6 +73,43 @@ pub enum PresetError {
 }
 
 impl Preset {
+    /// A preset named `name` with no grants, to build on with
+    /// [`with_grant`](Preset::with_grant) and [`extending`](Preset::extending).
+    ///
+    /// ```
+    /// use nono_model::{Access, FsGrant, Preset};
+    ///
+    /// let jdk = Preset::new("jdk", "Acme JDK 21")
+    ///     .extending("base")
+    ///     .with_grant(FsGrant::new("/opt/acme/jdk-21", Access::Read));
+    /// assert!(jdk.validate().is_ok());
+    /// assert_eq!(jdk.extends, ["base"]);
+    /// ```
+    pub fn new(name: impl Into<String>, description: impl Into<String>) -> Preset {
+        Preset {
+            name: name.into(),
+            description: description.into(),
+            extends: Vec::new(),
+            grants: Vec::new(),
+            deny: Vec::new(),
+        }
+    }
+
+    /// The same preset with one more grant.
+    #[must_use]
+    pub fn with_grant(mut self, grant: FsGrant) -> Preset {
+        self.grants.push(grant);
+        self
+    }
+
+    /// The same preset, also including the grants of `preset` (a name, or
+    /// `PLUGIN/NAME`).
+    #[must_use]
+    pub fn extending(mut self, preset: impl Into<String>) -> Preset {
+        self.extends.push(preset.into());
+        self
+    }
+
     /// Parses and validates a preset written in RON.
     pub fn from_ron(text: &str) -> Result<Preset, PresetError> {
         let preset: Preset = ron_text::parse(text)?;
@@ -85,12 +128,31 @@ impl Preset {
             && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
     }
 
+    /// Whether `reference` names a preset: a valid name, or `PLUGIN/NAME`
+    /// where both parts are valid names.
+    ///
+    /// ```
+    /// use nono_model::Preset;
+    ///
+    /// assert!(Preset::is_valid_reference("base"));
+    /// assert!(Preset::is_valid_reference("acme/jdk"));
+    /// assert!(!Preset::is_valid_reference("acme/jdk/21"));
+    /// assert!(!Preset::is_valid_reference("/jdk"));
+    /// ```
+    pub fn is_valid_reference(reference: &str) -> bool {
+        match reference.split_once('/') {
+            Some((plugin, name)) => Self::is_valid_name(plugin) && Self::is_valid_name(name),
+            None => Self::is_valid_name(reference),
+        }
+    }
+
     /// Checks the name, the names it extends and every grant.
     pub fn validate(&self) -> Result<(), PresetError> {
-        for name in std::iter::once(&self.name).chain(&self.extends) {
-            if !Self::is_valid_name(name) {
-                return Err(PresetError::BadName(name.clone()));
-            }
+        if !Self::is_valid_name(&self.name) {
+            return Err(PresetError::BadName(self.name.clone()));
+        }
+        if let Some(bad) = self.extends.iter().find(|e| !Self::is_valid_reference(e)) {
+            return Err(PresetError::BadExtends(bad.clone()));
         }
         for (index, path) in self.deny.iter().enumerate() {
             let as_grant = FsGrant::new(path.clone(), crate::Access::Read);
@@ -153,6 +215,13 @@ mod tests {
         for name in ["", "Rust", "a b", "../x", "-x"] {
             assert!(!Preset::is_valid_name(name), "{name}");
         }
+        let text = "(name: \"a\", description: \"d\", extends: [\"acme/jdk\", \"base\"])";
+        assert!(Preset::from_ron(text).is_ok());
+        let text = "(name: \"a\", description: \"d\", extends: [\"acme/\"])";
+        assert!(matches!(
+            Preset::from_ron(text),
+            Err(PresetError::BadExtends(e)) if e == "acme/"
+        ));
         let text = "(name: \"a\", description: \"d\", grants: [(path: \"\", access: Read)])";
         assert!(matches!(
             Preset::from_ron(text),

@@ -20,8 +20,16 @@ impl fmt::Display for RonError {
     }
 }
 
-/// Parses `text` as RON into `T`, rejecting trailing input.
-pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<T, RonError> {
+/// Parses `text` as RON into `T`, rejecting trailing input, with the
+/// position of any fault. Every RON document nono reads (preset files,
+/// plugin manifests) goes through this one function, so they report errors
+/// alike.
+///
+/// ```
+/// let err = nono_model::parse_ron::<Vec<u8>>("[1,\n 2,, 3]").unwrap_err();
+/// assert_eq!((err.line, err.col), (2, 4));
+/// ```
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, RonError> {
     ron::Options::default()
         .from_str(text)
         .map_err(|e: ron::error::SpannedError| RonError {

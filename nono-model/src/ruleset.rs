@@ -136,4 +136,9 @@ pub enum SocketFilter {
     /// TCP or UDP protocol; `AF_NETLINK` route sockets. Raw, packet, MPTCP,
     /// SCTP and every other family are refused (`--net-connect`/`--net-bind`).
     TcpUdpOnly,
+    /// No sockets at all, not even `AF_UNIX` (`socket` and `socketpair`
+    /// refused). No flag asks for it: the plugin helper uses it, because
+    /// below Landlock ABI 9 nothing else keeps a process from connecting to
+    /// a pathname Unix socket, such as a container runtime's.
+    NoSockets,
 }

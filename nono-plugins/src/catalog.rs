@@ -1,25 +1,44 @@
-//! Looking presets up and expanding their `extends`.
+//! Looking presets up, from every source, and expanding their `extends`.
 
 use crate::BUILTIN;
+use crate::discovery::{BadPluginFile, FoundPlugin, PluginSearch};
+use crate::isolate::{Evaluator, PluginFailure};
 use nono_model::{FsGrant, Preset, PresetError};
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Where a preset was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
     /// Embedded in nono.
     Builtin,
-    /// Read from this file.
+    /// A file in the user preset directory (`$XDG_CONFIG_HOME/nono/presets`).
+    User(PathBuf),
+    /// A preset file named by its path (`--preset ./x.ron`).
     File(PathBuf),
+    /// A plugin's answer.
+    Plugin {
+        /// The plugin's name.
+        plugin: String,
+        /// The plugin file, as found.
+        path: PathBuf,
+        /// The version the plugin reported.
+        version: String,
+    },
 }
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Origin::Builtin => f.write_str("built-in"),
-            Origin::File(path) => write!(f, "{}", path.display()),
+            Origin::User(path) => write!(f, "user file {}", path.display()),
+            Origin::File(path) => write!(f, "file {}", path.display()),
+            Origin::Plugin { plugin, path, .. } => {
+                write!(f, "plugin {plugin} ({})", path.display())
+            }
         }
     }
 }
@@ -33,14 +52,38 @@ pub struct LoadedPreset {
     pub origin: Origin,
 }
 
+impl LoadedPreset {
+    /// The name it is requested by: its name, or `PLUGIN/NAME` for a
+    /// plugin's preset.
+    pub fn qualified_name(&self) -> String {
+        match &self.origin {
+            Origin::Plugin { plugin, .. } => format!("{plugin}/{}", self.preset.name),
+            _ => self.preset.name.clone(),
+        }
+    }
+}
+
 /// A grant contributed by a preset, with the name of the preset that holds it
 /// (which may be one it extends, not the one requested).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PresetGrant {
     /// The grant.
     pub grant: FsGrant,
-    /// The preset whose `grants` list holds it.
+    /// The preset whose `grants` list holds it, as it is requested
+    /// (`acme/jdk` for a plugin's preset).
     pub preset: String,
+}
+
+/// A plugin that could not be evaluated: `plugin NAME (PATH): what`.
+#[derive(Debug, thiserror::Error)]
+#[error("plugin {plugin} ({}): {failure}", path.display())]
+pub struct PluginError {
+    /// The plugin's name.
+    pub plugin: String,
+    /// The plugin file, as found.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub failure: PluginFailure,
 }
 
 /// Why a preset could not be found or loaded. Every variant names the input.
@@ -54,14 +97,14 @@ pub enum PresetLookupError {
         /// The names that exist.
         known: String,
     },
-    /// The spec is neither a name nor a `.ron` path.
-    #[error("invalid preset name '{0}': use a name such as 'rust', or a path ending in .ron")]
-    BadSpec(String),
-    /// A plugin preset was asked for.
+    /// The spec is neither a name, `PLUGIN/NAME`, nor a `.ron` path.
     #[error(
-        "preset '{0}' names a plugin preset; plugins are not supported by this version of nono"
+        "invalid preset name '{0}': use a name such as 'rust', PLUGIN/NAME such as 'acme/jdk', or a path ending in .ron"
     )]
-    Plugin(String),
+    BadSpec(String),
+    /// A plugin preset was asked for where plugins are not enabled.
+    #[error("preset '{0}' names a plugin preset, but plugins are not enabled here")]
+    PluginsDisabled(String),
     /// The preset file could not be read.
     #[error("cannot read preset file {path}: {source}")]
     Read {
@@ -78,19 +121,166 @@ pub enum PresetLookupError {
         /// What is wrong, starting with `line:col:` when it is a syntax fault.
         error: PresetError,
     },
+    /// A user preset file defines a preset of another name.
+    #[error(
+        "{}: the file defines preset '{found}', but its file name makes it '{expected}'; a user preset file must be named after its preset (NAME.ron)",
+        path.display()
+    )]
+    UserFileName {
+        /// The file.
+        path: PathBuf,
+        /// The name inside.
+        found: String,
+        /// The name from the file name.
+        expected: String,
+    },
+    /// A file in the user preset directory is not named `NAME.ron`.
+    #[error(
+        "{}: a user preset file must be named NAME.ron, where NAME is a preset name (lowercase letters, digits, '-', '_', '.')",
+        .0.display()
+    )]
+    BadUserFileName(PathBuf),
+    /// No plugin of this name was found.
+    #[error("no plugin '{plugin}' ({searched})")]
+    NoPlugin {
+        /// The plugin's name.
+        plugin: String,
+        /// Where it was looked for.
+        searched: String,
+    },
+    /// A `--plugin` file is not named `libNAME.so`.
+    #[error(transparent)]
+    BadPluginFile(#[from] BadPluginFile),
+    /// The plugin failed.
+    #[error("{0}")]
+    Plugin(Arc<PluginError>),
+    /// The plugin has no preset of this name.
+    #[error(
+        "plugin {plugin} ({}) has no preset '{preset}' (it has: {known})",
+        path.display()
+    )]
+    NoPluginPreset {
+        /// The plugin's name.
+        plugin: String,
+        /// The plugin file.
+        path: PathBuf,
+        /// The preset asked for.
+        preset: String,
+        /// The presets it has.
+        known: String,
+    },
     /// `extends` loops back on itself.
     #[error("preset '{0}' extends itself through: {1}")]
     Cycle(String, String),
 }
 
+impl PresetLookupError {
+    /// Whether this is a plugin's own failure, whose message already starts
+    /// with `plugin NAME (PATH):`.
+    pub fn is_plugin_failure(&self) -> bool {
+        matches!(self, PresetLookupError::Plugin(_))
+    }
+}
+
+/// A plugin that was evaluated, and its presets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadedPlugin {
+    /// The plugin's name.
+    pub name: String,
+    /// The plugin file, as found.
+    pub path: PathBuf,
+    /// Files of the same name later in the search order.
+    pub shadows: Vec<PathBuf>,
+    /// The version it reported.
+    pub version: String,
+    /// Its presets (validated).
+    pub presets: Vec<Preset>,
+}
+
+/// Where plugins are found and how they are evaluated.
+#[derive(Clone, Debug)]
+pub struct PluginHost {
+    /// Where plugins are looked for.
+    pub search: PluginSearch,
+    /// How they are evaluated (in a sandboxed helper).
+    pub evaluator: Evaluator,
+}
+
+/// One preset of a listing, with what it shadows or is shadowed by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    /// The preset.
+    pub preset: LoadedPreset,
+    /// What this preset hides: `built-in NAME` for a user file of the same
+    /// name, the files of the same plugin name later in the search order.
+    pub shadows: Vec<String>,
+    /// What hides this preset (a built-in shadowed by a user file).
+    pub shadowed_by: Option<String>,
+}
+
+/// Every preset from every source, and the sources that failed.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Built-ins first, then user files by name, then plugins by name.
+    pub presets: Vec<Listed>,
+    /// User files and plugins that could not be loaded.
+    pub errors: Vec<PresetLookupError>,
+}
+
+/// A plugin's evaluation, kept so that it runs once per catalog.
+type Evaluated = Result<Arc<LoadedPlugin>, Arc<PluginError>>;
+
 /// Finds presets by spec and expands their `extends`.
-#[derive(Clone, Debug, Default)]
-pub struct Catalog {}
+///
+/// A spec is looked up as follows:
+///
+/// - a path ending in `.ron` is read directly;
+/// - `PLUGIN/NAME` asks that one plugin (and only then is a plugin loaded);
+/// - a bare `NAME` is the user file `NAME.ron` in the user preset directory
+///   if there is one (so a user file shadows a built-in), else the built-in.
+///
+/// Each plugin is evaluated at most once per catalog.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    user_dir: Option<PathBuf>,
+    plugins: Option<PluginHost>,
+    evaluated: RefCell<BTreeMap<String, Evaluated>>,
+}
+
+fn known_list(names: impl IntoIterator<Item = String>) -> String {
+    let names: Vec<String> = names.into_iter().collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
 
 impl Catalog {
-    /// A catalog of the built-in presets and preset files.
+    /// A catalog of the built-in presets and preset files named by path;
+    /// no user preset directory, no plugins.
     pub fn new() -> Self {
-        Catalog {}
+        Catalog::default()
+    }
+
+    /// The same catalog, looking bare names up in `dir` (the user preset
+    /// directory) before the built-ins.
+    #[must_use]
+    pub fn with_user_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.user_dir = dir;
+        self
+    }
+
+    /// The same catalog, with plugins.
+    #[must_use]
+    pub fn with_plugins(mut self, host: PluginHost) -> Self {
+        self.plugins = Some(host);
+        self
+    }
+
+    /// The user preset directory, if any.
+    pub fn user_dir(&self) -> Option<&Path> {
+        self.user_dir.as_deref()
     }
 
     /// Every built-in preset, in a fixed order.
@@ -99,6 +289,131 @@ impl Catalog {
             .iter()
             .map(|(name, text)| parse(text, &format!("built-in preset {name}"), Origin::Builtin))
             .collect()
+    }
+
+    fn builtin(&self, name: &str) -> Option<Result<LoadedPreset, PresetLookupError>> {
+        BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, text)| parse(text, &format!("built-in preset {n}"), Origin::Builtin))
+    }
+
+    /// The user file for `name`, if there is one.
+    fn user(&self, name: &str) -> Option<Result<LoadedPreset, PresetLookupError>> {
+        let path = self.user_dir.as_ref()?.join(format!("{name}.ron"));
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(source) => return Some(Err(PresetLookupError::Read { path, source })),
+        };
+        let loaded = parse(
+            &text,
+            &path.display().to_string(),
+            Origin::User(path.clone()),
+        )
+        .and_then(|loaded| {
+            if loaded.preset.name == name {
+                Ok(loaded)
+            } else {
+                Err(PresetLookupError::UserFileName {
+                    path,
+                    found: loaded.preset.name,
+                    expected: name.to_owned(),
+                })
+            }
+        });
+        Some(loaded)
+    }
+
+    /// The names of the user preset files, sorted, with the files whose
+    /// names are not `NAME.ron`.
+    fn user_names(&self) -> (Vec<String>, Vec<PathBuf>) {
+        let mut names = Vec::new();
+        let mut bad = Vec::new();
+        let Some(dir) = &self.user_dir else {
+            return (names, bad);
+        };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return (names, bad);
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "ron") {
+                continue;
+            }
+            match path.file_stem().and_then(|s| s.to_str()) {
+                Some(stem) if Preset::is_valid_name(stem) => names.push(stem.to_owned()),
+                _ => bad.push(path),
+            }
+        }
+        names.sort();
+        bad.sort();
+        (names, bad)
+    }
+
+    /// Evaluates the plugin found as `found` (once per catalog).
+    fn evaluate(&self, host: &PluginHost, found: &FoundPlugin) -> Evaluated {
+        if let Some(done) = self.evaluated.borrow().get(&found.name) {
+            return done.clone();
+        }
+        let result = match host.evaluator.evaluate(&found.name, &found.path) {
+            Ok(manifest) => Ok(Arc::new(LoadedPlugin {
+                name: found.name.clone(),
+                path: found.path.clone(),
+                shadows: found.shadows.clone(),
+                version: manifest.version,
+                presets: manifest.presets,
+            })),
+            Err(failure) => Err(Arc::new(PluginError {
+                plugin: found.name.clone(),
+                path: found.path.clone(),
+                failure,
+            })),
+        };
+        self.evaluated
+            .borrow_mut()
+            .insert(found.name.clone(), result.clone());
+        result
+    }
+
+    /// Finds and evaluates the plugin `name`.
+    pub fn plugin(&self, name: &str) -> Result<Arc<LoadedPlugin>, PresetLookupError> {
+        let Some(host) = &self.plugins else {
+            return Err(PresetLookupError::PluginsDisabled(format!("{name}/...")));
+        };
+        let found = host
+            .search
+            .find(name)?
+            .ok_or_else(|| PresetLookupError::NoPlugin {
+                plugin: name.to_owned(),
+                searched: host.search.describe(name),
+            })?;
+        self.evaluate(host, &found)
+            .map_err(PresetLookupError::Plugin)
+    }
+
+    fn plugin_preset(
+        &self,
+        spec: &str,
+        plugin: &str,
+        name: &str,
+    ) -> Result<LoadedPreset, PresetLookupError> {
+        if self.plugins.is_none() {
+            return Err(PresetLookupError::PluginsDisabled(spec.to_owned()));
+        }
+        let loaded = self.plugin(plugin)?;
+        match loaded.presets.iter().find(|p| p.name == name) {
+            Some(preset) => Ok(LoadedPreset {
+                preset: preset.clone(),
+                origin: plugin_origin(&loaded),
+            }),
+            None => Err(PresetLookupError::NoPluginPreset {
+                plugin: plugin.to_owned(),
+                path: loaded.path.clone(),
+                preset: name.to_owned(),
+                known: known_list(loaded.presets.iter().map(|p| p.name.clone())),
+            }),
+        }
     }
 
     /// Loads the preset a spec names.
@@ -111,19 +426,118 @@ impl Catalog {
             })?;
             return parse(&text, spec, Origin::File(path.to_path_buf()));
         }
-        if spec.contains('/') {
-            return Err(PresetLookupError::Plugin(spec.to_owned()));
+        if let Some((plugin, name)) = spec.split_once('/') {
+            if !Preset::is_valid_reference(spec) {
+                return Err(PresetLookupError::BadSpec(spec.to_owned()));
+            }
+            return self.plugin_preset(spec, plugin, name);
         }
         if !Preset::is_valid_name(spec) {
             return Err(PresetLookupError::BadSpec(spec.to_owned()));
         }
-        match BUILTIN.iter().find(|(name, _)| *name == spec) {
-            Some((name, text)) => parse(text, &format!("built-in preset {name}"), Origin::Builtin),
-            None => Err(PresetLookupError::Unknown {
-                name: spec.to_owned(),
-                known: BUILTIN.map(|(n, _)| n).join(", "),
-            }),
+        if let Some(user) = self.user(spec) {
+            return user;
         }
+        match self.builtin(spec) {
+            Some(builtin) => builtin,
+            None => {
+                let (user, _) = self.user_names();
+                let mut known: Vec<String> = BUILTIN.iter().map(|(n, _)| (*n).to_owned()).collect();
+                for u in user {
+                    if !known.contains(&u) {
+                        known.push(u);
+                    }
+                }
+                Err(PresetLookupError::Unknown {
+                    name: spec.to_owned(),
+                    known: known_list(known),
+                })
+            }
+        }
+    }
+
+    /// Every preset from every source: the built-ins, the user files, and
+    /// the presets of every plugin found (each evaluated, in isolation).
+    /// A user file or plugin that fails is reported in
+    /// [`Listing::errors`]; the rest are still listed.
+    pub fn list(&self) -> Listing {
+        let mut listing = Listing::default();
+        let builtins = match self.builtins() {
+            Ok(b) => b,
+            Err(e) => {
+                listing.errors.push(e);
+                Vec::new()
+            }
+        };
+        let (user_names, bad_user_files) = self.user_names();
+        listing.errors.extend(
+            bad_user_files
+                .into_iter()
+                .map(PresetLookupError::BadUserFileName),
+        );
+        let mut user = Vec::new();
+        for name in &user_names {
+            match self.user(name) {
+                Some(Ok(loaded)) => user.push(loaded),
+                Some(Err(e)) => listing.errors.push(e),
+                None => {}
+            }
+        }
+        for b in builtins {
+            let shadowed_by = user
+                .iter()
+                .find(|u| u.preset.name == b.preset.name)
+                .map(|u| u.origin.to_string());
+            listing.presets.push(Listed {
+                preset: b,
+                shadows: Vec::new(),
+                shadowed_by,
+            });
+        }
+        for u in user {
+            let shadows = BUILTIN
+                .iter()
+                .filter(|(n, _)| *n == u.preset.name)
+                .map(|(n, _)| format!("built-in {n}"))
+                .collect();
+            listing.presets.push(Listed {
+                preset: u,
+                shadows,
+                shadowed_by: None,
+            });
+        }
+        if let Some(host) = &self.plugins {
+            let found = match host.search.all() {
+                Ok(found) => found,
+                Err(e) => {
+                    listing.errors.push(e.into());
+                    Vec::new()
+                }
+            };
+            for f in &found {
+                match self.evaluate(host, f) {
+                    Ok(plugin) => {
+                        let shadows: Vec<String> = plugin
+                            .shadows
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect();
+                        for preset in &plugin.presets {
+                            listing.presets.push(Listed {
+                                preset: LoadedPreset {
+                                    preset: preset.clone(),
+                                    origin: plugin_origin(&plugin),
+                                },
+                                shadows: shadows.clone(),
+                                shadowed_by: None,
+                            });
+                        }
+                    }
+                    Err(e) => listing.errors.push(PresetLookupError::Plugin(e)),
+                }
+            }
+        }
+        listing
     }
 
     /// Every grant of the preset `spec` names and of the presets it extends,
@@ -180,7 +594,7 @@ impl Catalog {
         out: &mut Vec<LoadedPreset>,
     ) -> Result<(), PresetLookupError> {
         let loaded = self.load(spec)?;
-        let name = loaded.preset.name.clone();
+        let name = loaded.qualified_name();
         if chain.contains(&name) {
             chain.push(name.clone());
             return Err(PresetLookupError::Cycle(name, chain.join(" -> ")));
@@ -198,6 +612,14 @@ impl Catalog {
     }
 }
 
+fn plugin_origin(plugin: &LoadedPlugin) -> Origin {
+    Origin::Plugin {
+        plugin: plugin.name.clone(),
+        path: plugin.path.clone(),
+        version: plugin.version.clone(),
+    }
+}
+
 fn parse(text: &str, label: &str, origin: Origin) -> Result<LoadedPreset, PresetLookupError> {
     let preset = Preset::from_ron(text).map_err(|error| PresetLookupError::Invalid {
         path: label.to_owned(),
@@ -208,6 +630,7 @@ fn parse(text: &str, label: &str, origin: Origin) -> Result<LoadedPreset, Preset
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -239,11 +662,102 @@ mod tests {
         assert!(e.contains("'nosuch'") && e.contains("rust"), "{e}");
         assert!(matches!(
             c.load("acme/jdk"),
-            Err(PresetLookupError::Plugin(_))
+            Err(PresetLookupError::PluginsDisabled(_))
         ));
-        assert!(matches!(
-            c.load("Bad Name"),
-            Err(PresetLookupError::BadSpec(_))
-        ));
+        for bad in ["Bad Name", "acme/", "/jdk", "a/b/c"] {
+            assert!(
+                matches!(c.load(bad), Err(PresetLookupError::BadSpec(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    fn user_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_user_file_shadows_a_builtin_and_extends_resolve_through_user_files() {
+        let dir = user_dir(&[
+            (
+                "tmp.ron",
+                r#"(name: "tmp", description: "mine", grants: [(path: "/srv/tmp", access: Allow)])"#,
+            ),
+            (
+                "web.ron",
+                r#"(name: "web", description: "web", extends: ["tmp", "git"])"#,
+            ),
+        ]);
+        let c = Catalog::new().with_user_dir(Some(dir.path().to_path_buf()));
+        let tmp = c.load("tmp").unwrap();
+        assert_eq!(tmp.origin, Origin::User(dir.path().join("tmp.ron")));
+        let grants = c.expand("web").unwrap();
+        assert!(grants.iter().any(|g| g.grant.path == "/srv/tmp"));
+        assert!(!grants.iter().any(|g| g.grant.path == "/tmp"));
+        // The built-in git (and base, which it extends) came through.
+        assert!(grants.iter().any(|g| g.preset == "git"));
+        assert!(grants.iter().any(|g| g.preset == "base"));
+
+        let listing = c.list();
+        assert!(listing.errors.is_empty(), "{:?}", listing.errors);
+        let builtin_tmp = listing
+            .presets
+            .iter()
+            .find(|l| l.preset.origin == Origin::Builtin && l.preset.preset.name == "tmp")
+            .unwrap();
+        assert!(
+            builtin_tmp
+                .shadowed_by
+                .as_ref()
+                .unwrap()
+                .contains("tmp.ron")
+        );
+        let user_tmp = listing
+            .presets
+            .iter()
+            .find(|l| matches!(l.preset.origin, Origin::User(_)) && l.preset.preset.name == "tmp")
+            .unwrap();
+        assert_eq!(user_tmp.shadows, ["built-in tmp"]);
+    }
+
+    #[test]
+    fn a_user_file_must_define_the_preset_it_is_named_after() {
+        let dir = user_dir(&[
+            ("ours.ron", r#"(name: "theirs", description: "d")"#),
+            ("Bad Name.ron", r#"(name: "x", description: "d")"#),
+            ("notes.txt", "not a preset"),
+        ]);
+        let c = Catalog::new().with_user_dir(Some(dir.path().to_path_buf()));
+        let err = c.load("ours").unwrap_err();
+        assert!(
+            matches!(&err, PresetLookupError::UserFileName { found, expected, .. } if found == "theirs" && expected == "ours"),
+            "{err}"
+        );
+        let listing = c.list();
+        assert_eq!(listing.errors.len(), 2, "{:?}", listing.errors);
+        // The built-ins are still listed.
+        assert_eq!(listing.presets.len(), BUILTIN.len());
+    }
+
+    #[test]
+    fn a_missing_user_dir_means_built_ins_only() {
+        let c = Catalog::new().with_user_dir(Some("/nonexistent/nono/presets".into()));
+        assert_eq!(c.load("rust").unwrap().origin, Origin::Builtin);
+        assert_eq!(c.list().presets.len(), BUILTIN.len());
+    }
+
+    #[test]
+    fn cycles_through_user_files_are_reported() {
+        let dir = user_dir(&[
+            ("a.ron", r#"(name: "a", description: "d", extends: ["b"])"#),
+            ("b.ron", r#"(name: "b", description: "d", extends: ["a"])"#),
+        ]);
+        let c = Catalog::new().with_user_dir(Some(dir.path().to_path_buf()));
+        let err = c.expand("a").unwrap_err().to_string();
+        assert!(err.contains("a -> b -> a"), "{err}");
     }
 }

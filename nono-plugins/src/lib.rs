@@ -1,27 +1,94 @@
-//! Preset sources for nono.
+//! Preset sources for nono, and the SDK for writing preset plugins.
 //!
 //! A preset is requested by a *spec*:
 //!
 //! - a path ending in `.ron` is read from that file;
-//! - `PLUGIN/NAME` names a plugin's preset (plugins are not supported yet,
-//!   and such a spec is refused with a clear error);
-//! - a bare name is a built-in preset (`base`, `tmp`, `rust`, `python`,
-//!   `node`, `go`, `git`), embedded from `presets/*.ron` and parsed by the
-//!   same code as preset files.
+//! - `PLUGIN/NAME` names a plugin's preset: the plugin `libPLUGIN.so` is
+//!   found (see [`PluginSearch`]), checked ([`trust`]), and evaluated in a
+//!   sandboxed helper process ([`isolate`]); only then is any plugin loaded;
+//! - a bare name is a user preset file (`$XDG_CONFIG_HOME/nono/presets/NAME.ron`,
+//!   which shadows a built-in of the same name) or a built-in preset (`base`,
+//!   `tmp`, `rust`, `python`, `node`, `go`, `git`), embedded from
+//!   `presets/*.ron` and parsed by the same code as preset files.
 //!
 //! [`Catalog::expand`] follows `extends` and returns every grant with the
 //! name of the preset that holds it.
 //!
 //! ```
+//! # #[cfg(feature = "host")] {
 //! use nono_plugins::Catalog;
 //!
 //! let catalog = Catalog::new();
 //! let grants = catalog.expand("rust").unwrap();
 //! assert!(grants.iter().any(|g| g.preset == "base" && g.grant.path == "/usr"));
+//! # }
 //! ```
+//!
+//! # Features
+//!
+//! - `host` (default): everything above; what nono uses.
+//! - `sdk`: [`export_plugin!`] for plugin authors. A plugin depends on this
+//!   crate with `default-features = false, features = ["sdk"]`.
+//!
+//! The wire types, [`HostContext`] and [`PluginManifest`], are always there.
 
 mod builtin;
+mod manifest;
+
+#[cfg(feature = "host")]
 mod catalog;
+#[cfg(feature = "host")]
+mod discovery;
+#[cfg(feature = "host")]
+pub mod isolate;
+#[cfg(feature = "host")]
+pub mod trust;
+
+#[cfg(feature = "sdk")]
+pub mod sdk;
 
 pub use builtin::BUILTIN;
-pub use catalog::{Catalog, LoadedPreset, Origin, PresetGrant, PresetLookupError};
+pub use manifest::{
+    HostContext, ManifestError, PLUGIN_ABI_VERSION, PluginManifest, plugin_name_from_file,
+};
+
+#[cfg(feature = "host")]
+pub use catalog::{
+    Catalog, Listed, Listing, LoadedPlugin, LoadedPreset, Origin, PluginError, PluginHost,
+    PresetGrant, PresetLookupError,
+};
+#[cfg(feature = "host")]
+pub use discovery::{
+    BadPluginFile, FoundPlugin, PLUGIN_PATH_VAR, PluginSearch, SYSTEM_PLUGIN_DIR, SearchDir,
+    config_dir, user_preset_dir,
+};
+#[cfg(feature = "host")]
+pub use isolate::{Evaluator, OUTPUT_LIMIT, PluginFailure, TIME_LIMIT, helper_main};
+
+#[cfg(feature = "host")]
+impl HostContext {
+    /// The context of this process: nono's version (`nono_version`, which
+    /// the caller passes, since this crate's version need not be nono's),
+    /// the OS and architecture, `$HOME`, the working directory and the
+    /// environment. Variables that are not UTF-8 are left out, and so are
+    /// those the sandboxed command would not get either (credentials and
+    /// code-injection variables, see `nono_compile::is_sensitive_var`): a
+    /// plugin is untrusted code.
+    pub fn current(nono_version: &str) -> HostContext {
+        let env: std::collections::BTreeMap<String, String> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .filter(|(k, _)| !nono_compile::is_sensitive_var(k))
+            .collect();
+        HostContext {
+            abi_version: PLUGIN_ABI_VERSION,
+            nono_version: nono_version.to_owned(),
+            os: std::env::consts::OS.to_owned(),
+            arch: std::env::consts::ARCH.to_owned(),
+            home: env.get("HOME").filter(|h| !h.is_empty()).cloned(),
+            cwd: std::env::current_dir()
+                .map(|d| d.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            env,
+        }
+    }
+}

@@ -2,6 +2,7 @@
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 /// Run a command with only the capabilities you grant it, enforced by the
 /// Linux kernel's Landlock LSM.
@@ -39,6 +40,26 @@ pub enum Command {
         #[command(subcommand)]
         action: PresetsAction,
     },
+    /// Internal: evaluate a plugin in a sandboxed helper process (nono runs
+    /// this itself; see nono_plugins::isolate).
+    #[command(name = "__plugin-eval", hide = true)]
+    PluginEval {
+        /// The plugin file (canonical).
+        path: PathBuf,
+        /// Its device number when the parent checked it.
+        dev: u64,
+        /// Its inode number when the parent checked it.
+        ino: u64,
+    },
+}
+
+/// `--plugin PATH`, shared by `run` and `presets`.
+#[derive(Debug, Args)]
+pub struct PluginArgs {
+    /// Load plugin presets from this plugin file, libNAME.so, before the
+    /// plugin directories (repeatable).
+    #[arg(long = "plugin", value_name = "PATH")]
+    pub plugin: Vec<PathBuf>,
 }
 
 /// `nono presets` actions.
@@ -49,14 +70,20 @@ pub enum PresetsAction {
         /// Print as JSON.
         #[arg(long)]
         json: bool,
+        /// Plugin files.
+        #[command(flatten)]
+        plugins: PluginArgs,
     },
-    /// Show one preset's grants.
+    /// Show one preset's grants, with their paths resolved here.
     Show {
-        /// The preset's name, or a path to a .ron file.
+        /// The preset: NAME, PLUGIN/NAME, or a path to a .ron file.
         name: String,
         /// Print as JSON.
         #[arg(long)]
         json: bool,
+        /// Plugin files.
+        #[command(flatten)]
+        plugins: PluginArgs,
     },
 }
 
@@ -72,9 +99,12 @@ pub struct SandboxArgs {
     /// Grant Allow (read and write) on PATH (repeatable).
     #[arg(short = 'a', long = "allow", value_name = "PATH")]
     pub allow: Vec<String>,
-    /// Add a preset's grants: NAME, or a path to a .ron file (repeatable).
+    /// Add a preset's grants: NAME, PLUGIN/NAME, or a path to a .ron file (repeatable).
     #[arg(short = 'p', long = "preset", value_name = "NAME")]
     pub preset: Vec<String>,
+    /// Plugin files.
+    #[command(flatten)]
+    pub plugins: PluginArgs,
     /// Do not add the `base` preset (system libraries and devices).
     #[arg(long)]
     pub no_base: bool,

@@ -96,6 +96,7 @@ fn main() -> ExitCode {
             failure::emit(&String::from_utf8_lossy(&out))
         }
         Command::Presets { action } => presets::presets(action),
+        Command::PluginEval { path, dev, ino } => nono_plugins::helper_main(&path, dev, ino),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -179,6 +179,7 @@ fn text_report(
     );
     let filter = match rs.socket_filter {
         None => "none",
+        Some(SocketFilter::NoSockets) => "seccomp: no sockets at all; io_uring refused",
         Some(SocketFilter::UnixOnly) => "seccomp: only AF_UNIX sockets; io_uring refused",
         Some(SocketFilter::TcpUdpOnly) => {
             "seccomp: only AF_UNIX, TCP and UDP sockets (no raw, packet, MPTCP, SCTP); io_uring refused"
@@ -214,6 +215,9 @@ fn network_summary(compiled: &Compiled) -> String {
     let landlock_tcp = !rs.handled_net.is_empty();
     match (rs.socket_filter, landlock_tcp) {
         (None, _) => "unrestricted".to_owned(),
+        (Some(SocketFilter::NoSockets), _) => {
+            "blocked: no sockets at all, not even Unix ones (seccomp)".to_owned()
+        }
         (Some(SocketFilter::UnixOnly), true) => {
             "blocked: TCP by Landlock (ABI 4+), every non-Unix socket by seccomp".to_owned()
         }

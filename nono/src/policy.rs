@@ -18,12 +18,17 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
         .into_iter()
         .chain(args.preset.iter().map(String::as_str))
         .collect();
-    let presets = catalog
-        .presets_of(&specs)
-        .map_err(|(spec, e)| Failure::new(format!("--preset {spec}: {e}")))?;
+    let presets = catalog.presets_of(&specs).map_err(|(spec, e)| {
+        if e.is_plugin_failure() {
+            // `plugin NAME (PATH): what` names its input already.
+            Failure::new(e)
+        } else {
+            Failure::new(format!("--preset {spec}: {e}"))
+        }
+    })?;
     policy.deny_sensitive();
     for loaded in presets {
-        let source = GrantSource::Preset(loaded.preset.name);
+        let source = GrantSource::Preset(loaded.qualified_name());
         for grant in loaded.preset.grants {
             policy.add(grant, source.clone());
         }

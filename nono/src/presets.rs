@@ -1,26 +1,73 @@
-//! `nono presets list|show`.
+//! `nono presets list|show`, and the catalog every command looks presets up
+//! in.
 
 use crate::cli::PresetsAction;
 use crate::failure::Failure;
-use nono_plugins::{Catalog, LoadedPreset};
+use nono_compile::{Resolution, ResolvedGrant};
+use nono_model::{FsGrant, GrantSource, Policy};
+use nono_plugins::{
+    Catalog, Evaluator, HostContext, Listed, LoadedPreset, Origin, PluginHost, PluginSearch,
+};
 use serde::Serialize;
+use std::path::PathBuf;
+
+/// The hidden subcommand nono re-executes itself with to evaluate a plugin.
+pub const PLUGIN_EVAL_SUBCOMMAND: &str = "__plugin-eval";
+
+/// The catalog for this process: user preset files, built-ins, and plugins
+/// (the `--plugin` files first, then the plugin directories), each plugin
+/// evaluated only when a preset of it is asked for.
+pub fn catalog(plugin_files: &[PathBuf]) -> Catalog {
+    // /proc/self/exe is this very binary, should current_exe fail.
+    let program = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"));
+    let evaluator = Evaluator::new(
+        program,
+        vec![PLUGIN_EVAL_SUBCOMMAND.into()],
+        HostContext::current(env!("CARGO_PKG_VERSION")),
+    );
+    Catalog::new()
+        .with_user_dir(nono_plugins::user_preset_dir())
+        .with_plugins(PluginHost {
+            search: PluginSearch::from_env(plugin_files.to_vec()),
+            evaluator,
+        })
+}
 
 #[derive(Serialize)]
 struct PresetOut<'a> {
-    name: &'a str,
+    name: String,
     description: &'a str,
     source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    shadows: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shadowed_by: Option<&'a str>,
     extends: &'a [String],
-    grants: &'a [nono_model::FsGrant],
+    grants: &'a [FsGrant],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resolved: Option<Vec<ResolvedGrant>>,
 }
 
-fn out(p: &LoadedPreset) -> PresetOut<'_> {
+fn out<'a>(
+    p: &'a LoadedPreset,
+    shadows: &'a [String],
+    shadowed_by: Option<&'a str>,
+) -> PresetOut<'a> {
     PresetOut {
-        name: &p.preset.name,
+        name: p.qualified_name(),
         description: &p.preset.description,
         source: p.origin.to_string(),
+        version: match &p.origin {
+            Origin::Plugin { version, .. } => Some(version),
+            _ => None,
+        },
+        shadows,
+        shadowed_by,
         extends: &p.preset.extends,
         grants: &p.preset.grants,
+        resolved: None,
     }
 }
 
@@ -30,43 +77,152 @@ fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Runs `nono presets ...`.
-pub fn presets(action: PresetsAction) -> Result<(), Failure> {
-    let catalog = Catalog::new();
-    let mut buf = String::new();
-    match action {
-        PresetsAction::List { json } => {
-            let all = catalog.builtins().map_err(Failure::new)?;
-            if json {
-                return print_json(&all.iter().map(out).collect::<Vec<_>>());
-            }
-            for p in &all {
-                outln!(
-                    buf,
-                    "{:<8} {:<9} {}",
-                    p.preset.name,
-                    p.origin,
-                    p.preset.description
-                );
-            }
+/// The source column of `presets list`: where the preset comes from and
+/// what it shadows or is shadowed by.
+fn source_text(l: &Listed) -> String {
+    let mut text = l.preset.origin.to_string();
+    if let Origin::Plugin { version, .. } = &l.preset.origin {
+        text.push_str(&format!(", version {version}"));
+    }
+    if !l.shadows.is_empty() {
+        text.push_str(&format!(", shadows {}", l.shadows.join(", ")));
+    }
+    if let Some(by) = &l.shadowed_by {
+        text.push_str(&format!(", shadowed by {by}"));
+    }
+    text
+}
+
+/// Each grant of `preset` resolved here, as `nono run` would resolve it,
+/// but never failing: a required grant that does not resolve is reported.
+fn resolve_grants(p: &LoadedPreset) -> Result<Vec<ResolvedGrant>, Failure> {
+    let env = crate::run::resolve_env()?;
+    let mut policy = Policy::default();
+    for g in &p.preset.grants {
+        policy.add(
+            g.clone().skip_if_missing(),
+            GrantSource::Preset(p.qualified_name()),
+        );
+    }
+    let mut resolved =
+        nono_compile::resolve(&policy, &env, &nono_compile::RealFs).map_err(Failure::new)?;
+    for (r, g) in resolved.iter_mut().zip(&p.preset.grants) {
+        r.optional = g.optional;
+    }
+    Ok(resolved)
+}
+
+fn list(json: bool, plugin_files: &[PathBuf]) -> Result<(), Failure> {
+    let catalog = catalog(plugin_files);
+    let listing = catalog.list();
+    if json {
+        let items: Vec<PresetOut<'_>> = listing
+            .presets
+            .iter()
+            .map(|l| out(&l.preset, &l.shadows, l.shadowed_by.as_deref()))
+            .collect();
+        print_json(&items)?;
+    } else {
+        let rows: Vec<(String, String, &str)> = listing
+            .presets
+            .iter()
+            .map(|l| {
+                (
+                    l.preset.qualified_name(),
+                    source_text(l),
+                    l.preset.preset.description.as_str(),
+                )
+            })
+            .collect();
+        let name_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+        let source_w = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+        let mut buf = String::new();
+        for (name, source, description) in &rows {
+            outln!(buf, "{name:<name_w$}  {source:<source_w$}  {description}");
         }
-        PresetsAction::Show { name, json } => {
-            let p = catalog
-                .load(&name)
-                .map_err(|e| Failure::new(format!("presets show {name}: {e}")))?;
-            if json {
-                return print_json(&out(&p));
+        crate::failure::emit(&buf)?;
+    }
+    // A source that failed is an error, after everything that loaded is
+    // listed: one line for each.
+    match listing.errors.split_last() {
+        None => Ok(()),
+        Some((last, rest)) => {
+            for e in rest {
+                eprintln!("nono: {e}");
             }
-            outln!(buf, "{}: {}", p.preset.name, p.preset.description);
-            outln!(buf, "source: {}", p.origin);
-            if !p.preset.extends.is_empty() {
-                outln!(buf, "extends: {}", p.preset.extends.join(", "));
-            }
-            for g in &p.preset.grants {
-                let optional = if g.optional { " (optional)" } else { "" };
-                outln!(buf, "  {:<6} {}{optional}", g.access.word(), g.path);
-            }
+            Err(Failure::new(last))
         }
     }
+}
+
+fn show(name: &str, json: bool, plugin_files: &[PathBuf]) -> Result<(), Failure> {
+    let catalog = catalog(plugin_files);
+    let p = catalog.load(name).map_err(|e| {
+        if e.is_plugin_failure() {
+            Failure::new(e)
+        } else {
+            Failure::new(format!("presets show {name}: {e}"))
+        }
+    })?;
+    let shadows: Vec<String> = match &p.origin {
+        Origin::User(_)
+            if nono_plugins::BUILTIN
+                .iter()
+                .any(|(n, _)| *n == p.preset.name) =>
+        {
+            vec![format!("built-in {}", p.preset.name)]
+        }
+        _ => Vec::new(),
+    };
+    let resolved = resolve_grants(&p)?;
+    if json {
+        let mut o = out(&p, &shadows, None);
+        o.resolved = Some(resolved);
+        return print_json(&o);
+    }
+    let mut buf = String::new();
+    outln!(buf, "{}: {}", p.qualified_name(), p.preset.description);
+    let mut source = p.origin.to_string();
+    if let Origin::Plugin { version, .. } = &p.origin {
+        source.push_str(&format!(", version {version}"));
+    }
+    if !shadows.is_empty() {
+        source.push_str(&format!(", shadows {}", shadows.join(", ")));
+    }
+    outln!(buf, "source: {source}");
+    if !p.preset.extends.is_empty() {
+        outln!(buf, "extends: {}", p.preset.extends.join(", "));
+    }
+    for (g, r) in p.preset.grants.iter().zip(&resolved) {
+        let optional = if g.optional { " (optional)" } else { "" };
+        let resolution = match &r.resolution {
+            Resolution::Resolved { path, .. } if path.as_os_str() == g.path.as_str() => {
+                String::new()
+            }
+            Resolution::Resolved { path, .. } => format!(" -> {}", path.display()),
+            Resolution::Skipped { reason } if g.optional => format!("  [skipped here: {reason}]"),
+            Resolution::Skipped { reason } => {
+                format!("  [missing here: {reason}; a run with this preset fails]")
+            }
+        };
+        outln!(
+            buf,
+            "  {:<6} {}{optional}{resolution}",
+            g.access.word(),
+            g.path
+        );
+    }
     crate::failure::emit(&buf)
+}
+
+/// Runs `nono presets ...`.
+pub fn presets(action: PresetsAction) -> Result<(), Failure> {
+    match action {
+        PresetsAction::List { json, plugins } => list(json, &plugins.plugin),
+        PresetsAction::Show {
+            name,
+            json,
+            plugins,
+        } => show(&name, json, &plugins.plugin),
+    }
 }

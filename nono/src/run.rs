@@ -6,7 +6,6 @@ use crate::failure::Failure;
 use crate::output;
 use nono_compile::{Compiled, RealFs, ResolveEnv, Target, compile};
 use nono_model::{Abi, EnforcementStatus};
-use nono_plugins::Catalog;
 
 /// The environment paths are resolved in: this process's.
 pub fn resolve_env() -> Result<ResolveEnv, Failure> {
@@ -26,7 +25,8 @@ pub fn resolve_env() -> Result<ResolveEnv, Failure> {
 
 /// Compiles the policy `args` describe for this kernel.
 pub fn compile_for_here(args: &SandboxArgs) -> Result<(Target, Compiled), Failure> {
-    let policy = crate::policy::build(args, &Catalog::new())?;
+    let catalog = crate::presets::catalog(&args.plugins.plugin);
+    let policy = crate::policy::build(args, &catalog)?;
     let env = resolve_env()?;
     let target = Target {
         kernel_abi: nono_enforce::landlock_state().abi(),

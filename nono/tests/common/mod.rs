@@ -84,13 +84,15 @@ impl Scratch {
         p
     }
 
-    /// `nono` with its working directory in the scratch directory and HOME
-    /// and XDG_CONFIG_HOME inside it.
+    /// `nono` with its working directory in the scratch directory, HOME and
+    /// XDG_CONFIG_HOME inside it, and no NONO_PLUGIN_PATH: the only user
+    /// presets and plugins it finds are the ones the test puts there.
     pub fn nono(&self) -> Command {
         let mut cmd = Command::new(NONO);
         cmd.current_dir(self.path())
             .env("HOME", self.home())
             .env("XDG_CONFIG_HOME", self.home().join(".config"))
+            .env_remove("NONO_PLUGIN_PATH")
             .env_remove("RUST_LOG")
             .env_remove("TMPDIR");
         cmd
