@@ -25,10 +25,14 @@ pub fn granting_rules<'r>(
 /// Whether `ruleset` lets a process use `right` on `path` (canonical and
 /// absolute).
 ///
-/// A right the ruleset does not handle is allowed everywhere; a handled right
-/// is allowed only where a rule on the path, or on a directory above it,
-/// grants it. This is the model the property tests and `nono why` hold the
+/// A right the ruleset does not handle is allowed everywhere (except Refer,
+/// which the kernel always treats as handled); a handled right is allowed
+/// only where a rule on the path, or on a directory above it, grants it. This is the model the property tests and `nono why` hold the
 /// kernel to.
 pub fn allowed(ruleset: &Ruleset, path: &Path, right: FsRight) -> bool {
-    !ruleset.handled_fs.contains(right) || granting_rules(ruleset, path, right).next().is_some()
+    // The kernel treats Refer as handled at every ABI: below ABI 2, where it
+    // cannot be handled, moving or linking into another directory is always
+    // refused (EXDEV).
+    let handled = ruleset.handled_fs.contains(right) || right == FsRight::Refer;
+    !handled || granting_rules(ruleset, path, right).next().is_some()
 }

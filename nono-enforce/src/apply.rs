@@ -1,6 +1,6 @@
 //! Applying a ruleset with the `landlock` crate.
 
-use crate::socket_filter::{self, FilterError};
+use crate::seccomp::{self, FilterError};
 use crate::{LandlockState, landlock_state};
 use landlock::{
     AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
@@ -22,8 +22,8 @@ pub struct Report {
     pub no_new_privs: bool,
     /// How many path rules were added.
     pub rules: usize,
-    /// Whether the seccomp socket filter is installed.
-    pub socket_filter: bool,
+    /// Whether a seccomp filter (socket filter, syscall guard) is installed.
+    pub seccomp: bool,
 }
 
 /// Why a ruleset could not be applied. Nothing is enforced when this is
@@ -138,12 +138,11 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
     let kernel = match landlock_state() {
         LandlockState::Available(abi) => abi,
         LandlockState::NotEnabled | LandlockState::NotImplemented => {
-            // Without Landlock the socket filter still holds what it can.
-            let socket_filter = match ruleset.socket_filter {
-                Some(filter) => {
-                    let program = socket_filter::compile(filter)?;
+            // Without Landlock the seccomp filter still holds what it can.
+            let seccomp = match seccomp::compile(ruleset)? {
+                Some(program) => {
                     set_no_new_privs()?;
-                    socket_filter::install_compiled(&program)?;
+                    seccomp::install_compiled(&program)?;
                     true
                 }
                 None => false,
@@ -151,9 +150,9 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
             return Ok(Report {
                 status: EnforcementStatus::NotEnforced,
                 kernel_abi: None,
-                no_new_privs: socket_filter,
+                no_new_privs: seccomp,
                 rules: 0,
-                socket_filter,
+                seccomp,
             });
         }
     };
@@ -164,10 +163,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         });
     }
     // Build the filter before anything irreversible happens.
-    let filter = ruleset
-        .socket_filter
-        .map(socket_filter::compile)
-        .transpose()?;
+    let filter = seccomp::compile(ruleset)?;
     let fds = open_checked(ruleset)?;
     let mut builder = LlRuleset::default()
         .set_compatibility(CompatLevel::HardRequirement)
@@ -195,7 +191,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
     // Landlock set no_new_privs, which seccomp requires of an unprivileged
     // caller.
     if let Some(program) = &filter {
-        socket_filter::install_compiled(program)?;
+        seccomp::install_compiled(program)?;
     }
     Ok(Report {
         status: match status.ruleset {
@@ -206,6 +202,6 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         kernel_abi: Some(kernel),
         no_new_privs: status.no_new_privs,
         rules: ruleset.rules.len(),
-        socket_filter: filter.is_some(),
+        seccomp: filter.is_some(),
     })
 }

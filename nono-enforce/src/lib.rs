@@ -9,10 +9,10 @@ mod apply;
 mod audit;
 mod caps;
 mod detect;
-mod socket_filter;
+mod seccomp;
 
 pub use apply::{EnforceError, Report, apply};
 pub use audit::{AuditState, audit_state, seccomp_available};
 pub use caps::{CapsError, drop_capabilities, has_capabilities};
 pub use detect::{LandlockState, kernel_release, landlock_state};
-pub use socket_filter::FilterError;
+pub use seccomp::FilterError;

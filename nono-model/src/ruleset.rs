@@ -96,6 +96,10 @@ pub struct Ruleset {
     /// The seccomp socket filter, where Landlock alone cannot enforce the
     /// network policy.
     pub socket_filter: Option<SocketFilter>,
+    /// The seccomp syscall guard: no typing into the inherited terminal
+    /// (`TIOCSTI`, `TIOCLINUX`) and no setuid/setgid mode bits, which
+    /// Landlock does not cover.
+    pub syscall_guard: bool,
 }
 
 impl Ruleset {
@@ -110,6 +114,7 @@ impl Ruleset {
             scoped: ScopeSet::EMPTY,
             log_new_exec: false,
             socket_filter: None,
+            syscall_guard: false,
         }
     }
 }

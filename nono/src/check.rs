@@ -28,8 +28,8 @@ pub struct Audit {
     pub detail: String,
 }
 
-/// The seccomp fallback is the only pass that needs no Landlock feature.
-const SECCOMP_PASS: &str = "seccomp_fallback";
+/// The passes that need no Landlock feature, only seccomp.
+const SECCOMP_PASSES: [&str; 2] = ["seccomp_fallback", "syscall_guard"];
 
 /// Reads the audit state and says what it means for `--log-denials` at
 /// ABI `effective`.
@@ -108,7 +108,7 @@ pub fn check(json: bool) -> Result<(), Failure> {
         features: PIPELINE
             .iter()
             .map(|p| {
-                if p.name == SECCOMP_PASS {
+                if SECCOMP_PASSES.contains(&p.name) {
                     Feature {
                         name: p.name,
                         abi: None,

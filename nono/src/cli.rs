@@ -158,6 +158,9 @@ pub struct RunArgs {
     /// Run even when Landlock is unavailable (unconfined!).
     #[arg(long)]
     pub allow_unsandboxed: bool,
+    /// When run as root, keep capabilities (default: all dropped, so root cannot walk around the sandbox).
+    #[arg(long)]
+    pub keep_caps: bool,
     /// Print the policy, the lowered ruleset and the predicted status; run nothing.
     #[arg(long)]
     pub dry_run: bool,

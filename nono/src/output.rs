@@ -186,6 +186,12 @@ fn text_report(
         }
     };
     outln!(buf, "  socket filter: {filter}");
+    if rs.syscall_guard {
+        outln!(
+            buf,
+            "  syscall guard: seccomp: no TIOCSTI/TIOCLINUX on terminals, no setuid/setgid bits"
+        );
+    }
     outln!(buf, "Network: {}", network_summary(compiled));
     for carve in &compiled.carves {
         outln!(

@@ -89,12 +89,34 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
             eprintln!("nono: warning: --log-denials: {}", audit.detail);
         }
     }
+    // Root keeps capabilities that walk around Landlock (a kernel module, raw
+    // sockets, mknod): drop them all, and lock the secure bits so that
+    // executing a program as uid 0 gives none back.
+    let dropped_caps = if args.keep_caps {
+        if nono_enforce::has_capabilities() {
+            eprintln!(
+                "nono: WARNING: --keep-caps: the command keeps its capabilities and may walk around the sandbox"
+            );
+        }
+        false
+    } else if nono_enforce::has_capabilities() {
+        nono_enforce::drop_capabilities()
+            .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
+        true
+    } else {
+        false
+    };
     let report = nono_enforce::apply(&compiled.ruleset)
         .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
     let status = report.status.min(compiled.predicted);
     tracing::debug!(?report, "sandbox applied");
     if args.verbose > 0 {
         eprintln!("Sandbox status: {status}");
+        if dropped_caps {
+            eprintln!(
+                "nono: dropped every capability and locked the secure bits (running as root; --keep-caps keeps them)"
+            );
+        }
         for note in &compiled.notes {
             eprintln!("nono: note: {note}");
         }

@@ -595,28 +595,32 @@ fn check_reports_kernel_abi_and_features() {
     assert_eq!(json["kernel_abi"], abi);
     assert_eq!(json["effective_abi"], abi.min(7));
     let features = json["features"].as_array().unwrap();
-    // The Landlock passes, then the seccomp fallback, which needs no ABI.
-    assert_eq!(features.len(), FEATURES.len() + 1, "{json:#}");
+    // The Landlock passes, then the two seccomp passes, which need no ABI.
+    assert_eq!(features.len(), FEATURES.len() + 2, "{json:#}");
     for ((name, since, linux), f) in FEATURES.iter().zip(features) {
         assert_eq!(f["name"], *name);
         assert_eq!(f["abi"], *since);
         assert_eq!(f["linux"], *linux);
         assert_eq!(f["enforceable"], Value::Bool(abi >= *since), "{f}");
     }
-    let seccomp = &features[FEATURES.len()];
-    assert_eq!(seccomp["name"], "seccomp_fallback");
-    assert_eq!(seccomp["abi"], Value::Null);
     // This kernel has seccomp: /proc/self/status says which mode we are in.
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     assert!(status.lines().any(|l| l.starts_with("Seccomp:")));
-    assert_eq!(seccomp["enforceable"], true);
-    let seccomp_line = out
-        .stdout
-        .lines()
-        .find(|l| l.trim_start().starts_with("seccomp_fallback"))
-        .unwrap_or_else(|| panic!("no seccomp_fallback line: {out:#?}"));
-    assert!(seccomp_line.contains("ABI any"), "{seccomp_line}");
-    assert!(seccomp_line.trim_end().ends_with("yes"), "{seccomp_line}");
+    for (f, name) in features[FEATURES.len()..]
+        .iter()
+        .zip(["seccomp_fallback", "syscall_guard"])
+    {
+        assert_eq!(f["name"], name);
+        assert_eq!(f["abi"], Value::Null);
+        assert_eq!(f["enforceable"], true);
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} line: {out:#?}"));
+        assert!(line.contains("ABI any"), "{line}");
+        assert!(line.trim_end().ends_with("yes"), "{line}");
+    }
     assert_eq!(json["hints"], serde_json::json!([]));
 
     // The audit log: one of four states, the same in text and JSON; as root

@@ -437,11 +437,11 @@ fn net_block_refuses_raw_packet_and_netlink_sockets() {
     for kind in kinds {
         probe_under(&s, &["--net-block"], "socket", &kind).denied("EACCES", "socket");
     }
-    // Twin: the test runs as root (CAP_NET_RAW), and without --net-block the
-    // sandboxed probe can create every one of them.
+    // Twin: the test runs as root (CAP_NET_RAW), and without --net-block,
+    // keeping root's capabilities, the probe can create every one of them.
     assert!(has_cap_net_raw(), "this test needs CAP_NET_RAW (root)");
     for kind in kinds {
-        probe_under(&s, &[], "socket", &kind).expect_probe_ok();
+        probe_under(&s, &["--keep-caps"], "socket", &kind).expect_probe_ok();
     }
 }
 
@@ -613,10 +613,11 @@ fn net_connect_refuses_raw_packet_mptcp_and_other_netlink_sockets() {
     let unfiltered = probe_under(&s, &[], "socket", &["AF_INET", "SOCK_STREAM", "132"]);
     assert_ne!(unfiltered.stdout.trim(), "EACCES", "{unfiltered:#?}");
 
-    // Twin: as root, every one of them can be created without the flag.
+    // Twin: as root, keeping capabilities, every one of them can be
+    // created without the flag.
     assert!(has_cap_net_raw(), "this test needs CAP_NET_RAW (root)");
     for kind in kinds {
-        probe_under(&s, &[], "socket", &kind).expect_probe_ok();
+        probe_under(&s, &["--keep-caps"], "socket", &kind).expect_probe_ok();
     }
 }
 
@@ -960,8 +961,18 @@ fn without_net_flags_the_network_is_unrestricted() {
     assert_eq!(udp.received().as_deref(), Some(tok.as_str()));
     let [free] = free_ports();
     probe_under(&s, &[], "tcp-bind", &[&free]).expect_probe_ok();
+    // Raw sockets need root's CAP_NET_RAW, which nono drops unless kept:
+    // with --keep-caps no network restriction stands in the way.
     assert!(has_cap_net_raw(), "this test needs CAP_NET_RAW (root)");
-    probe_under(&s, &[], "socket", &["AF_INET", "SOCK_RAW", "IPPROTO_ICMP"]).expect_probe_ok();
+    probe_under(
+        &s,
+        &["--keep-caps"],
+        "socket",
+        &["AF_INET", "SOCK_RAW", "IPPROTO_ICMP"],
+    )
+    .expect_probe_ok();
+    probe_under(&s, &[], "socket", &["AF_INET", "SOCK_RAW", "IPPROTO_ICMP"])
+        .denied("EPERM", "socket");
 
     let json = dry_json(&s, &[]);
     assert_eq!(json["network"], "unrestricted");

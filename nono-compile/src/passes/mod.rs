@@ -16,6 +16,7 @@
 //! | `scope`            | 6   | signal, abstract Unix sockets  | (scopes deny)       |
 //! | `audit_log`        | 7   | restrict-self logging flags    | `--log-denials`     |
 //! | `seccomp_fallback` | any | a socket filter (seccomp)      | `--net-*`           |
+//! | `syscall_guard`    | any | TIOCSTI, setuid bits (seccomp) | always              |
 
 mod audit_log;
 mod fs_base;
@@ -24,6 +25,7 @@ mod net_tcp;
 mod refer;
 mod scope;
 mod seccomp_fallback;
+mod syscall_guard;
 mod truncate;
 
 use crate::NormRule;
@@ -45,7 +47,7 @@ pub struct Pass {
 }
 
 /// Every pass, in the order they run.
-pub const PIPELINE: [Pass; 8] = [
+pub const PIPELINE: [Pass; 9] = [
     fs_base::PASS,
     refer::PASS,
     truncate::PASS,
@@ -54,6 +56,7 @@ pub const PIPELINE: [Pass; 8] = [
     scope::PASS,
     audit_log::PASS,
     seccomp_fallback::PASS,
+    syscall_guard::PASS,
 ];
 
 /// What the policy asks for beyond its filesystem rules.

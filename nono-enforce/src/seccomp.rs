@@ -1,17 +1,26 @@
-//! The seccomp socket filter, built with `seccompiler`.
+//! The seccomp filter, built with `seccompiler`: the parts of a ruleset
+//! that Landlock cannot enforce.
 //!
 //! The filter allows every system call except the ones it names, which fail
 //! with `EACCES`:
 //!
-//! - `socket` and `socketpair` outside what the [`SocketFilter`] allows;
-//! - `io_uring_setup` always (io_uring can open sockets without `socket`);
+//! - with a [`SocketFilter`]: `socket` and `socketpair` outside what it
+//!   allows, and `io_uring_setup` always (io_uring can open sockets without
+//!   `socket`);
+//! - with the syscall guard: `ioctl` with `TIOCSTI` or `TIOCLINUX` (typing
+//!   into the terminal the command inherited, which Landlock does not check:
+//!   the terminal was opened before the sandbox), and `chmod`, `fchmod`,
+//!   `fchmodat` and `fchmodat2` setting the setuid or setgid bit (Landlock
+//!   has no right for file modes);
 //! - on x86_64, the x32 numbers of those calls (x32 shares the x86_64 audit
 //!   architecture, so the architecture check alone would not catch them).
 //!
 //! A system call of another architecture (32-bit `int 0x80`) kills the
-//! process: `seccompiler` checks the architecture first.
+//! process: `seccompiler` checks the architecture first. Arguments are
+//! compared on their low 32 bits, as the kernel reads them (an `ioctl`
+//! request with junk in its high bits is still caught).
 
-use nono_model::SocketFilter;
+use nono_model::{Ruleset, SocketFilter};
 use seccompiler::{
     BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
     SeccompRule, TargetArch,
@@ -20,7 +29,7 @@ use std::collections::BTreeMap;
 
 /// Why the filter could not be built or installed.
 #[derive(Debug, thiserror::Error)]
-#[error("seccomp socket filter: {0}")]
+#[error("seccomp filter: {0}")]
 pub struct FilterError(String);
 
 const DENIED: SeccompAction = SeccompAction::Errno(libc::EACCES as u32);
@@ -108,24 +117,68 @@ fn foreign_variants(_nr: libc::c_long) -> Vec<i64> {
     Vec::new()
 }
 
-/// Compiles the filter to BPF.
-pub fn compile(filter: SocketFilter) -> Result<BpfProgram, FilterError> {
+/// The guard's rules: which calls, and under which conditions (each a
+/// conjunction), are refused.
+fn guard_denials() -> Result<Vec<(libc::c_long, Vec<SeccompRule>)>, FilterError> {
+    use SeccompCmpOp::{Eq, MaskedEq};
+    let ioctl = vec![
+        rule(vec![cond(1, Eq, libc::TIOCSTI)?])?,
+        rule(vec![cond(1, Eq, libc::TIOCLINUX)?])?,
+    ];
+    let set_id_bits = |mode_arg: u8| -> Result<Vec<SeccompRule>, FilterError> {
+        Ok(vec![
+            rule(vec![cond(mode_arg, MaskedEq(0o4000), 0o4000)?])?,
+            rule(vec![cond(mode_arg, MaskedEq(0o2000), 0o2000)?])?,
+        ])
+    };
+    // fchmodat2 (Linux 6.6) is not in every libc yet.
+    const SYS_FCHMODAT2: libc::c_long = 452;
+    let mut out = vec![
+        (libc::SYS_ioctl, ioctl.clone()),
+        (libc::SYS_chmod, set_id_bits(1)?),
+        (libc::SYS_fchmod, set_id_bits(1)?),
+        (libc::SYS_fchmodat, set_id_bits(2)?),
+        (SYS_FCHMODAT2, set_id_bits(2)?),
+    ];
+    // The x32 ioctl has its own number.
+    #[cfg(target_arch = "x86_64")]
+    out.push((514, ioctl));
+    Ok(out)
+}
+
+/// Compiles the seccomp part of `ruleset` to BPF, or `None` when it asks
+/// for no filter.
+pub fn compile(ruleset: &Ruleset) -> Result<Option<BpfProgram>, FilterError> {
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
-    let socket_rules = socket_denials(filter)?;
-    for nr in [libc::SYS_socket, libc::SYS_socketpair] {
-        rules.insert(nr, socket_rules.clone());
-        for foreign in foreign_variants(nr) {
+    if let Some(filter) = ruleset.socket_filter {
+        let socket_rules = socket_denials(filter)?;
+        for nr in [libc::SYS_socket, libc::SYS_socketpair] {
+            rules.insert(nr, socket_rules.clone());
+            for foreign in foreign_variants(nr) {
+                rules.insert(foreign, Vec::new());
+            }
+        }
+        rules.insert(libc::SYS_io_uring_setup, Vec::new());
+        for foreign in foreign_variants(libc::SYS_io_uring_setup) {
             rules.insert(foreign, Vec::new());
         }
     }
-    rules.insert(libc::SYS_io_uring_setup, Vec::new());
-    for foreign in foreign_variants(libc::SYS_io_uring_setup) {
-        rules.insert(foreign, Vec::new());
+    if ruleset.syscall_guard {
+        for (nr, conditions) in guard_denials()? {
+            for foreign in foreign_variants(nr) {
+                rules.insert(foreign, conditions.clone());
+            }
+            rules.insert(nr, conditions);
+        }
+    }
+    if rules.is_empty() {
+        return Ok(None);
     }
     let filter = SeccompFilter::new(rules, SeccompAction::Allow, DENIED, ARCH)
         .map_err(|e| FilterError(e.to_string()))?;
     filter
         .try_into()
+        .map(Some)
         .map_err(|e: seccompiler::BackendError| FilterError(e.to_string()))
 }
 
