@@ -87,6 +87,10 @@ fn resolve_one(
     fs: &dyn FsProbe,
 ) -> Result<(PathBuf, PathBuf, FileMeta), String> {
     let expanded = expand(text, env).map_err(|e| e.to_string())?;
+    if expanded.is_empty() {
+        // `${VAR:-}` with VAR unset: an empty path must not mean "here".
+        return Err("expands to an empty path".to_owned());
+    }
     let expanded = Path::new(&expanded);
     let absolute = if expanded.is_absolute() {
         expanded.to_path_buf()

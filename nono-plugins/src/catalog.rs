@@ -301,7 +301,7 @@ impl Catalog {
     /// The user file for `name`, if there is one.
     fn user(&self, name: &str) -> Option<Result<LoadedPreset, PresetLookupError>> {
         let path = self.user_dir.as_ref()?.join(format!("{name}.ron"));
-        let text = match std::fs::read_to_string(&path) {
+        let text = match read_preset_file(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
             Err(source) => return Some(Err(PresetLookupError::Read { path, source })),
@@ -420,7 +420,7 @@ impl Catalog {
     pub fn load(&self, spec: &str) -> Result<LoadedPreset, PresetLookupError> {
         if spec.ends_with(".ron") {
             let path = Path::new(spec);
-            let text = std::fs::read_to_string(path).map_err(|source| PresetLookupError::Read {
+            let text = read_preset_file(path).map_err(|source| PresetLookupError::Read {
                 path: path.to_path_buf(),
                 source,
             })?;
@@ -626,6 +626,37 @@ fn parse(text: &str, label: &str, origin: Origin) -> Result<LoadedPreset, Preset
         error,
     })?;
     Ok(LoadedPreset { preset, origin })
+}
+
+/// The largest preset file nono reads.
+pub const PRESET_FILE_LIMIT: u64 = 1024 * 1024;
+
+/// Reads a preset file: a regular file (not a FIFO or a device that would
+/// never end), at most [`PRESET_FILE_LIMIT`] bytes, in UTF-8.
+fn read_preset_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_NONBLOCK: opening a FIFO must not wait for a writer.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(std::io::Error::other("is a directory"));
+    }
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut text = String::new();
+    file.take(PRESET_FILE_LIMIT + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > PRESET_FILE_LIMIT {
+        return Err(std::io::Error::other(format!(
+            "larger than {} KiB",
+            PRESET_FILE_LIMIT / 1024
+        )));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]

@@ -106,7 +106,9 @@ impl PluginSearch {
             .as_deref()
             .map(|p| {
                 std::env::split_paths(p)
-                    .filter(|d| !d.as_os_str().is_empty())
+                    // A relative entry would be searched in the working
+                    // directory, where a project could plant a plugin.
+                    .filter(|d| d.is_absolute())
                     .map(|path| SearchDir {
                         path,
                         from: "$NONO_PLUGIN_PATH",

@@ -173,7 +173,15 @@ pub fn exec(program: &Program, sandbox: Option<&Ruleset>, env: &[(OsString, OsSt
             CANNOT_EXECUTE,
             format!("cannot execute {shown}: permission denied: not an executable file"),
         ),
-        (Some(libc::EACCES | libc::EPERM), Some(ruleset)) => Failure::with_code(
+        // Landlock refuses with EACCES; EPERM comes from elsewhere (a
+        // file-capability program under no_new_privs, say).
+        (Some(libc::EPERM), _) => Failure::with_code(
+            CANNOT_EXECUTE,
+            format!(
+                "cannot execute {shown}: operation not permitted (not by a Landlock rule: a setuid or file-capability program cannot gain privileges in the sandbox)"
+            ),
+        ),
+        (Some(libc::EACCES), Some(ruleset)) => Failure::with_code(
             CANNOT_EXECUTE,
             format!(
                 "cannot execute {shown}: permission denied: {}",

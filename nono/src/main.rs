@@ -48,6 +48,7 @@ fn parse() -> Result<Cli, Failure> {
                 let _ = err.print();
                 Failure::quiet(125)
             }
+            ErrorKind::InvalidUtf8 => invalid_utf8(),
             _ => Failure::usage(&err.render().to_string()),
         }
     })
@@ -70,6 +71,24 @@ fn install_panic_hook() {
         eprintln!("nono: internal error{location}: {payload} (please report this bug)");
         std::process::exit(i32::from(failure::NONO_ERROR));
     }));
+}
+
+/// Names the first argument that is not UTF-8, and the flag before it.
+fn invalid_utf8() -> Failure {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let Some(at) = args.iter().position(|a| a.to_str().is_none()) else {
+        return Failure::new("an argument is not valid UTF-8");
+    };
+    let shown = args[at].to_string_lossy();
+    let after = args
+        .get(at.wrapping_sub(1))
+        .and_then(|a| a.to_str())
+        .filter(|a| a.starts_with('-'))
+        .map(|flag| format!(" (the value of {flag})"))
+        .unwrap_or_default();
+    Failure::new(format!(
+        "argument {at} {shown:?}{after} is not valid UTF-8; nono takes paths and names in UTF-8"
+    ))
 }
 
 fn main() -> ExitCode {

@@ -95,10 +95,7 @@ pub fn env_policy(args: &crate::cli::RunArgs) -> Result<EnvPolicy, Failure> {
                 Some((name, value)) => (name, Some(value.to_owned())),
                 None => (spec.as_str(), None),
             };
-            let valid = !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !name.starts_with(|c: char| c.is_ascii_digit());
-            if valid {
+            if is_var_name(name) {
                 Ok((name.to_owned(), value))
             } else {
                 Err(Failure::new(format!(
@@ -107,9 +104,22 @@ pub fn env_policy(args: &crate::cli::RunArgs) -> Result<EnvPolicy, Failure> {
             }
         })
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(bad) = args.env_keep.iter().find(|name| !is_var_name(name)) {
+        return Err(Failure::new(format!(
+            "--env-keep {bad:?}: not a variable name (letters, digits and '_')"
+        )));
+    }
     Ok(EnvPolicy {
         keep: args.env_keep.clone(),
         clear: args.env_clear,
         set,
     })
+}
+
+/// Whether `name` is an environment variable name nono accepts: letters,
+/// digits and `_`, not starting with a digit.
+fn is_var_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
 }
