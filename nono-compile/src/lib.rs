@@ -26,6 +26,13 @@
 //! assert!(nono_compile::allowed(&out.ruleset, Path::new("/work/src"), FsRight::ReadDir));
 //! assert!(!nono_compile::allowed(&out.ruleset, Path::new("/work/src"), FsRight::MakeReg));
 //! ```
+//!
+//! # Features
+//!
+//! - `proptest`: the `testing` module, a property-testing kit (random
+//!   trees and policies, a reference model, the lowering invariants) for the
+//!   compiler's tests and for preset and plugin authors.
+//! - `fuzzing`: `proptest`, plus the lowering fuzz target's input format.
 
 mod carve;
 mod env;
@@ -37,6 +44,8 @@ pub mod passes;
 mod probe;
 mod resolve;
 mod target;
+#[cfg(feature = "proptest")]
+pub mod testing;
 
 pub use carve::{Carve, CarveError, DeniedPath, carve};
 pub use env::{EnvOutcome, is_sensitive_var, scrub_env};

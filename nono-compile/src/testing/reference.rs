@@ -1,0 +1,235 @@
+//! The reference model: DESIGN.md section 2 written out again, independent
+//! of the passes, so that the compiler can be checked against it.
+//!
+//! Read = ReadFile, ReadDir, Execute; Write = WriteFile, RemoveFile,
+//! RemoveDir, MakeDir, MakeReg, MakeSock, MakeFifo, MakeSym, Truncate
+//! (ABI 3+), Refer (ABI 2+); Allow = Read ∪ Write ∪ IoctlDev (ABI 5+);
+//! MakeChar and MakeBlock are never granted; directory-only rights do not
+//! come from a grant on a file. A grant on a directory applies to everything
+//! beneath it. For the network and IPC (DESIGN.md sections 2 and 3): TCP
+//! bind and connect are handled from ABI 4 when any `--net-*` is given, with
+//! one port rule per listed port; the seccomp socket filter is UnixOnly for
+//! a block and TcpUdpOnly for port rules at every ABI; the scopes asked for
+//! are enforced from ABI 6; denial logging from ABI 7.
+
+use nono_model::{
+    Abi, Access, AccessLevels, FileKind, FsRight, FsRights, NetPolicy, NetRights, Policy,
+    PolicyGrant, PortRule, ScopeSet, Scopes, SocketFilter,
+};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The 13 filesystem rights of ABI 1.
+pub const V1_RIGHTS: [FsRight; 13] = [
+    FsRight::Execute,
+    FsRight::WriteFile,
+    FsRight::ReadFile,
+    FsRight::ReadDir,
+    FsRight::RemoveDir,
+    FsRight::RemoveFile,
+    FsRight::MakeChar,
+    FsRight::MakeDir,
+    FsRight::MakeReg,
+    FsRight::MakeSock,
+    FsRight::MakeFifo,
+    FsRight::MakeBlock,
+    FsRight::MakeSym,
+];
+
+/// Rights that mean something only on a directory.
+pub const DIRECTORY_ONLY: [FsRight; 11] = [
+    FsRight::ReadDir,
+    FsRight::RemoveDir,
+    FsRight::RemoveFile,
+    FsRight::MakeChar,
+    FsRight::MakeDir,
+    FsRight::MakeReg,
+    FsRight::MakeSock,
+    FsRight::MakeFifo,
+    FsRight::MakeBlock,
+    FsRight::MakeSym,
+    FsRight::Refer,
+];
+
+/// Every right ABI `abi` knows (all of them handled).
+pub fn ref_handled(abi: u8) -> FsRights {
+    let mut rights = FsRights::of(&V1_RIGHTS);
+    if abi >= 2 {
+        rights |= FsRight::Refer.into();
+    }
+    if abi >= 3 {
+        rights |= FsRight::Truncate.into();
+    }
+    if abi >= 5 {
+        rights |= FsRight::IoctlDev.into();
+    }
+    rights
+}
+
+/// The number of rights handled at `abi`.
+pub fn ref_handled_count(abi: u8) -> usize {
+    match abi {
+        1 => 13,
+        2 => 14,
+        3 | 4 => 15,
+        _ => 16,
+    }
+}
+
+/// The rights `access` stands for at `abi`, on a directory.
+pub fn ref_level(access: Access, abi: u8) -> FsRights {
+    let read = FsRights::of(&[FsRight::ReadFile, FsRight::ReadDir, FsRight::Execute]);
+    let mut write = FsRights::of(&[
+        FsRight::WriteFile,
+        FsRight::RemoveFile,
+        FsRight::RemoveDir,
+        FsRight::MakeDir,
+        FsRight::MakeReg,
+        FsRight::MakeSock,
+        FsRight::MakeFifo,
+        FsRight::MakeSym,
+    ]);
+    if abi >= 3 {
+        write |= FsRight::Truncate.into();
+    }
+    if abi >= 2 {
+        write |= FsRight::Refer.into();
+    }
+    match access {
+        Access::Read => read,
+        Access::Write => write,
+        Access::Allow if abi >= 5 => read | write | FsRight::IoctlDev.into(),
+        Access::Allow => read | write,
+    }
+}
+
+/// The rights a grant of `access` on a path of `kind` gives at `abi`.
+pub fn ref_grant(access: Access, kind: FileKind, abi: u8) -> FsRights {
+    let rights = ref_level(access, abi);
+    match kind {
+        FileKind::Dir => rights,
+        FileKind::File => rights.without(FsRights::of(&DIRECTORY_ONLY)),
+    }
+}
+
+/// The rights a set of levels gives on a path of `kind` at `abi`.
+pub fn ref_levels(levels: AccessLevels, kind: FileKind, abi: u8) -> FsRights {
+    levels
+        .iter()
+        .fold(FsRights::EMPTY, |acc, a| acc | ref_grant(a, kind, abi))
+}
+
+/// What `granted` (each grant with the tree node it resolves to, an index
+/// into `real`) grants on `path` at `abi`: the union of the rights of every
+/// grant on `path` or on a directory above it.
+pub fn ref_rights_on(
+    granted: &[(&PolicyGrant, usize)],
+    real: &[(PathBuf, FileKind)],
+    path: &Path,
+    abi: u8,
+) -> FsRights {
+    granted
+        .iter()
+        .map(|(pg, t)| (pg.grant.access, &real[*t]))
+        .filter(|(_, (gpath, gkind))| {
+            gpath == path || (*gkind == FileKind::Dir && path.starts_with(gpath))
+        })
+        .fold(FsRights::EMPTY, |acc, (access, (_, gkind))| {
+            acc | ref_grant(access, *gkind, abi)
+        })
+}
+
+/// The union of the levels `granted` grants on exactly `path`.
+pub fn ref_levels_at(
+    granted: &[(&PolicyGrant, usize)],
+    real: &[(PathBuf, FileKind)],
+    path: &Path,
+) -> AccessLevels {
+    granted
+        .iter()
+        .filter(|(_, t)| real[*t].0 == path)
+        .fold(AccessLevels::EMPTY, |acc, (pg, _)| {
+            acc.union(pg.grant.access.into())
+        })
+}
+
+/// The network rights Landlock handles at `abi`: both TCP rights from ABI 4
+/// when any network restriction is asked for, else none.
+pub fn ref_handled_net(net: &NetPolicy, abi: u8) -> NetRights {
+    if abi >= 4 && *net != NetPolicy::Unrestricted {
+        NetRights::BIND_TCP | NetRights::CONNECT_TCP
+    } else {
+        NetRights::EMPTY
+    }
+}
+
+/// The TCP port rules at `abi`, sorted by port: one per port of the union
+/// of the connect and bind sets, with connect and/or bind as listed. None
+/// under a block (every port denied), none below ABI 4.
+pub fn ref_port_rules(net: &NetPolicy, abi: u8) -> Vec<PortRule> {
+    let NetPolicy::Ports { connect, bind } = net else {
+        return Vec::new();
+    };
+    if abi < 4 {
+        return Vec::new();
+    }
+    let all: BTreeSet<u16> = connect.union(bind).copied().collect();
+    all.into_iter()
+        .map(|port| {
+            let mut rights = NetRights::EMPTY;
+            if connect.contains(&port) {
+                rights |= NetRights::CONNECT_TCP;
+            }
+            if bind.contains(&port) {
+                rights |= NetRights::BIND_TCP;
+            }
+            PortRule { port, rights }
+        })
+        .collect()
+}
+
+/// The seccomp socket filter, the same at every ABI.
+pub fn ref_socket_filter(net: &NetPolicy) -> Option<SocketFilter> {
+    match net {
+        NetPolicy::Unrestricted => None,
+        NetPolicy::Block => Some(SocketFilter::UnixOnly),
+        NetPolicy::Ports { .. } => Some(SocketFilter::TcpUdpOnly),
+    }
+}
+
+/// The scopes Landlock enforces at `abi`: those asked for, from ABI 6.
+pub fn ref_scoped(scopes: Scopes, abi: u8) -> ScopeSet {
+    let mut set = ScopeSet::EMPTY;
+    if abi >= 6 && scopes.signals {
+        set = set | ScopeSet::SIGNAL;
+    }
+    if abi >= 6 && scopes.abstract_unix {
+        set = set | ScopeSet::ABSTRACT_UNIX_SOCKET;
+    }
+    set
+}
+
+/// The gaps at `abi`, in pipeline order: `truncate` below 3; `net_tcp`
+/// below 4 for port rules (a block is still enforced, by seccomp);
+/// `ioctl_dev` below 5; `scope` below 6 when a scope is asked for;
+/// `net_udp` (ABI 10) at every ABI for port rules.
+pub fn ref_gaps(policy: &Policy, abi: u8) -> Vec<(&'static str, Abi)> {
+    let ports = matches!(policy.net, NetPolicy::Ports { .. });
+    let mut want = Vec::new();
+    if abi < 3 {
+        want.push(("truncate", Abi(3)));
+    }
+    if abi < 4 && ports {
+        want.push(("net_tcp", Abi(4)));
+    }
+    if abi < 5 {
+        want.push(("ioctl_dev", Abi(5)));
+    }
+    if abi < 6 && policy.scopes.any() {
+        want.push(("scope", Abi(6)));
+    }
+    if ports {
+        want.push(("net_udp", Abi(10)));
+    }
+    want
+}
