@@ -63,6 +63,17 @@ impl Failure {
         Failure::new(format!("{text} (see 'nono --help')"))
     }
 
+    /// The message, one line without the `nono:` prefix (`None`: nothing to
+    /// print).
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The exit code.
+    pub fn code(&self) -> u8 {
+        self.code
+    }
+
     /// Prints the message and gives the exit code.
     pub fn report(self) -> ExitCode {
         if let Some(message) = self.message {
