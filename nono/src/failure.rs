@@ -28,7 +28,17 @@ impl Failure {
     pub fn with_code(code: u8, message: impl Display) -> Self {
         // One line, always: fold any line break a lower layer put in, and
         // nothing else (a path with runs of spaces must stay as it is).
-        let line = message.to_string().trim().replace(['\r', '\n'], " ");
+        // Other control characters are escaped (`\u{1b}`): messages quote
+        // paths as written, and a preset path from a plugin or a file must
+        // not reach the terminal as an escape sequence.
+        let mut line = String::new();
+        for c in message.to_string().trim().chars() {
+            match c {
+                '\r' | '\n' => line.push(' '),
+                c if c.is_control() => line.extend(c.escape_default()),
+                c => line.push(c),
+            }
+        }
         Failure {
             message: Some(line),
             code,
@@ -104,5 +114,24 @@ pub fn emit(text: &str) -> Result<(), Failure> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Failure::new(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_one_line_without_control_characters() {
+        // Found by the cli_argv fuzz target: a path given to --read, quoted
+        // as written in "no such file" errors.
+        let f = Failure::new("--read: \u{1}\n\u{4}\r\u{1b}[2J  x\t: no such file or directory");
+        assert_eq!(
+            f.message(),
+            Some("--read: \\u{1} \\u{4} \\u{1b}[2J  x\\t: no such file or directory")
+        );
+        assert_eq!(f.code(), NONO_ERROR);
+        let f = Failure::with_code(CANNOT_EXECUTE, "  caf\u{e9} \u{7f}\n");
+        assert_eq!(f.message(), Some("caf\u{e9} \\u{7f}"));
     }
 }
