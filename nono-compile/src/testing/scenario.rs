@@ -236,6 +236,34 @@ impl Tree {
         }
     }
 
+    /// Adds the directory `path` (absolute, canonical) and its missing
+    /// ancestors, as a preset's test puts in place what the preset expects.
+    /// Returns `false`, adding nothing, when `path` or one of its ancestors
+    /// is a file or a symlink.
+    pub fn add_dir(&mut self, path: impl AsRef<Path>) -> bool {
+        let path = path.as_ref();
+        let blocked = path.ancestors().any(|a| {
+            self.links.iter().any(|(l, _)| l == a)
+                || self
+                    .real
+                    .iter()
+                    .any(|(p, k)| p == a && *k == FileKind::File)
+        });
+        if blocked || !path.is_absolute() {
+            return false;
+        }
+        let mut missing: Vec<&Path> = path
+            .ancestors()
+            .filter(|a| !self.real.iter().any(|(p, _)| p == a))
+            .collect();
+        missing.reverse();
+        for a in missing {
+            self.fs.dir(a);
+            self.real.push((a.to_path_buf(), FileKind::Dir));
+        }
+        true
+    }
+
     /// The real directories, `/` first.
     pub fn dirs(&self) -> impl Iterator<Item = &Path> {
         self.real

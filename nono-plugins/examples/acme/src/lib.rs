@@ -20,18 +20,24 @@ use std::path::Path;
 /// Where the JDK is installed when `$ACME_JDK_HOME` is not set.
 const DEFAULT_JDK: &str = "/opt/acme/jdk";
 
-/// The Acme JDK on this machine, and how it was found.
-fn jdk(ctx: &HostContext) -> Option<(String, &'static str)> {
+/// The Acme JDK on this machine, and how it was found. `is_dir` says
+/// whether a directory exists.
+fn jdk(ctx: &HostContext, is_dir: &dyn Fn(&Path) -> bool) -> Option<(String, &'static str)> {
     if let Some(home) = ctx.var("ACME_JDK_HOME") {
         return Some((home.to_owned(), "$ACME_JDK_HOME"));
     }
-    Path::new(DEFAULT_JDK)
-        .is_dir()
-        .then(|| (DEFAULT_JDK.to_owned(), "the default location"))
+    is_dir(Path::new(DEFAULT_JDK)).then(|| (DEFAULT_JDK.to_owned(), "the default location"))
 }
 
 /// Acme's presets for the machine `ctx` describes.
 fn presets(ctx: &HostContext) -> Vec<Preset> {
+    presets_on(ctx, &|path| path.is_dir())
+}
+
+/// Acme's presets for the machine `ctx` describes, whose filesystem
+/// `is_dir` looks at: the real one in the plugin, a random in-memory tree in
+/// the property tests (`src/properties.rs`).
+fn presets_on(ctx: &HostContext, is_dir: &dyn Fn(&Path) -> bool) -> Vec<Preset> {
     let mut presets = Vec::new();
     let mut build = Preset::new(
         "build",
@@ -40,7 +46,7 @@ fn presets(ctx: &HostContext) -> Vec<Preset> {
     .extending("base")
     .extending("tmp");
 
-    if let Some((path, found_by)) = jdk(ctx) {
+    if let Some((path, found_by)) = jdk(ctx, is_dir) {
         presets.push(
             Preset::new(
                 "jdk",
@@ -65,6 +71,9 @@ fn presets(ctx: &HostContext) -> Vec<Preset> {
 }
 
 nono_plugins::export_plugin!(presets);
+
+#[cfg(test)]
+mod properties;
 
 #[cfg(test)]
 mod tests {
