@@ -33,6 +33,8 @@
 //! The wire types, [`HostContext`] and [`PluginManifest`], are always there.
 
 mod builtin;
+#[doc(hidden)]
+pub mod fuzzing;
 mod manifest;
 
 #[cfg(feature = "host")]

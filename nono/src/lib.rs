@@ -19,6 +19,9 @@ pub mod failure;
 mod check;
 pub mod cli;
 mod exec;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod output;
 pub mod policy;
 mod presets;
