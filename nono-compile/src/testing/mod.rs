@@ -21,7 +21,7 @@
 //!   the three ways a [`Target`](crate::Target) can (the kernel's ABI, an
 //!   `--abi` limit below a newer kernel, a kernel below a higher limit).
 //! - **Checks**: [`check_case`] checks one (tree, policy, target) case
-//!   against every invariant (sound against the [`reference`] model,
+//!   against every invariant (sound against the [`reference`](mod@reference) model,
 //!   complete, normalised, file rules without directory-only rights,
 //!   network and status, carving hides denied paths, order-independent,
 //!   idempotent); [`check_scenario`] does so at every ABI and adds
