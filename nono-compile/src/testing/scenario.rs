@@ -725,17 +725,17 @@ fn scenario_of(
 pub fn target_for(abi: u8, form: u8, extra: u8) -> Target {
     match form % 3 {
         0 if abi == 7 => Target {
-            kernel_abi: Some(Abi(7 + extra)),
+            kernel_abi: Some(Abi(7u8.saturating_add(extra))),
             abi_limit: None,
         },
         0 => Target::kernel(Abi(abi)),
         1 => Target {
-            kernel_abi: Some(Abi(abi + extra)),
+            kernel_abi: Some(Abi(abi.saturating_add(extra))),
             abi_limit: Some(Abi(abi)),
         },
         _ => Target {
             kernel_abi: Some(Abi(abi)),
-            abi_limit: Some(Abi(abi + extra)),
+            abi_limit: Some(Abi(abi.saturating_add(extra))),
         },
     }
 }
