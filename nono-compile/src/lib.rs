@@ -39,6 +39,7 @@ mod env;
 mod eval;
 mod expand;
 mod mem_fs;
+mod memo;
 mod normalize;
 pub mod passes;
 mod probe;
@@ -150,6 +151,9 @@ pub fn compile(
     env: &ResolveEnv,
     fs: &dyn FsProbe,
 ) -> Result<Compiled, CompileError> {
+    // Every path is looked up once for the whole compilation.
+    let memo = memo::Memo::new(fs);
+    let fs: &dyn FsProbe = &memo;
     let resolved = resolve(policy, env, fs)?;
     let exposes = resolve_exposes(policy, env, fs)?;
     let denied: Vec<DeniedPath> = resolve_denies(policy, env, fs)

@@ -110,6 +110,10 @@ impl FsProbe for MemFs {
         let mut links = 0;
         while let Some(name) = pending.pop_front() {
             if name == ".." {
+                // As realpath(3): `..` after a file is ENOTDIR.
+                if matches!(self.nodes.get(&resolved), Some((Node::File, _))) {
+                    return Err(io::ErrorKind::NotADirectory.into());
+                }
                 resolved.pop();
                 continue;
             }
@@ -148,6 +152,14 @@ impl FsProbe for MemFs {
                 ino: *ino,
                 symlink: matches!(node, Node::Symlink(_)),
             }),
+        }
+    }
+
+    fn read_link(&self, path: &Path) -> io::Result<PathBuf> {
+        match self.nodes.get(path) {
+            None => Err(io::ErrorKind::NotFound.into()),
+            Some((Node::Symlink(target), _)) => Ok(target.clone()),
+            Some(_) => Err(io::ErrorKind::InvalidInput.into()),
         }
     }
 

@@ -108,37 +108,132 @@ pub(crate) fn merge(
 
 /// Keeps, in path order, the rules whose levels the (uncarved) directory
 /// rules above them do not already cover.
+///
+/// In path order (component by component) the rules under a directory come
+/// right after it, so one pass with a stack of the rules above the current
+/// one finds every rule's ancestors: O(n × depth), not a map lookup per
+/// ancestor of every rule.
 fn drop_covered(by_path: BTreeMap<PathBuf, NormRule>) -> (Vec<NormRule>, Vec<CoveredRule>) {
     let mut kept = Vec::with_capacity(by_path.len());
     let mut covered = Vec::new();
-    for rule in by_path.values() {
+    // The rules on ancestors of the current rule, outermost first: their
+    // paths, and their levels when they are uncarved directories (only those
+    // pass their levels down).
+    let mut above: Vec<(PathBuf, Option<AccessLevels>)> = Vec::new();
+    for mut rule in by_path.into_values() {
+        while above
+            .last()
+            .is_some_and(|(path, _)| !rule.path.starts_with(path))
+        {
+            above.pop();
+        }
         let mut inherited = AccessLevels::EMPTY;
         let mut nearest = None;
-        for ancestor in rule.path.ancestors().skip(1) {
-            if let Some(a) = by_path
-                .get(ancestor)
-                .filter(|a| a.kind == FileKind::Dir && !a.carved)
-            {
-                inherited = inherited.union(a.levels);
-                // Name only an ancestor that grants one of the rule's levels:
-                // a nearer one granting none of them does not cover it.
-                if rule.levels.iter().any(|l| a.levels.contains(l)) {
-                    nearest.get_or_insert_with(|| a.path.clone());
-                }
+        for (path, levels) in above.iter().rev() {
+            let Some(levels) = levels else { continue };
+            inherited = inherited.union(*levels);
+            // Name only an ancestor that grants one of the rule's levels:
+            // a nearer one granting none of them does not cover it.
+            if nearest.is_none() && rule.levels.iter().any(|l| levels.contains(l)) {
+                nearest = Some(path);
             }
         }
+        let passes_down = (rule.kind == FileKind::Dir && !rule.carved).then_some(rule.levels);
+        let path = rule.path.clone();
         match nearest {
             Some(by) if inherited.covers(rule.levels) => covered.push(CoveredRule {
-                path: rule.path.clone(),
+                path: rule.path,
                 levels: rule.levels,
-                by,
+                by: by.clone(),
             }),
             _ => {
-                let mut rule = rule.clone();
                 rule.sources.sort();
                 kept.push(rule);
             }
         }
+        above.push((path, passes_down));
     }
     (kept, covered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nono_model::Access;
+    use proptest::prelude::*;
+
+    /// The direct statement of `drop_covered`: look every ancestor up.
+    fn drop_covered_reference(
+        by_path: &BTreeMap<PathBuf, NormRule>,
+    ) -> (Vec<NormRule>, Vec<CoveredRule>) {
+        let mut kept = Vec::new();
+        let mut covered = Vec::new();
+        for rule in by_path.values() {
+            let mut inherited = AccessLevels::EMPTY;
+            let mut nearest = None;
+            for ancestor in rule.path.ancestors().skip(1) {
+                if let Some(a) = by_path
+                    .get(ancestor)
+                    .filter(|a| a.kind == FileKind::Dir && !a.carved)
+                {
+                    inherited = inherited.union(a.levels);
+                    if rule.levels.iter().any(|l| a.levels.contains(l)) {
+                        nearest.get_or_insert_with(|| a.path.clone());
+                    }
+                }
+            }
+            match nearest {
+                Some(by) if inherited.covers(rule.levels) => covered.push(CoveredRule {
+                    path: rule.path.clone(),
+                    levels: rule.levels,
+                    by,
+                }),
+                _ => {
+                    let mut rule = rule.clone();
+                    rule.sources.sort();
+                    kept.push(rule);
+                }
+            }
+        }
+        (kept, covered)
+    }
+
+    fn rule_strategy() -> impl Strategy<Value = NormRule> {
+        let name = prop::sample::select(vec!["a", "b", "a-b", "a.b", "ab", "b0"]);
+        let path = prop::collection::vec(name, 0..4)
+            .prop_map(|v| PathBuf::from(format!("/{}", v.join("/"))));
+        let access = prop::sample::select(vec![Access::Read, Access::Write, Access::Allow]);
+        let levels = prop::collection::vec(access, 1..3).prop_map(|v| {
+            v.into_iter()
+                .fold(AccessLevels::EMPTY, |l, a| l.union(a.into()))
+        });
+        (path, any::<bool>(), levels, any::<bool>()).prop_map(|(path, dir, levels, carved)| {
+            NormRule {
+                path,
+                kind: if dir { FileKind::Dir } else { FileKind::File },
+                dev: 1,
+                ino: 1,
+                levels,
+                sources: vec![
+                    GrantSource::Flag("--b".into()),
+                    GrantSource::Flag("--a".into()),
+                ],
+                carved: carved && dir,
+            }
+        })
+    }
+
+    proptest! {
+        /// The one-pass walk keeps and drops exactly what looking every
+        /// ancestor up does, naming the same covering rules.
+        #[test]
+        fn one_pass_agrees_with_looking_every_ancestor_up(
+            rules in prop::collection::vec(rule_strategy(), 0..24),
+        ) {
+            let by_path: BTreeMap<PathBuf, NormRule> =
+                rules.into_iter().map(|r| (r.path.clone(), r)).collect();
+            let expected = drop_covered_reference(&by_path);
+            prop_assert_eq!(drop_covered(by_path), expected);
+        }
+    }
 }

@@ -28,6 +28,10 @@ pub trait FsProbe {
     /// Kind and identity of `path`, not following a final symlink.
     fn stat(&self, path: &Path) -> io::Result<FileMeta>;
 
+    /// The target of the symbolic link `path`, as written in the link;
+    /// `EINVAL` when `path` is not a link.
+    fn read_link(&self, path: &Path) -> io::Result<PathBuf>;
+
     /// The entries of the directory `path`, as full paths, sorted.
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
 }
@@ -53,6 +57,10 @@ impl FsProbe for RealFs {
             ino: meta.ino(),
             symlink: meta.file_type().is_symlink(),
         })
+    }
+
+    fn read_link(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::read_link(path)
     }
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
