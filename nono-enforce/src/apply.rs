@@ -6,7 +6,7 @@ use landlock::{
     AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
     Ruleset as LlRuleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
 };
-use nono_model::{Abi, EnforcementStatus, Ruleset};
+use nono_model::{Abi, EnforcementStatus, PathRule, Ruleset};
 use std::fs::File;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::PathBuf;
@@ -94,44 +94,41 @@ fn set_no_new_privs() -> Result<(), EnforceError> {
     }
 }
 
-/// Opens every rule's path `O_PATH | O_NOFOLLOW | O_CLOEXEC` and checks it is
+/// Opens a rule's path `O_PATH | O_NOFOLLOW | O_CLOEXEC` and checks it is
 /// still the `(dev, ino)` that was resolved.
-fn open_checked(ruleset: &Ruleset) -> Result<Vec<File>, EnforceError> {
-    ruleset
-        .rules
-        .iter()
-        .map(|rule| {
-            let file = std::fs::OpenOptions::new()
-                .read(true)
-                .custom_flags(libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC)
-                .open(&rule.path)
-                .map_err(|source| EnforceError::Open {
-                    path: rule.path.clone(),
-                    source,
-                })?;
-            let meta = file.metadata().map_err(|source| EnforceError::Open {
-                path: rule.path.clone(),
-                source,
-            })?;
-            let found = (meta.dev(), meta.ino());
-            if found != (rule.dev, rule.ino) {
-                return Err(EnforceError::Changed {
-                    path: rule.path.clone(),
-                    expected: (rule.dev, rule.ino),
-                    found,
-                });
-            }
-            Ok(file)
-        })
-        .collect()
+fn open_checked(rule: &PathRule) -> Result<File, EnforceError> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(&rule.path)
+        .map_err(|source| EnforceError::Open {
+            path: rule.path.clone(),
+            source,
+        })?;
+    let meta = file.metadata().map_err(|source| EnforceError::Open {
+        path: rule.path.clone(),
+        source,
+    })?;
+    let found = (meta.dev(), meta.ino());
+    if found != (rule.dev, rule.ino) {
+        return Err(EnforceError::Changed {
+            path: rule.path.clone(),
+            expected: (rule.dev, rule.ino),
+            found,
+        });
+    }
+    Ok(file)
 }
 
 /// Applies `ruleset` to the calling thread, permanently, and sets
 /// `no_new_privs`.
 ///
-/// Every path is opened and checked before the kernel is asked for anything,
-/// so an error leaves the process unrestricted and the caller must not run
-/// the command. Without Landlock nothing is applied and the report says
+/// Every path is opened and checked before anything irreversible happens:
+/// each rule's path is opened, checked and added to the new ruleset, then
+/// closed, one at a time (so a ruleset of any size needs two descriptors,
+/// not one per rule, and stays within `RLIMIT_NOFILE`); only then does the
+/// thread restrict itself. An error leaves the process unrestricted and the
+/// caller must not run the command. Without Landlock nothing is applied and the report says
 /// `NotEnforced`. Every handled right is a hard requirement: the kernel
 /// enforces all of the ruleset or the call fails.
 pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
@@ -164,7 +161,6 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
     }
     // Build the filter before anything irreversible happens.
     let filter = seccomp::compile(ruleset)?;
-    let fds = open_checked(ruleset)?;
     let mut builder = LlRuleset::default()
         .set_compatibility(CompatLevel::HardRequirement)
         .handle_access(flags!(AccessFs, ruleset.handled_fs.bits())?)?;
@@ -175,7 +171,9 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         builder = builder.scope(flags!(Scope, ruleset.scoped.bits())?)?;
     }
     let mut created = builder.create()?;
-    for (rule, fd) in ruleset.rules.iter().zip(fds) {
+    for rule in &ruleset.rules {
+        let fd = open_checked(rule)?;
+        // The descriptor is closed as soon as the rule is added.
         created = created.add_rule(PathBeneath::new(fd, flags!(AccessFs, rule.rights.bits())?))?;
     }
     for port in &ruleset.port_rules {

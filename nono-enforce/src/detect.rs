@@ -25,8 +25,15 @@ impl LandlockState {
 
 const LANDLOCK_CREATE_RULESET_VERSION: libc::c_uint = 1;
 
-/// Asks the kernel for its Landlock ABI version.
+/// The kernel's Landlock ABI version. The kernel is asked once per process
+/// (the answer cannot change while it runs); `nono run` needs it to compile
+/// and again to apply.
 pub fn landlock_state() -> LandlockState {
+    static STATE: std::sync::OnceLock<LandlockState> = std::sync::OnceLock::new();
+    *STATE.get_or_init(ask_landlock_state)
+}
+
+fn ask_landlock_state() -> LandlockState {
     // SAFETY: with a null attribute pointer, zero size and the VERSION flag,
     // landlock_create_ruleset(2) only returns the ABI version (or an error);
     // it reads and writes no memory and creates no file descriptor.

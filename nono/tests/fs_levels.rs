@@ -538,3 +538,39 @@ fn move_that_would_widen_a_files_rights_is_exdev() {
     .expect_probe_ok();
     assert_file(&s.join("wo2/f.txt"), "write-only\n");
 }
+
+// ---------------------------------------------------------------------------
+// Many rules
+// ---------------------------------------------------------------------------
+
+#[test]
+fn more_rules_than_the_descriptor_limit_still_apply() {
+    // nono opens each rule's path, adds the rule and closes it before the
+    // next: 300 file rules under a limit of 64 open files work, and each
+    // grant is a real one.
+    let s = Scratch::new();
+    let grants: Vec<String> = (0..300)
+        .flat_map(|i| {
+            s.write(format!("many/f{i:03}"), &format!("file {i}\n"));
+            ["--read".to_owned(), format!("many/f{i:03}")]
+        })
+        .collect();
+    s.write("many/ungranted", "secret\n");
+    let run = |script: &str| {
+        let mut cmd = std::process::Command::new("/bin/sh");
+        cmd.current_dir(s.path())
+            .env("HOME", s.home())
+            .env("XDG_CONFIG_HOME", s.home().join(".config"))
+            .env_remove("RUST_LOG")
+            .env_remove("TMPDIR")
+            .args(["-c", "ulimit -n 64 && exec \"$0\" \"$@\"", common::NONO])
+            .args(run_args(&grants, ["sh", "-c", script]));
+        common::Outcome::of(&mut cmd)
+    };
+    run("cat many/f000 many/f299")
+        .expect_ok()
+        .expect_stdout("file 299");
+    run("cat many/ungranted")
+        .expect_code(1)
+        .expect_stderr(DENIED);
+}
