@@ -67,7 +67,12 @@ pub fn is_sensitive_var(name: &str) -> bool {
     INJECTION.contains(&upper.as_str())
         || upper.starts_with("BASH_FUNC_")
         || CREDENTIALS.contains(&upper.as_str())
-        || CREDENTIAL_FRAGMENTS.iter().any(|f| upper.contains(f))
+        // A plain scan: the names and fragments are short, and str::contains
+        // sets up a two-way searcher for every call (nono asks this of every
+        // variable of its environment on every run).
+        || CREDENTIAL_FRAGMENTS
+            .iter()
+            .any(|f| upper.as_bytes().windows(f.len()).any(|w| w == f.as_bytes()))
         || CREDENTIAL_SUFFIXES.iter().any(|s| upper.ends_with(s))
 }
 

@@ -21,8 +21,8 @@
 use crate::{FileMeta, FsProbe};
 use nono_model::FileKind;
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::ffi::OsStr;
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
@@ -42,7 +42,11 @@ struct Known {
 /// wraps, and canonicalises with them. Meant to live for one compilation.
 pub(crate) struct Memo<'a> {
     fs: &'a dyn FsProbe,
-    known: RefCell<HashMap<PathBuf, Known>>,
+    /// Keyed by the path's bytes (`Path`'s own order and hash walk its
+    /// components, several times slower; every path asked for here is
+    /// already in normal form, joined from canonical parts). A B-tree, not a
+    /// hash map: a few byte comparisons per lookup, and no hashing to tune.
+    known: RefCell<BTreeMap<OsString, Known>>,
 }
 
 impl<'a> Memo<'a> {
@@ -50,12 +54,12 @@ impl<'a> Memo<'a> {
     pub(crate) fn new(fs: &'a dyn FsProbe) -> Self {
         Memo {
             fs,
-            known: RefCell::new(HashMap::new()),
+            known: RefCell::new(BTreeMap::new()),
         }
     }
 
     fn lookup(&self, path: &Path) -> io::Result<Known> {
-        if let Some(known) = self.known.borrow().get(path) {
+        if let Some(known) = self.known.borrow().get(path.as_os_str()) {
             return Ok(known.clone());
         }
         let meta = self.fs.stat(path)?;
@@ -67,7 +71,7 @@ impl<'a> Memo<'a> {
         let known = Known { meta, target };
         self.known
             .borrow_mut()
-            .insert(path.to_path_buf(), known.clone());
+            .insert(path.as_os_str().to_owned(), known.clone());
         Ok(known)
     }
 }
@@ -85,7 +89,9 @@ impl FsProbe for Memo<'_> {
         // in glibc's realpath.
         let mut rest = path.as_os_str().as_bytes().to_vec();
         let mut at = 0;
-        let mut resolved = PathBuf::from("/");
+        // The canonical path so far, as bytes: names are appended and `..`
+        // truncates, without a new allocation per component.
+        let mut resolved = b"/".to_vec();
         let mut is_dir = true;
         let mut links = 0;
         loop {
@@ -109,32 +115,36 @@ impl FsProbe for Memo<'_> {
             match &rest[at..end] {
                 b"." => {}
                 b".." => {
-                    resolved.pop();
+                    let parent = resolved.iter().rposition(|&b| b == b'/').unwrap_or(0);
+                    resolved.truncate(parent.max(1));
                 }
                 name => {
-                    let candidate = resolved.join(OsStr::from_bytes(name));
-                    let known = self.lookup(&candidate)?;
+                    let parent_len = resolved.len();
+                    if parent_len > 1 {
+                        resolved.push(b'/');
+                    }
+                    resolved.extend_from_slice(name);
+                    let known = self.lookup(Path::new(OsStr::from_bytes(&resolved)))?;
                     if let Some(target) = known.target {
                         links += 1;
                         if links > MAX_SYMLINKS {
                             return Err(io::Error::from_raw_os_error(libc::ELOOP));
                         }
-                        if target.is_absolute() {
-                            resolved = PathBuf::from("/");
-                        }
+                        // The link resolves from its own directory, or from
+                        // the root when it is absolute.
+                        resolved.truncate(if target.is_absolute() { 1 } else { parent_len });
                         let mut next = target.into_os_string().into_vec();
                         next.extend_from_slice(&rest[end..]);
                         rest = next;
                         at = 0;
                         continue;
                     }
-                    resolved = candidate;
                     is_dir = known.meta.kind == FileKind::Dir;
                 }
             }
             at = end;
         }
-        Ok(resolved)
+        Ok(PathBuf::from(OsString::from_vec(resolved)))
     }
 
     fn stat(&self, path: &Path) -> io::Result<FileMeta> {

@@ -3,8 +3,9 @@
 use crate::{Resolution, ResolvedGrant};
 use nono_model::{AccessLevels, FileKind, GrantSource};
 use serde::Serialize;
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::cmp::Ordering;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 /// A rule after normalisation, before lowering: a canonical path with the
 /// union of the levels granted on it.
@@ -44,33 +45,44 @@ pub struct CoveredRule {
 ///
 /// The result depends only on the set of resolved grants, not their order.
 pub fn normalize(resolved: &[ResolvedGrant]) -> (Vec<NormRule>, Vec<CoveredRule>) {
-    let mut by_path: BTreeMap<PathBuf, NormRule> = BTreeMap::new();
-    for grant in resolved {
-        let Resolution::Resolved {
-            path,
-            kind,
-            dev,
-            ino,
-            ..
-        } = &grant.resolution
-        else {
-            continue;
-        };
-        let rule = by_path.entry(path.clone()).or_insert_with(|| NormRule {
-            path: path.clone(),
-            kind: *kind,
-            dev: *dev,
-            ino: *ino,
-            levels: AccessLevels::EMPTY,
-            sources: Vec::new(),
-            carved: false,
-        });
-        rule.levels = rule.levels.union(grant.access.into());
-        if !rule.sources.contains(&grant.source) {
-            rule.sources.push(grant.source.clone());
+    let mut rules: Vec<NormRule> = resolved
+        .iter()
+        .filter_map(|grant| {
+            let Resolution::Resolved {
+                path,
+                kind,
+                dev,
+                ino,
+                ..
+            } = &grant.resolution
+            else {
+                return None;
+            };
+            Some(NormRule {
+                path: path.clone(),
+                kind: *kind,
+                dev: *dev,
+                ino: *ino,
+                levels: grant.access.into(),
+                sources: vec![grant.source.clone()],
+                carved: false,
+            })
+        })
+        .collect();
+    // Stable: rules on one path stay in grant order, so the first grant's
+    // kind and identity are kept and sources are listed as they came.
+    rules.sort_by(|a, b| path_order(&a.path, &b.path));
+    let mut merged: Vec<NormRule> = Vec::with_capacity(rules.len());
+    for rule in rules {
+        match merged.last_mut() {
+            Some(last) if same_path(&last.path, &rule.path) => {
+                last.levels = last.levels.union(rule.levels);
+                add_sources(&mut last.sources, rule.sources);
+            }
+            _ => merged.push(rule),
         }
     }
-    drop_covered(by_path)
+    drop_covered(merged)
 }
 
 /// Merges rules on the same path (a rule is carved only if every rule
@@ -78,13 +90,12 @@ pub fn normalize(resolved: &[ResolvedGrant]) -> (Vec<NormRule>, Vec<CoveredRule>
 pub(crate) fn merge(
     rules: impl IntoIterator<Item = NormRule>,
 ) -> (Vec<NormRule>, Vec<CoveredRule>) {
-    let mut by_path: BTreeMap<PathBuf, NormRule> = BTreeMap::new();
+    let mut rules: Vec<NormRule> = rules.into_iter().collect();
+    rules.sort_by(|a, b| path_order(&a.path, &b.path));
+    let mut merged: Vec<NormRule> = Vec::with_capacity(rules.len());
     for rule in rules {
-        match by_path.get_mut(&rule.path) {
-            None => {
-                by_path.insert(rule.path.clone(), rule);
-            }
-            Some(existing) => {
+        match merged.last_mut() {
+            Some(existing) if same_path(&existing.path, &rule.path) => {
                 // A carved rule's levels say only where it came from; an
                 // uncarved rule on the same path decides what is granted.
                 match (existing.carved, rule.carved) {
@@ -95,15 +106,49 @@ pub(crate) fn merge(
                     (false, true) => {}
                     _ => existing.levels = existing.levels.union(rule.levels),
                 }
-                for source in rule.sources {
-                    if !existing.sources.contains(&source) {
-                        existing.sources.push(source);
-                    }
-                }
+                add_sources(&mut existing.sources, rule.sources);
             }
+            _ => merged.push(rule),
         }
     }
-    drop_covered(by_path)
+    drop_covered(merged)
+}
+
+fn add_sources(sources: &mut Vec<GrantSource>, more: Vec<GrantSource>) {
+    for source in more {
+        if !sources.contains(&source) {
+            sources.push(source);
+        }
+    }
+}
+
+/// `Path`'s own order (component by component), computed on the bytes.
+///
+/// For paths in normal form (absolute, without `.`, `..`, `//` or a trailing
+/// `/`, as canonical paths and the entries read from their directories
+/// are), comparing byte by byte with `/` below every other byte gives the
+/// same order (a test checks): a name that ends first sorts first, at a `/`
+/// or at the end. It spares splitting both paths into components for every
+/// comparison of the sort.
+pub(crate) fn path_order(a: &Path, b: &Path) -> Ordering {
+    let (a, b) = (a.as_os_str().as_bytes(), b.as_os_str().as_bytes());
+    let rank = |c: u8| if c == b'/' { 0 } else { u16::from(c) + 1 };
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        Some(i) => rank(a[i]).cmp(&rank(b[i])),
+        None => a.len().cmp(&b.len()),
+    }
+}
+
+/// Equality of paths in normal form, on their bytes.
+fn same_path(a: &Path, b: &Path) -> bool {
+    a.as_os_str() == b.as_os_str()
+}
+
+/// Whether `path` is `dir` or lies beneath it (`Path::starts_with`), for
+/// paths in normal form, on their bytes.
+fn within(path: &Path, dir: &Path) -> bool {
+    let (path, dir) = (path.as_os_str().as_bytes(), dir.as_os_str().as_bytes());
+    path.starts_with(dir) && (path.len() == dir.len() || dir == b"/" || path[dir.len()] == b'/')
 }
 
 /// Keeps, in path order, the rules whose levels the (uncarved) directory
@@ -113,17 +158,17 @@ pub(crate) fn merge(
 /// right after it, so one pass with a stack of the rules above the current
 /// one finds every rule's ancestors: O(n × depth), not a map lookup per
 /// ancestor of every rule.
-fn drop_covered(by_path: BTreeMap<PathBuf, NormRule>) -> (Vec<NormRule>, Vec<CoveredRule>) {
-    let mut kept = Vec::with_capacity(by_path.len());
+fn drop_covered(sorted: Vec<NormRule>) -> (Vec<NormRule>, Vec<CoveredRule>) {
+    let mut kept = Vec::with_capacity(sorted.len());
     let mut covered = Vec::new();
     // The rules on ancestors of the current rule, outermost first: their
     // paths, and their levels when they are uncarved directories (only those
     // pass their levels down).
     let mut above: Vec<(PathBuf, Option<AccessLevels>)> = Vec::new();
-    for mut rule in by_path.into_values() {
+    for mut rule in sorted {
         while above
             .last()
-            .is_some_and(|(path, _)| !rule.path.starts_with(path))
+            .is_some_and(|(path, _)| !within(&rule.path, path))
         {
             above.pop();
         }
@@ -161,6 +206,7 @@ mod tests {
     use super::*;
     use nono_model::Access;
     use proptest::prelude::*;
+    use std::collections::BTreeMap;
 
     /// The direct statement of `drop_covered`: look every ancestor up.
     fn drop_covered_reference(
@@ -223,7 +269,23 @@ mod tests {
         })
     }
 
+    fn normal_path() -> impl Strategy<Value = PathBuf> {
+        let name = prop::sample::select(vec![
+            "a", "b", "a-b", "a.b", "ab", "b0", "a b", "\u{e9}", "A",
+        ]);
+        prop::collection::vec(name, 0..4).prop_map(|v| PathBuf::from(format!("/{}", v.join("/"))))
+    }
+
     proptest! {
+        /// The byte order, equality and ancestry are Path's own, on paths in
+        /// normal form.
+        #[test]
+        fn byte_order_is_path_order(a in normal_path(), b in normal_path()) {
+            prop_assert_eq!(path_order(&a, &b), a.cmp(&b));
+            prop_assert_eq!(same_path(&a, &b), a == b);
+            prop_assert_eq!(within(&a, &b), a.starts_with(&b));
+        }
+
         /// The one-pass walk keeps and drops exactly what looking every
         /// ancestor up does, naming the same covering rules.
         #[test]
@@ -233,7 +295,7 @@ mod tests {
             let by_path: BTreeMap<PathBuf, NormRule> =
                 rules.into_iter().map(|r| (r.path.clone(), r)).collect();
             let expected = drop_covered_reference(&by_path);
-            prop_assert_eq!(drop_covered(by_path), expected);
+            prop_assert_eq!(drop_covered(by_path.into_values().collect()), expected);
         }
     }
 }
