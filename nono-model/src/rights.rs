@@ -253,132 +253,95 @@ mod tests {
     }
 }
 
-/// Landlock network rights (ABI 4), as the kernel's bit mask.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NetRights(u64);
+/// Defines a small set type over kernel bit values: named constants, set
+/// operations, and `Display`/`Serialize` as the list of names.
+macro_rules! kernel_bit_set {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $what:literal {
+            $( $(#[$cdoc:meta])* $konst:ident = $bit:expr => $text:literal, )+
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(u64);
 
-impl NetRights {
-    /// No rights.
-    pub const EMPTY: NetRights = NetRights(0);
-    /// Bind a TCP port (`LANDLOCK_ACCESS_NET_BIND_TCP`).
-    pub const BIND_TCP: NetRights = NetRights(1 << 0);
-    /// Connect to a TCP port (`LANDLOCK_ACCESS_NET_CONNECT_TCP`).
-    pub const CONNECT_TCP: NetRights = NetRights(1 << 1);
+        impl $name {
+            #[doc = concat!("No ", $what, ".")]
+            pub const EMPTY: $name = $name(0);
+            $( $(#[$cdoc])* pub const $konst: $name = $name($bit); )+
 
-    /// The raw kernel bit mask.
-    pub fn bits(self) -> u64 {
-        self.0
-    }
+            /// The raw kernel bit mask.
+            pub fn bits(self) -> u64 {
+                self.0
+            }
 
-    /// Whether every right of `other` is in the set.
-    pub fn contains(self, other: NetRights) -> bool {
-        self.0 & other.0 == other.0
-    }
+            #[doc = concat!("Whether every ", $what, " of `other` is in the set.")]
+            pub fn contains(self, other: $name) -> bool {
+                self.0 & other.0 == other.0
+            }
 
-    /// Whether the set is empty.
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
+            /// Whether the set is empty.
+            pub fn is_empty(self) -> bool {
+                self.0 == 0
+            }
 
-    fn names(self) -> impl Iterator<Item = &'static str> {
-        [
-            (Self::BIND_TCP, "bind_tcp"),
-            (Self::CONNECT_TCP, "connect_tcp"),
-        ]
-        .into_iter()
-        .filter(move |(r, _)| self.contains(*r))
-        .map(|(_, n)| n)
+            fn names(self) -> impl Iterator<Item = &'static str> {
+                [$( ($name::$konst, $text), )+]
+                    .into_iter()
+                    .filter(move |(r, _)| self.contains(*r))
+                    .map(|(_, n)| n)
+            }
+        }
+
+        impl std::ops::BitOr for $name {
+            type Output = $name;
+            fn bitor(self, rhs: $name) -> $name {
+                $name(self.0 | rhs.0)
+            }
+        }
+
+        impl std::ops::BitOrAssign for $name {
+            fn bitor_assign(&mut self, rhs: $name) {
+                self.0 |= rhs.0;
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let names: Vec<_> = self.names().collect();
+                f.write_str(&if names.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    names.join(", ")
+                })
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.names())
+            }
+        }
+    };
+}
+
+kernel_bit_set! {
+    /// Landlock network rights (ABI 4), as the kernel's bit mask.
+    NetRights, "right" {
+        /// Bind a TCP port (`LANDLOCK_ACCESS_NET_BIND_TCP`).
+        BIND_TCP = 1 << 0 => "bind_tcp",
+        /// Connect to a TCP port (`LANDLOCK_ACCESS_NET_CONNECT_TCP`).
+        CONNECT_TCP = 1 << 1 => "connect_tcp",
     }
 }
 
-impl std::ops::BitOr for NetRights {
-    type Output = NetRights;
-    fn bitor(self, rhs: NetRights) -> NetRights {
-        NetRights(self.0 | rhs.0)
-    }
-}
-
-impl std::ops::BitOrAssign for NetRights {
-    fn bitor_assign(&mut self, rhs: NetRights) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl fmt::Display for NetRights {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<_> = self.names().collect();
-        f.write_str(&if names.is_empty() {
-            "(none)".to_owned()
-        } else {
-            names.join(", ")
-        })
-    }
-}
-
-impl Serialize for NetRights {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.names())
-    }
-}
-
-/// Landlock IPC scopes (ABI 6), as the kernel's bit mask.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ScopeSet(u64);
-
-impl ScopeSet {
-    /// No scope.
-    pub const EMPTY: ScopeSet = ScopeSet(0);
-    /// Abstract Unix sockets (`LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET`).
-    pub const ABSTRACT_UNIX_SOCKET: ScopeSet = ScopeSet(1 << 0);
-    /// Signals (`LANDLOCK_SCOPE_SIGNAL`).
-    pub const SIGNAL: ScopeSet = ScopeSet(1 << 1);
-
-    /// The raw kernel bit mask.
-    pub fn bits(self) -> u64 {
-        self.0
-    }
-
-    /// Whether every scope of `other` is in the set.
-    pub fn contains(self, other: ScopeSet) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// Whether the set is empty.
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    fn names(self) -> impl Iterator<Item = &'static str> {
-        [
-            (Self::ABSTRACT_UNIX_SOCKET, "abstract_unix_socket"),
-            (Self::SIGNAL, "signal"),
-        ]
-        .into_iter()
-        .filter(move |(r, _)| self.contains(*r))
-        .map(|(_, n)| n)
-    }
-}
-
-impl std::ops::BitOr for ScopeSet {
-    type Output = ScopeSet;
-    fn bitor(self, rhs: ScopeSet) -> ScopeSet {
-        ScopeSet(self.0 | rhs.0)
-    }
-}
-
-impl fmt::Display for ScopeSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<_> = self.names().collect();
-        f.write_str(&if names.is_empty() {
-            "(none)".to_owned()
-        } else {
-            names.join(", ")
-        })
-    }
-}
-
-impl Serialize for ScopeSet {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.names())
+kernel_bit_set! {
+    /// Landlock IPC scopes (ABI 6), as the kernel's bit mask.
+    ScopeSet, "scope" {
+        /// Abstract Unix sockets (`LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET`).
+        ABSTRACT_UNIX_SOCKET = 1 << 0 => "abstract_unix_socket",
+        /// Signals (`LANDLOCK_SCOPE_SIGNAL`).
+        SIGNAL = 1 << 1 => "signal",
     }
 }

@@ -11,10 +11,10 @@ fn lower_scope(lowering: &mut Lowering<'_>) {
     let scopes = lowering.intent.scopes;
     let mut set = ScopeSet::EMPTY;
     if scopes.signals {
-        set = set | ScopeSet::SIGNAL;
+        set |= ScopeSet::SIGNAL;
     }
     if scopes.abstract_unix {
-        set = set | ScopeSet::ABSTRACT_UNIX_SOCKET;
+        set |= ScopeSet::ABSTRACT_UNIX_SOCKET;
     }
     lowering.ruleset.scoped = set;
 }

@@ -201,10 +201,10 @@ pub fn ref_socket_filter(net: &NetPolicy) -> Option<SocketFilter> {
 pub fn ref_scoped(scopes: Scopes, abi: u8) -> ScopeSet {
     let mut set = ScopeSet::EMPTY;
     if abi >= 6 && scopes.signals {
-        set = set | ScopeSet::SIGNAL;
+        set |= ScopeSet::SIGNAL;
     }
     if abi >= 6 && scopes.abstract_unix {
-        set = set | ScopeSet::ABSTRACT_UNIX_SOCKET;
+        set |= ScopeSet::ABSTRACT_UNIX_SOCKET;
     }
     set
 }
