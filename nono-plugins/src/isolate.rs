@@ -736,11 +736,7 @@ mod tests {
     fn some_file() -> (tempfile::NamedTempFile, TrustedFile) {
         let f = tempfile::NamedTempFile::new().unwrap();
         let meta = f.as_file().metadata().unwrap();
-        let t = TrustedFile {
-            path: f.path().to_path_buf(),
-            dev: meta.dev(),
-            ino: meta.ino(),
-        };
+        let t = TrustedFile::from_metadata(f.path().to_path_buf(), &meta);
         (f, t)
     }
 

@@ -6,6 +6,11 @@
 //! holding it must be owned by root or by the user running nono, and neither
 //! may be group- or world-writable. Symlinks are resolved first, so it is the
 //! real file and its real directory that are checked.
+//!
+//! The file is opened once (`O_PATH | O_NOFOLLOW`), and everything about it,
+//! its type, owner, mode and identity ([`TrustedFile`]), comes from that one
+//! descriptor: the file checked is the file whose identity the helper then
+//! verifies and the plugin cache keys its entries by.
 
 use std::fmt;
 use std::os::unix::fs::MetadataExt;
@@ -20,6 +25,35 @@ pub struct TrustedFile {
     pub dev: u64,
     /// Inode number at the time of the check.
     pub ino: u64,
+    /// Size in bytes at the time of the check.
+    pub size: u64,
+    /// Modification time at the time of the check, in nanoseconds since the
+    /// epoch.
+    pub mtime_ns: i128,
+    /// Status-change time at the time of the check, in nanoseconds since
+    /// the epoch. Unlike the modification time, no user can set it back:
+    /// any change to the file, or to its times, moves it forward.
+    pub ctime_ns: i128,
+}
+
+impl TrustedFile {
+    /// The file at `path` with the identity `meta` gives (from `fstat`).
+    pub fn from_metadata(path: PathBuf, meta: &std::fs::Metadata) -> TrustedFile {
+        TrustedFile {
+            path,
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+            ctime_ns: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+        }
+    }
+
+    /// Whether `meta` (of an open descriptor) still describes this file
+    /// exactly as it was checked: the same inode, size and times.
+    pub fn unchanged(&self, meta: &std::fs::Metadata) -> bool {
+        TrustedFile::from_metadata(self.path.clone(), meta) == *self
+    }
 }
 
 /// Whether the file or its directory is at fault.
@@ -90,11 +124,20 @@ fn effective_uid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
-fn check_one(subject: Subject, path: &Path, euid: u32) -> Result<std::fs::Metadata, TrustError> {
+fn check_one(subject: Subject, path: &Path, euid: u32) -> Result<(), TrustError> {
     let meta = std::fs::metadata(path).map_err(|source| TrustError::Io {
         path: path.to_path_buf(),
         source,
     })?;
+    check_meta(subject, path, &meta, euid)
+}
+
+fn check_meta(
+    subject: Subject,
+    path: &Path,
+    meta: &std::fs::Metadata,
+    euid: u32,
+) -> Result<(), TrustError> {
     let owner = meta.uid();
     if owner != 0 && owner != euid {
         return Err(TrustError::Owner {
@@ -119,7 +162,7 @@ fn check_one(subject: Subject, path: &Path, euid: u32) -> Result<std::fs::Metada
             mode,
         });
     }
-    Ok(meta)
+    Ok(())
 }
 
 /// Checks that the plugin file at `path` may be loaded: after resolving
@@ -131,22 +174,48 @@ pub fn check(path: &Path) -> Result<TrustedFile, TrustError> {
 
 /// [`check`] as if nono ran with effective uid `euid`.
 pub fn check_as(path: &Path, euid: u32) -> Result<TrustedFile, TrustError> {
+    open_checked_as(path, euid).map(|(trusted, _)| trusted)
+}
+
+/// [`check`], also returning the descriptor (`O_PATH`) the file was checked
+/// through, so that the caller can tell later whether it is still the same
+/// file, unchanged ([`TrustedFile::unchanged`]).
+pub fn open_checked(path: &Path) -> Result<(TrustedFile, std::fs::File), TrustError> {
+    open_checked_as(path, effective_uid())
+}
+
+fn open_checked_as(path: &Path, euid: u32) -> Result<(TrustedFile, std::fs::File), TrustError> {
+    use std::os::unix::fs::OpenOptionsExt;
     let canonical = std::fs::canonicalize(path).map_err(|source| TrustError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let meta = check_one(Subject::File, &canonical, euid)?;
+    let io = |source| TrustError::Io {
+        path: canonical.clone(),
+        source,
+    };
+    // O_PATH: no read permission is needed and nothing of the file runs or
+    // is read; O_NOFOLLOW: a symlink swapped in since canonicalisation is
+    // opened as itself, and refused below as not a regular file.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_NOFOLLOW)
+        .open(&canonical)
+        .map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    // A symlink (swapped in after canonicalisation) has mode 0777: say what
+    // it is rather than that it is writable.
+    if meta.file_type().is_symlink() {
+        return Err(TrustError::NotAFile(canonical));
+    }
+    check_meta(Subject::File, &canonical, &meta, euid)?;
     if !meta.is_file() {
         return Err(TrustError::NotAFile(canonical));
     }
     if let Some(dir) = canonical.parent() {
         check_one(Subject::Directory, dir, euid)?;
     }
-    Ok(TrustedFile {
-        dev: meta.dev(),
-        ino: meta.ino(),
-        path: canonical,
-    })
+    Ok((TrustedFile::from_metadata(canonical, &meta), file))
 }
 
 #[cfg(test)]
