@@ -1,7 +1,8 @@
 //! Paths that hold credentials: carved out of every grant unless exposed.
 
-/// The built-in sensitive paths. A grant that covers one of them is carved
-/// so that the path stays out of reach; `--expose PATH` opts back in.
+/// The built-in sensitive paths that hold credentials. A grant that covers
+/// one of them is carved so that the path stays out of reach; `--expose
+/// PATH` opts back in.
 pub const SENSITIVE_PATHS: [&str; 17] = [
     "~/.ssh",
     "~/.gnupg",
@@ -21,3 +22,10 @@ pub const SENSITIVE_PATHS: [&str; 17] = [
     "~/.password-store",
     "${XDG_DATA_HOME:-~/.local/share}/keyrings",
 ];
+
+/// nono's own cache directory, denied to every sandbox like the sensitive
+/// paths: it holds plugins' answers, which later runs trust, so no sandboxed
+/// command may write it (or read the contexts stored in it). Listed twice:
+/// where `$XDG_CACHE_HOME` puts it now, and the default place, which a run
+/// without `$XDG_CACHE_HOME` would use.
+pub const NONO_CACHE_PATHS: [&str; 2] = ["${XDG_CACHE_HOME:-~/.cache}/nono", "~/.cache/nono"];

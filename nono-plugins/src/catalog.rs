@@ -1,6 +1,7 @@
 //! Looking presets up, from every source, and expanding their `extends`.
 
 use crate::BUILTIN;
+use crate::cache::Provenance;
 use crate::discovery::{BadPluginFile, FoundPlugin, PluginSearch};
 use crate::isolate::{Evaluator, PluginFailure};
 use nono_model::{FsGrant, Preset, PresetError};
@@ -195,6 +196,8 @@ pub struct LoadedPlugin {
     pub version: String,
     /// Its presets (validated).
     pub presets: Vec<Preset>,
+    /// Whether they came from the cache or from evaluating the plugin.
+    pub provenance: Provenance,
 }
 
 /// Where plugins are found and how they are evaluated.
@@ -357,12 +360,13 @@ impl Catalog {
             return done.clone();
         }
         let result = match host.evaluator.evaluate(&found.name, &found.path) {
-            Ok(manifest) => Ok(Arc::new(LoadedPlugin {
+            Ok(evaluation) => Ok(Arc::new(LoadedPlugin {
                 name: found.name.clone(),
                 path: found.path.clone(),
                 shadows: found.shadows.clone(),
-                version: manifest.version,
-                presets: manifest.presets,
+                version: evaluation.manifest.version,
+                presets: evaluation.manifest.presets,
+                provenance: evaluation.provenance,
             })),
             Err(failure) => Err(Arc::new(PluginError {
                 plugin: found.name.clone(),
@@ -374,6 +378,19 @@ impl Catalog {
             .borrow_mut()
             .insert(found.name.clone(), result.clone());
         result
+    }
+
+    /// One line for each plugin this catalog has loaded, saying where its
+    /// presets came from: `plugin NAME (PATH): presets from the cache
+    /// (ENTRY)` or `plugin NAME (PATH): presets evaluated by the plugin
+    /// (what the cache said and did)`. For `-v`.
+    pub fn plugin_notes(&self) -> Vec<String> {
+        self.evaluated
+            .borrow()
+            .values()
+            .filter_map(|evaluated| evaluated.as_ref().ok())
+            .map(|p| format!("plugin {} ({}): {}", p.name, p.path.display(), p.provenance))
+            .collect()
     }
 
     /// Finds and evaluates the plugin `name`.

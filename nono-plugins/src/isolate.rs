@@ -11,7 +11,9 @@
 //! ([`TIME_LIMIT`]) and a size limit ([`OUTPUT_LIMIT`]), killing the helper's
 //! whole process group when either is hit. Then it checks the answer: UTF-8,
 //! RON, the plugin's name, every preset. Any failure is a [`PluginFailure`];
-//! nothing partial is ever returned.
+//! nothing partial is ever returned. With a cache ([`crate::cache`]), an
+//! answer for exactly this file and context is taken from it instead of
+//! starting the helper, and a fresh, valid answer is stored in it.
 //!
 //! **Helper** ([`helper_main`]): closes any descriptor it inherited beyond
 //! the standard three, reads the context, keeps its standard output
@@ -32,6 +34,7 @@
 //! standard error says why). Any other status, or a signal, means the plugin
 //! took the helper down.
 
+use crate::cache::{CacheKey, CacheSetting, Lookup, Provenance};
 use crate::manifest::{HostContext, ManifestError, PLUGIN_ABI_VERSION, PluginManifest};
 use crate::trust::{TrustError, TrustedFile};
 use std::ffi::OsString;
@@ -198,6 +201,17 @@ pub struct Evaluator {
     pub time_limit: Duration,
     /// The output limit ([`OUTPUT_LIMIT`]).
     pub output_limit: usize,
+    /// Whether answers are cached, and where (off unless set).
+    pub cache: CacheSetting,
+}
+
+/// A plugin's validated answer, and how it was obtained.
+#[derive(Clone, Debug)]
+pub struct Evaluation {
+    /// The validated manifest.
+    pub manifest: PluginManifest,
+    /// From the cache, or from the plugin (and what the cache did).
+    pub provenance: Provenance,
 }
 
 /// How the helper ended, before its answer is interpreted.
@@ -224,7 +238,7 @@ fn keep_tail(buf: &mut Vec<u8>, more: &[u8]) {
 
 impl Evaluator {
     /// An evaluator that runs `program args... PATH DEV INO` as the helper,
-    /// with the default limits.
+    /// with the default limits and no cache.
     pub fn new(program: PathBuf, args: Vec<OsString>, context: HostContext) -> Evaluator {
         Evaluator {
             program,
@@ -232,21 +246,77 @@ impl Evaluator {
             context,
             time_limit: TIME_LIMIT,
             output_limit: OUTPUT_LIMIT,
+            cache: CacheSetting::Off("no cache was configured".to_owned()),
         }
     }
 
-    /// Checks the plugin file at `path` may be trusted, evaluates it in the
-    /// helper, and returns its validated manifest, whose name must be
-    /// `name`.
-    pub fn evaluate(&self, name: &str, path: &Path) -> Result<PluginManifest, PluginFailure> {
-        let trusted = crate::trust::check(path)?;
-        let bytes = self.answer(&trusted)?;
-        Ok(PluginManifest::parse(&bytes, name)?)
+    /// The same evaluator, caching answers as `cache` says.
+    #[must_use]
+    pub fn with_cache(mut self, cache: CacheSetting) -> Evaluator {
+        self.cache = cache;
+        self
+    }
+
+    /// Checks the plugin file at `path` may be trusted, and returns its
+    /// validated manifest, whose name must be `name`: from the cache when it
+    /// holds an answer for exactly this file and context, else from the
+    /// plugin, evaluated in the helper (and then stored in the cache).
+    pub fn evaluate(&self, name: &str, path: &Path) -> Result<Evaluation, PluginFailure> {
+        // The identity the cache key holds comes from the descriptor the
+        // trust check examined; the helper checks it opened the same inode.
+        let (trusted, checked) = crate::trust::open_checked(path)?;
+        let context = self.context.to_ron();
+        let cached = match &self.cache {
+            CacheSetting::On(cache) => {
+                let key = CacheKey::new(name, &trusted, &context, &self.context.nono_version);
+                match cache.lookup(&key, name) {
+                    Lookup::Hit { manifest, entry } => {
+                        return Ok(Evaluation {
+                            manifest,
+                            provenance: Provenance::Cached(entry),
+                        });
+                    }
+                    Lookup::Miss(why) => Ok((cache, key, why)),
+                }
+            }
+            CacheSetting::Off(why) => Err(format!("cache off: {why}")),
+        };
+        let bytes = self.answer_to(&trusted, &context)?;
+        let manifest = PluginManifest::parse(&bytes, name)?;
+        let note = match cached {
+            Err(off) => off,
+            Ok((cache, key, why)) => {
+                // Stored only if the file is still exactly the one keyed:
+                // changed in place while the helper ran, the answer may be
+                // the new file's, under the old file's key.
+                let unchanged = checked
+                    .metadata()
+                    .is_ok_and(|meta| trusted.unchanged(&meta));
+                let stored = if !unchanged {
+                    "not stored: the plugin file changed while it was evaluated".to_owned()
+                } else {
+                    match cache.store(&key, &bytes) {
+                        Ok(entry) => format!("stored in {}", entry.display()),
+                        Err(e) => format!("not stored: {e}"),
+                    }
+                };
+                format!("cache miss: {why}; {stored}")
+            }
+        };
+        Ok(Evaluation {
+            manifest,
+            provenance: Provenance::Evaluated(note),
+        })
     }
 
     /// Runs the helper on a trusted file and returns the plugin's raw answer.
     pub fn answer(&self, plugin: &TrustedFile) -> Result<Vec<u8>, PluginFailure> {
-        let finished = self.run_helper(plugin)?;
+        self.answer_to(plugin, &self.context.to_ron())
+    }
+
+    /// [`Evaluator::answer`], sending the context text `context`.
+    fn answer_to(&self, plugin: &TrustedFile, context: &str) -> Result<Vec<u8>, PluginFailure> {
+        let finished = self.run_helper(plugin, context)?;
         let stderr_line = || last_line(&finished.stderr);
         if let Some(signal) = finished.status.signal() {
             return Err(PluginFailure::Crashed(signal_name(signal)));
@@ -266,7 +336,7 @@ impl Evaluator {
         }
     }
 
-    fn run_helper(&self, plugin: &TrustedFile) -> Result<Finished, PluginFailure> {
+    fn run_helper(&self, plugin: &TrustedFile, context: &str) -> Result<Finished, PluginFailure> {
         let start = Instant::now();
         let child = Command::new(&self.program)
             .args(&self.args)
@@ -297,7 +367,7 @@ impl Evaluator {
 
         // The context goes in from a thread: it may exceed a pipe's buffer.
         if let Some(mut stdin) = child.stdin.take() {
-            let context = self.context.to_ron();
+            let context = context.to_owned();
             std::thread::spawn(move || {
                 let _ = stdin.write_all(context.as_bytes());
             });
@@ -570,7 +640,13 @@ fn confine() -> Result<(), HelperError> {
         GrantSource::Flag("plugin helper".into()),
     );
     policy.net = NetPolicy::Block;
-    policy.deny_sensitive();
+    // The credentials, not nono's cache: the helper cannot write anything
+    // anyway, and carving the cache out of `/` would give a rule to every
+    // entry of `~/.cache`, a busy directory, where one removed before the
+    // rules are applied would fail the evaluation.
+    for path in nono_model::SENSITIVE_PATHS {
+        policy.deny(path, GrantSource::Builtin("sensitive paths".into()));
+    }
     let target = Target {
         kernel_abi: nono_enforce::landlock_state().abi(),
         abi_limit: None,

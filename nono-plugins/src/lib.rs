@@ -5,7 +5,9 @@
 //! - a path ending in `.ron` is read from that file;
 //! - `PLUGIN/NAME` names a plugin's preset: the plugin `libPLUGIN.so` is
 //!   found (see [`PluginSearch`]), checked ([`trust`]), and evaluated in a
-//!   sandboxed helper process ([`isolate`]); only then is any plugin loaded;
+//!   sandboxed helper process ([`isolate`]), or its answer for exactly this
+//!   file and context taken from the cache ([`cache`]); only then is any
+//!   plugin loaded;
 //! - a bare name is a user preset file (`$XDG_CONFIG_HOME/nono/presets/NAME.ron`,
 //!   which shadows a built-in of the same name) or a built-in preset (`base`,
 //!   `tmp`, `rust`, `python`, `node`, `go`, `git`), embedded from
@@ -33,6 +35,8 @@
 //! The wire types, [`HostContext`] and [`PluginManifest`], are always there.
 
 mod builtin;
+#[cfg(feature = "host")]
+pub mod cache;
 #[doc(hidden)]
 pub mod fuzzing;
 mod manifest;
@@ -55,6 +59,8 @@ pub use manifest::{
 };
 
 #[cfg(feature = "host")]
+pub use cache::{CacheSetting, PluginCache, Provenance};
+#[cfg(feature = "host")]
 pub use catalog::{
     Catalog, Listed, Listing, LoadedPlugin, LoadedPreset, Origin, PluginError, PluginHost,
     PresetGrant, PresetLookupError,
@@ -65,7 +71,7 @@ pub use discovery::{
     config_dir, user_preset_dir,
 };
 #[cfg(feature = "host")]
-pub use isolate::{Evaluator, OUTPUT_LIMIT, PluginFailure, TIME_LIMIT, helper_main};
+pub use isolate::{Evaluation, Evaluator, OUTPUT_LIMIT, PluginFailure, TIME_LIMIT, helper_main};
 
 #[cfg(feature = "host")]
 impl HostContext {

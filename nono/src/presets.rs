@@ -16,7 +16,12 @@ pub const PLUGIN_EVAL_SUBCOMMAND: &str = "__plugin-eval";
 
 /// The catalog for this process: user preset files, built-ins, and plugins
 /// (the `--plugin` files first, then the plugin directories), each plugin
-/// evaluated only when a preset of it is asked for.
+/// evaluated only when a preset of it is asked for, its answer cached.
+///
+/// It also creates nono's cache directory if it is missing: every sandbox
+/// carves it out of its grants, and only a path that exists can be carved
+/// (see `nono_plugins::cache`). Every command builds its catalog before its
+/// policy.
 pub fn catalog(plugin_files: &[PathBuf]) -> Catalog {
     // /proc/self/exe is this very binary, should current_exe fail.
     let program = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"));
@@ -24,7 +29,8 @@ pub fn catalog(plugin_files: &[PathBuf]) -> Catalog {
         program,
         vec![PLUGIN_EVAL_SUBCOMMAND.into()],
         HostContext::current(env!("CARGO_PKG_VERSION")),
-    );
+    )
+    .with_cache(nono_plugins::cache::prepare_from_env());
     Catalog::new()
         .with_user_dir(nono_plugins::user_preset_dir())
         .with_plugins(PluginHost {

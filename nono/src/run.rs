@@ -23,8 +23,9 @@ pub fn resolve_env() -> Result<ResolveEnv, Failure> {
     Ok(env)
 }
 
-/// Compiles the policy `args` describe for this kernel.
-pub fn compile_for_here(args: &SandboxArgs) -> Result<(Target, Compiled), Failure> {
+/// Compiles the policy `args` describe for this kernel. Also returns one
+/// line per plugin loaded, saying whether its presets came from the cache.
+pub fn compile_for_here(args: &SandboxArgs) -> Result<(Target, Compiled, Vec<String>), Failure> {
     let catalog = crate::presets::catalog(&args.plugins.plugin);
     let policy = crate::policy::build(args, &catalog)?;
     let env = resolve_env()?;
@@ -33,7 +34,7 @@ pub fn compile_for_here(args: &SandboxArgs) -> Result<(Target, Compiled), Failur
         abi_limit: args.abi.map(Abi),
     };
     let compiled = compile(&policy, &target, &env, &RealFs).map_err(Failure::new)?;
-    Ok((target, compiled))
+    Ok((target, compiled, catalog.plugin_notes()))
 }
 
 fn gaps_line(compiled: &Compiled) -> String {
@@ -48,7 +49,7 @@ fn gaps_line(compiled: &Compiled) -> String {
 /// Runs `nono run`. On success this never returns: the process becomes the
 /// command.
 pub fn run(args: RunArgs) -> Result<(), Failure> {
-    let (target, compiled) = compile_for_here(&args.sandbox)?;
+    let (target, compiled, plugin_notes) = compile_for_here(&args.sandbox)?;
     let env = nono_compile::scrub_env(std::env::vars_os(), &crate::policy::env_policy(&args)?);
     let program = if args.command.is_empty() {
         None
@@ -116,6 +117,9 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
             eprintln!(
                 "nono: dropped every capability and locked the secure bits (running as root; --keep-caps keeps them)"
             );
+        }
+        for note in &plugin_notes {
+            eprintln!("nono: {note}");
         }
         for note in &compiled.notes {
             eprintln!("nono: note: {note}");

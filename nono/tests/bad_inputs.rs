@@ -422,6 +422,7 @@ fn check(c: &Bad) -> Vec<String> {
         .current_dir(s.path())
         .env("HOME", s.home())
         .env("XDG_CONFIG_HOME", s.home().join(".config"))
+        .env("XDG_CACHE_HOME", s.cache_home())
         .env("RUST_BACKTRACE", "1")
         .env_remove("NONO_PLUGIN_PATH")
         .env_remove("RUST_LOG")

@@ -561,6 +561,7 @@ fn more_rules_than_the_descriptor_limit_still_apply() {
         cmd.current_dir(s.path())
             .env("HOME", s.home())
             .env("XDG_CONFIG_HOME", s.home().join(".config"))
+            .env("XDG_CACHE_HOME", s.cache_home())
             .env_remove("RUST_LOG")
             .env_remove("TMPDIR")
             .args(["-c", "ulimit -n 64 && exec \"$0\" \"$@\"", common::NONO])

@@ -29,7 +29,7 @@
 
 mod common;
 
-use common::{Outcome, Scratch, assert_absent, assert_file, run_args};
+use common::{Outcome, Scratch, assert_absent, assert_file, run_args, text};
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener;
@@ -1168,4 +1168,607 @@ fn the_helper_cannot_read_sensitive_paths_and_the_context_has_no_credentials() {
         "{description}"
     );
     assert!(description.contains("plain=present"), "{description}");
+}
+
+// ---------------------------------------------------------------------------
+// The plugin cache
+// ---------------------------------------------------------------------------
+
+/// The entries in the scratch plugin cache (`XDG_CACHE_HOME/nono/plugins`),
+/// sorted.
+fn cache_entries(s: &Scratch) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(s.plugin_cache())
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    entries.sort();
+    entries
+}
+
+/// The only entry in the scratch plugin cache.
+#[track_caller]
+fn the_entry(s: &Scratch) -> PathBuf {
+    let entries = cache_entries(s);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    entries[0].clone()
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+/// The `-v` line of plugin `name` at `path` whose presets came from the
+/// cache entry `entry`.
+fn from_cache(name: &str, path: &Path, entry: &Path) -> String {
+    format!(
+        "nono: plugin {name} ({}): presets from the cache ({})\n",
+        path.display(),
+        entry.display()
+    )
+}
+
+/// The start of the `-v` line of plugin `name` at `path` when it was
+/// evaluated.
+fn evaluated(name: &str, path: &Path) -> String {
+    format!(
+        "nono: plugin {name} ({}): presets evaluated by the plugin (",
+        path.display()
+    )
+}
+
+/// An entry with its answer replaced by `edit(answer)`, and the answer's
+/// length line made to match, as someone who knows the format would forge
+/// it. (The key, with its own length, is kept as it is.)
+fn forge(entry: &[u8], edit: impl Fn(&str) -> String) -> Vec<u8> {
+    let text = std::str::from_utf8(entry).unwrap();
+    let (head, rest) = text.split_once("\nanswer ").unwrap();
+    let (_, answer) = rest.split_once('\n').unwrap();
+    let new = edit(answer);
+    format!("{head}\nanswer {}\n{new}", new.len()).into_bytes()
+}
+
+/// Writes `bytes` to `path` with exactly `mode`.
+fn put(path: &Path, bytes: &[u8], mode: u32) {
+    std::fs::write(path, bytes).unwrap();
+    chmod(path, mode);
+}
+
+/// The acme plugin, run `-v` with `--preset acme/jdk` and the JDK at
+/// `jdk`: `cat FILE` (relative to the scratch directory).
+fn acme_cat(lab: &Lab, jdk: &Path, file: &str) -> Outcome {
+    Outcome::of(
+        lab.nono()
+            .env("ACME_JDK_HOME", jdk)
+            .args(run_args(["-v", "--preset", "acme/jdk"], ["cat", file])),
+    )
+}
+
+/// The second run of a plugin preset is served from the cache, without
+/// starting the plugin, and grants exactly what the first run granted,
+/// checked by real access; the entry and its directories have modes 0600
+/// and 0700. Twin: with `NONO_PLUGIN_CACHE=off` the plugin is evaluated
+/// again, and the cache is left as it was.
+#[test]
+fn a_plugin_answer_is_reused_from_the_cache_with_the_same_real_access() {
+    let lab = Lab::new();
+    let path = lab.install(&rust_plugins().acme, "acme");
+    let jdk = lab.granted();
+
+    let first = acme_cat(&lab, &jdk, "granted/data.txt");
+    first
+        .expect_ok()
+        .expect_stdout("granted by the plugin")
+        .expect_stderr(&evaluated("acme", &path))
+        .expect_stderr("(cache miss: no entry; stored in ");
+    let entry = the_entry(&lab.s);
+    first.expect_stderr(&format!("stored in {})\n", entry.display()));
+    assert!(
+        entry
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("acme-")
+    );
+    assert_eq!(mode(&entry), 0o600);
+    assert_eq!(mode(&lab.s.plugin_cache()), 0o700);
+    assert_eq!(mode(&lab.s.cache_home().join("nono")), 0o700);
+    let stored = std::fs::read(&entry).unwrap();
+
+    // Reused: the same access, from the cache.
+    acme_cat(&lab, &jdk, "granted/data.txt")
+        .expect_ok()
+        .expect_stdout("granted by the plugin")
+        .expect_stderr(&from_cache("acme", &path, &entry))
+        .expect_no_stderr("evaluated by the plugin");
+    let out = Outcome::of(lab.nono().env("ACME_JDK_HOME", &jdk).args(run_args(
+        ["-v", "--preset", "acme/jdk"],
+        ["touch", "granted/new.txt"],
+    )));
+    out.expect_code(1)
+        .expect_stderr("Permission denied")
+        .expect_stderr(&from_cache("acme", &path, &entry));
+    assert_absent(&lab.s.join("granted/new.txt"));
+    let out = acme_cat(&lab, &jdk, "outside/secret.txt");
+    out.expect_code(1)
+        .expect_stderr("Permission denied")
+        .expect_stderr(&from_cache("acme", &path, &entry));
+    assert!(!out.stdout.contains("not granted"), "{out:#?}");
+    assert_eq!(std::fs::read(&entry).unwrap(), stored);
+
+    // Twin: the cache off, the plugin is evaluated, and the cache untouched.
+    let modified = std::fs::metadata(&entry).unwrap().modified().unwrap();
+    Outcome::of(
+        lab.nono()
+            .env("ACME_JDK_HOME", &jdk)
+            .env("NONO_PLUGIN_CACHE", "off")
+            .args(run_args(
+                ["-v", "--preset", "acme/jdk"],
+                ["cat", "granted/data.txt"],
+            )),
+    )
+    .expect_ok()
+    .expect_stdout("granted by the plugin")
+    .expect_stderr(&format!(
+        "{}cache off: NONO_PLUGIN_CACHE=off)\n",
+        evaluated("acme", &path)
+    ));
+    assert_eq!(cache_entries(&lab.s), std::slice::from_ref(&entry));
+    assert_eq!(std::fs::read(&entry).unwrap(), stored);
+    assert_eq!(
+        std::fs::metadata(&entry).unwrap().modified().unwrap(),
+        modified
+    );
+}
+
+/// A plugin rebuilt at the same path, touched (even with its modification
+/// time set back), or overwritten in place is evaluated again, and what the
+/// new file grants is what the sandbox enforces; the old grant is gone.
+/// Twin: the unchanged file is served from the cache.
+#[test]
+fn changing_the_plugin_file_invalidates_its_cache_entry() {
+    let lab = Lab::new();
+    lab.s.write("other/data.txt", "granted by the new plugin\n");
+    let path = lab.good_c_plugin("tools");
+    let first_build = std::fs::read(&path).unwrap();
+    let cat = |file: &str| lab.run(run_args(["-v", "--preset", "tools/files"], ["cat", file]));
+
+    cat("granted/data.txt")
+        .expect_ok()
+        .expect_stderr(&evaluated("tools", &path));
+    let entry = the_entry(&lab.s);
+    cat("granted/data.txt")
+        .expect_ok()
+        .expect_stderr(&from_cache("tools", &path, &entry));
+
+    // Rebuilt to grant other/ instead: a new file at the same path.
+    let manifest = good_manifest("tools", &lab.s.join("other"));
+    let rebuilt = lab.c_plugin(
+        "tools",
+        &format!("{ABI_1}\n{}", presets_returning(manifest.as_bytes())),
+    );
+    assert_eq!(rebuilt, path);
+    cat("other/data.txt")
+        .expect_ok()
+        .expect_stdout("granted by the new plugin")
+        .expect_stderr(&evaluated("tools", &path))
+        .expect_stderr("(cache miss: no entry; stored in ");
+    let entries = cache_entries(&lab.s);
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    let new_entry = entries.into_iter().find(|e| *e != entry).unwrap();
+    let out = cat("granted/data.txt");
+    out.expect_code(1)
+        .expect_stderr("Permission denied")
+        .expect_stderr(&from_cache("tools", &path, &new_entry));
+
+    // Touched, with the modification time set back to what it was: the
+    // status-change time still moves, so it is evaluated again.
+    let meta = std::fs::metadata(&path).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(meta.modified().unwrap())
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        meta.modified().unwrap()
+    );
+    cat("other/data.txt")
+        .expect_ok()
+        .expect_stderr(&evaluated("tools", &path))
+        .expect_stderr("(cache miss: no entry; stored in ");
+    cat("other/data.txt")
+        .expect_ok()
+        .expect_stderr("presets from the cache");
+
+    // Overwritten in place (the same inode) with the first build: evaluated
+    // again, and the first build's grant is back.
+    use std::os::unix::fs::MetadataExt;
+    let ino = std::fs::metadata(&path).unwrap().ino();
+    std::fs::write(&path, &first_build).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().ino(), ino);
+    cat("granted/data.txt")
+        .expect_ok()
+        .expect_stdout("granted by the plugin")
+        .expect_stderr(&evaluated("tools", &path));
+    cat("other/data.txt")
+        .expect_code(1)
+        .expect_stderr("Permission denied")
+        .expect_stderr("presets from the cache");
+}
+
+/// A change in the context the plugin saw (here `ACME_JDK_HOME`, which the
+/// example plugin reads, and the working directory) is a miss: the plugin
+/// is evaluated, and the new grant is what is enforced, the old one gone.
+/// Going back to the first context is served from its own entry again.
+#[test]
+fn changing_the_context_invalidates_and_the_new_grant_is_enforced() {
+    let lab = Lab::new();
+    let path = lab.install(&rust_plugins().acme, "acme");
+    let first = lab.granted();
+    lab.s.write("jdk2/release", "JAVA_VERSION=\"22\"\n");
+    let second = lab.s.join("jdk2");
+
+    acme_cat(&lab, &first, "granted/data.txt")
+        .expect_ok()
+        .expect_stderr(&evaluated("acme", &path));
+    let first_entry = the_entry(&lab.s);
+    acme_cat(&lab, &first, "granted/data.txt")
+        .expect_ok()
+        .expect_stderr(&from_cache("acme", &path, &first_entry));
+
+    // Another JDK: evaluated, and only the new JDK is granted.
+    acme_cat(&lab, &second, "jdk2/release")
+        .expect_ok()
+        .expect_stdout("JAVA_VERSION=\"22\"")
+        .expect_stderr(&evaluated("acme", &path))
+        .expect_stderr("(cache miss: no entry; stored in ");
+    let second_entry = cache_entries(&lab.s)
+        .into_iter()
+        .find(|e| *e != first_entry)
+        .unwrap();
+    let out = acme_cat(&lab, &second, "granted/data.txt");
+    out.expect_code(1)
+        .expect_stderr("Permission denied")
+        .expect_stderr(&from_cache("acme", &path, &second_entry));
+    assert!(!out.stdout.contains("granted by the plugin"), "{out:#?}");
+
+    // Back to the first JDK: its own entry, its own grant.
+    acme_cat(&lab, &first, "jdk2/release")
+        .expect_code(1)
+        .expect_stderr("Permission denied")
+        .expect_stderr(&from_cache("acme", &path, &first_entry));
+    acme_cat(&lab, &first, "granted/data.txt")
+        .expect_ok()
+        .expect_stdout("granted by the plugin")
+        .expect_stderr(&from_cache("acme", &path, &first_entry));
+
+    // Another working directory is another context too.
+    Outcome::of(
+        lab.nono()
+            .current_dir(lab.s.join("outside"))
+            .env("ACME_JDK_HOME", &first)
+            .args(run_args(
+                ["-v", "--preset", "acme/jdk"],
+                ["cat", "../granted/data.txt"],
+            )),
+    )
+    .expect_ok()
+    .expect_stderr(&evaluated("acme", &path));
+    assert_eq!(cache_entries(&lab.s).len(), 3);
+}
+
+/// A cache entry that was tampered with is not used: group- or
+/// world-writable, owned by someone else, edited without its lengths,
+/// garbage, or holding an answer that fails validation. The plugin is
+/// evaluated instead, the run grants exactly what the plugin computes (the
+/// widened grant of the forged entry is not there), and the entry is
+/// replaced by a good one. Twin: the same forged entry, written as nono
+/// writes entries (mode 0600, the user's), is used; that is why no sandbox
+/// may write the cache (see the next test).
+#[test]
+fn a_tampered_cache_entry_is_not_used_and_the_run_stays_correct() {
+    let lab = Lab::new();
+    let path = lab.install(&rust_plugins().acme, "acme");
+    let jdk = lab.granted();
+    acme_cat(&lab, &jdk, "granted/data.txt").expect_ok();
+    let entry = the_entry(&lab.s);
+    let good = std::fs::read(&entry).unwrap();
+    let granted = lab.granted().display().to_string();
+    let scratch = lab.s.path().display().to_string();
+    // The JDK grant widened to the whole scratch directory, outside/
+    // included.
+    let widened = forge(&good, |answer| answer.replace(&granted, &scratch));
+    assert_ne!(widened, good);
+
+    let edited = {
+        let text = String::from_utf8(good.clone()).unwrap();
+        let at = text.find("\nanswer ").unwrap();
+        let (head, answer) = text.split_at(at);
+        format!("{head}{}", answer.replace(&granted, &scratch)).into_bytes()
+    };
+    let other_plugin = forge(&good, |answer| {
+        answer.replacen("name:\"acme\"", "name:\"acmx\"", 1)
+    });
+    assert_ne!(other_plugin, good);
+    let unknown_field = forge(&good, |answer| {
+        answer.replacen("(name:\"acme\"", "(colour:\"red\",name:\"acme\"", 1)
+    });
+    // What was done, the entry's bytes, mode and owner, and what -v says.
+    type Tampered<'a> = (&'a str, Vec<u8>, u32, Option<u32>, &'a str);
+    let mut cases: Vec<Tampered> = vec![
+        (
+            "group-writable",
+            widened.clone(),
+            0o620,
+            None,
+            "it is group- or world-writable (mode 0620)",
+        ),
+        (
+            "world-writable",
+            widened.clone(),
+            0o606,
+            None,
+            "it is group- or world-writable (mode 0606)",
+        ),
+        (
+            "edited without its lengths",
+            edited,
+            0o600,
+            None,
+            "its answer is truncated or has trailing bytes",
+        ),
+        (
+            "garbage",
+            b"garbage\n".to_vec(),
+            0o600,
+            None,
+            "it is not a cache entry of this nono",
+        ),
+        (
+            "empty",
+            Vec::new(),
+            0o600,
+            None,
+            "it is not a cache entry of this nono",
+        ),
+        (
+            "another plugin's answer",
+            other_plugin,
+            0o600,
+            None,
+            "the plugin answer in it is not valid: the manifest names the plugin 'acmx'",
+        ),
+        (
+            "an unknown field",
+            unknown_field,
+            0o600,
+            None,
+            "the plugin answer in it is not valid: returned a malformed manifest",
+        ),
+    ];
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        cases.push((
+            "owned by someone else",
+            widened.clone(),
+            0o600,
+            Some(4242),
+            "it is owned by uid 4242",
+        ));
+    }
+    for (what, bytes, perm, owner, why) in cases {
+        put(&entry, &bytes, perm);
+        if let Some(uid) = owner {
+            std::os::unix::fs::chown(&entry, Some(uid), None).unwrap();
+        }
+        let out = acme_cat(&lab, &jdk, "outside/secret.txt");
+        out.expect_code(1).expect_stderr("Permission denied");
+        assert!(!out.stdout.contains("not granted"), "{what}: {out:#?}");
+        out.expect_stderr(&format!(
+            "{}cache miss: entry {} not used: {why}",
+            evaluated("acme", &path),
+            entry.display()
+        ));
+        // Replaced by a good entry, mode 0600, which the next run uses.
+        assert_eq!(std::fs::read(&entry).unwrap(), good, "{what}");
+        assert_eq!(mode(&entry), 0o600, "{what}");
+        acme_cat(&lab, &jdk, "granted/data.txt")
+            .expect_ok()
+            .expect_stdout("granted by the plugin")
+            .expect_stderr(&from_cache("acme", &path, &entry));
+    }
+
+    // Twin: the forged entry, as nono itself would have written it.
+    put(&entry, &widened, 0o600);
+    acme_cat(&lab, &jdk, "outside/secret.txt")
+        .expect_ok()
+        .expect_stdout("not granted")
+        .expect_stderr(&from_cache("acme", &path, &entry));
+}
+
+/// Every sandbox is denied nono's cache directory, even under `--allow ~`
+/// or `--allow ~/.cache`: it cannot create the directory in a fresh home
+/// (nono creates it first, to carve it), nor create, modify, rename or read
+/// entries; with `XDG_CACHE_HOME` set, both that directory and the default
+/// one are denied. Twins: another directory under `~/.cache` is writable
+/// in the same runs, and the plugin's entry is still good afterwards.
+#[test]
+fn sandboxed_commands_cannot_write_the_plugin_cache() {
+    use common::op_probe;
+    let lab = Lab::new();
+    let path = lab.install(&rust_plugins().acme, "acme");
+    let home = lab.s.home();
+    let cache = home.join(".cache/nono");
+    let twin = lab.s.mkdir("home/.cache/other");
+    // The default place, as for a user without XDG_CACHE_HOME.
+    let nono = || {
+        let mut cmd = lab.nono();
+        cmd.env_remove("XDG_CACHE_HOME")
+            .env("ACME_JDK_HOME", lab.granted());
+        cmd
+    };
+    let run = |grants: &[&str], argv: Vec<String>| Outcome::of(nono().args(run_args(grants, argv)));
+    let sh = |script: &str| vec!["sh".to_owned(), "-c".to_owned(), script.to_owned()];
+
+    // A fresh home: no cache yet. The command tries to plant an entry.
+    assert_absent(&cache);
+    let plant = "mkdir -p \"$HOME/.cache/nono/plugins\" && echo forged > \"$HOME/.cache/nono/plugins/acme-0\"";
+    let out = run(&["--allow", "~"], sh(plant));
+    assert_ne!(out.code, Some(0), "{out:#?}");
+    out.expect_stderr("Permission denied");
+    assert!(cache.is_dir(), "nono creates its cache directory");
+    assert_eq!(mode(&cache), 0o700);
+    assert_absent(&cache.join("plugins"));
+    // Twin: the same under another directory of ~/.cache works.
+    run(
+        &["--allow", "~"],
+        sh(&plant.replace(".cache/nono", ".cache/other")),
+    )
+    .expect_ok();
+    assert_file(&twin.join("plugins/acme-0"), "forged\n");
+
+    // A real entry now.
+    let out = Outcome::of(nono().args(run_args(
+        ["-v", "--preset", "acme/jdk"],
+        ["cat", "granted/data.txt"],
+    )));
+    out.expect_ok();
+    let entries: Vec<PathBuf> = std::fs::read_dir(cache.join("plugins"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = &entries[0];
+    let good = std::fs::read(entry).unwrap();
+
+    for grant in ["~", "~/.cache"] {
+        let grants = ["--allow", grant];
+        for target in [
+            entry.clone(),
+            cache.join("plugins"),
+            cache.clone(),
+            cache.join("plugins/new"),
+        ] {
+            run(&grants, op_probe("write", text(&target))).expect_errno("EACCES");
+        }
+        run(&grants, op_probe("read", text(entry))).expect_errno("EACCES");
+        let out = run(
+            &grants,
+            sh(&format!(
+                "mv {} {}",
+                cache.display(),
+                home.join(".cache/moved").display()
+            )),
+        );
+        assert_ne!(out.code, Some(0), "{grant}: {out:#?}");
+        run(&grants, sh(&format!("rm -rf {}", cache.display()))).expect_code(1);
+        // Twins: another directory under ~/.cache.
+        run(&grants, op_probe("write", text(&twin))).expect_probe_ok();
+        std::fs::remove_file(twin.join(".nono-probe")).unwrap();
+        run(
+            &grants,
+            op_probe("write", text(&twin.join("plugins/acme-0"))),
+        )
+        .expect_probe_ok();
+        run(
+            &grants,
+            op_probe("read", text(&twin.join("plugins/acme-0"))),
+        )
+        .expect_probe_ok();
+    }
+    assert_eq!(std::fs::read(entry).unwrap(), good);
+    assert_absent(&cache.join("plugins/new"));
+    assert_absent(&home.join(".cache/moved"));
+
+    // With XDG_CACHE_HOME inside a granted tree: that cache directory is
+    // denied, and so is the default one.
+    let xdg = lab.s.mkdir("xdg");
+    let xdg_twin = lab.s.mkdir("xdg/other");
+    let with_xdg = |argv: Vec<String>| {
+        Outcome::of(
+            nono()
+                .env("XDG_CACHE_HOME", &xdg)
+                .args(run_args(["--allow", ".", "--allow", "~"], argv)),
+        )
+    };
+    with_xdg(op_probe("write", text(&xdg.join("nono")))).expect_errno("EACCES");
+    with_xdg(op_probe("write", text(&cache.join("plugins")))).expect_errno("EACCES");
+    with_xdg(op_probe("write", text(&xdg_twin))).expect_probe_ok();
+    assert_eq!(mode(&xdg.join("nono")), 0o700);
+
+    // The entry is still the plugin's, and still used.
+    assert_eq!(std::fs::read(entry).unwrap(), good);
+    Outcome::of(nono().args(run_args(
+        ["-v", "--preset", "acme/jdk"],
+        ["cat", "granted/data.txt"],
+    )))
+    .expect_ok()
+    .expect_stderr(&from_cache("acme", &path, entry));
+}
+
+/// A plugin that fails is never cached: the failure is reported every time
+/// and no entry is written. Twin: the same plugin without the defect, at
+/// the same path, is cached.
+#[test]
+fn a_plugin_failure_is_never_cached() {
+    let lab = Lab::new();
+    let path = lab.c_plugin(
+        "broken",
+        &format!("{ABI_1}\n{}", presets_returning(b"(oops")),
+    );
+    for _ in 0..2 {
+        lab.expect_failure("broken", &path, "returned a malformed manifest");
+    }
+    let path = lab.c_plugin(
+        "broken",
+        &format!("{ABI_1}\nunsigned char *nono_plugin_presets(const unsigned char *c, size_t n, size_t *o) {{ (void)c; (void)n; (void)o; *(volatile int *)0 = 1; return 0; }}"),
+    );
+    lab.expect_failure("broken", &path, "crashed (signal SIGSEGV)");
+    assert_eq!(cache_entries(&lab.s), Vec::<PathBuf>::new());
+    lab.expect_twin_works("broken");
+    let entry = the_entry(&lab.s);
+    lab.run(run_args(["-v", "--preset", "broken/files"], ["true"]))
+        .expect_ok()
+        .expect_stderr(&from_cache("broken", &path, &entry));
+}
+
+/// A cache that cannot be read or written is a miss, never an error: the
+/// plugin is evaluated on every run, `-v` says why nothing was stored, and
+/// the sandbox is the same.
+#[test]
+fn a_cache_that_cannot_be_written_is_not_an_error() {
+    let lab = Lab::new();
+    let path = lab.good_c_plugin("tools");
+    // A cache directory under a regular file cannot exist.
+    let file = lab.s.write("a-file", "not a directory\n");
+    for _ in 0..2 {
+        let out = Outcome::of(lab.nono().env("XDG_CACHE_HOME", &file).args(run_args(
+            ["-v", "--preset", "tools/files"],
+            ["cat", "granted/data.txt"],
+        )));
+        out.expect_ok()
+            .expect_stdout("granted by the plugin")
+            .expect_stderr(&evaluated("tools", &path))
+            .expect_stderr("; not stored: cannot create ");
+    }
+    // Twin: the same runs with a usable cache directory.
+    lab.run(run_args(
+        ["--preset", "tools/files"],
+        ["cat", "granted/data.txt"],
+    ))
+    .expect_ok();
+    let entry = the_entry(&lab.s);
+    lab.run(run_args(
+        ["-v", "--preset", "tools/files"],
+        ["cat", "granted/data.txt"],
+    ))
+    .expect_ok()
+    .expect_stdout("granted by the plugin")
+    .expect_stderr(&from_cache("tools", &path, &entry));
 }

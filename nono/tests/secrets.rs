@@ -442,11 +442,17 @@ fn dry_run_and_verbose_show_every_carve() {
         .expect_ok()
         .json();
     assert_eq!(json["carves"], serde_json::json!([]));
-    // (The sensitive paths that exist are still listed as denied.)
-    assert_eq!(
-        json["denied"].as_array().unwrap().len(),
-        FAKE_SENSITIVE.len()
-    );
+    // (The sensitive paths that exist are still listed as denied, and so
+    // is nono's cache directory, which every run creates.)
+    let denied: Vec<&str> = json["denied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(denied.len(), FAKE_SENSITIVE.len() + 1, "{json:#}");
+    let cache = s.cache_home().join("nono");
+    assert!(denied.contains(&text(&cache)), "{json:#}");
     run(&s, &["-v", "--allow", "~/proj"], &["true"])
         .expect_ok()
         .expect_no_stderr("carved");
@@ -497,6 +503,7 @@ fn rust_preset_hides_cargo_credentials_and_cargo_still_builds() {
             .current_dir(&proj)
             .env("HOME", &home)
             .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_CACHE_HOME", s.cache_home())
             .env("PATH", &path)
             .env("RUSTUP_HOME", &rustup_home)
             .env("CARGO_HOME", &cargo_home)
@@ -857,7 +864,8 @@ fn verbose_names_the_removed_variables_never_their_values() {
     let mut cmd = s.nono_home();
     cmd.env_clear()
         .env("PATH", "/usr/bin:/bin")
-        .env("HOME", s.home());
+        .env("HOME", s.home())
+        .env("XDG_CACHE_HOME", s.cache_home());
     Outcome::of(cmd.args(["run", "-v", "--", "true"]))
         .expect_ok()
         .expect_no_stderr("removed from the environment");

@@ -3,8 +3,10 @@
 //! Every test works in a scratch directory outside every directory the
 //! built-in presets grant (the `tmp` preset grants /tmp, /var/tmp and
 //! $TMPDIR): a test of a denial must not pass or fail because of where the
-//! checkout happens to be. See [`scratch_base`]. `HOME` and `XDG_CONFIG_HOME` point into the
-//! scratch directory so no test touches the real home directory.
+//! checkout happens to be. See [`scratch_base`]. `HOME` and
+//! `XDG_CONFIG_HOME` point into the scratch directory so no test touches the
+//! real home directory, and `XDG_CACHE_HOME` (where nono caches plugins'
+//! answers) into a directory of its own beside it ([`Scratch::cache_home`]).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::ffi::OsStr;
@@ -33,9 +35,11 @@ pub fn scratch_base() -> PathBuf {
     }
 }
 
-/// A scratch directory with a fake home inside it, removed on drop.
+/// A scratch directory with a fake home inside it, and a cache directory
+/// beside it, both removed on drop.
 pub struct Scratch {
     dir: tempfile::TempDir,
+    cache: tempfile::TempDir,
 }
 
 impl Scratch {
@@ -46,7 +50,27 @@ impl Scratch {
             .tempdir_in(scratch_base())
             .expect("create a scratch directory");
         std::fs::create_dir(dir.path().join("home")).expect("create the fake home");
-        Scratch { dir }
+        let cache = tempfile::Builder::new()
+            .prefix("nono-test-cache-")
+            .tempdir_in(scratch_base())
+            .expect("create a cache directory");
+        Scratch { dir, cache }
+    }
+
+    /// The `XDG_CACHE_HOME` nono runs with: outside the scratch directory,
+    /// because nono's cache directory in it is carved out of every grant
+    /// (a test's `--allow .` in the scratch directory would otherwise be
+    /// carved).
+    pub fn cache_home(&self) -> PathBuf {
+        self.cache
+            .path()
+            .canonicalize()
+            .expect("canonical cache path")
+    }
+
+    /// nono's plugin cache entries: `XDG_CACHE_HOME/nono/plugins`.
+    pub fn plugin_cache(&self) -> PathBuf {
+        self.cache_home().join("nono/plugins")
     }
 
     /// The scratch directory's canonical path.
@@ -85,13 +109,16 @@ impl Scratch {
     }
 
     /// `nono` with its working directory in the scratch directory, HOME and
-    /// XDG_CONFIG_HOME inside it, and no NONO_PLUGIN_PATH: the only user
-    /// presets and plugins it finds are the ones the test puts there.
+    /// XDG_CONFIG_HOME inside it, XDG_CACHE_HOME beside it, and no
+    /// NONO_PLUGIN_PATH or NONO_PLUGIN_CACHE: the only user presets and
+    /// plugins it finds are the ones the test puts there.
     pub fn nono(&self) -> Command {
         let mut cmd = Command::new(NONO);
         cmd.current_dir(self.path())
             .env("HOME", self.home())
             .env("XDG_CONFIG_HOME", self.home().join(".config"))
+            .env("XDG_CACHE_HOME", self.cache_home())
+            .env_remove("NONO_PLUGIN_CACHE")
             .env_remove("NONO_PLUGIN_PATH")
             .env_remove("RUST_LOG")
             .env_remove("TMPDIR");
