@@ -5,9 +5,11 @@ Runs the same commands (`/bin/true`, `cat` of a file, a `sh -c` loop) bare,
 under a minimal C Landlock launcher (benches/floor.c, the floor: the Landlock
 system calls and one exec), under bubblewrap with the equivalent bind layout
 (the peer), and under `nono run` with the same grants, with `--preset rust`,
-and with 10 000 path rules. Cases are interleaved: every round runs every
-case once, in a shuffled order, so that a burst of load from elsewhere on the
-machine hits all cases alike. It prints median, p10 and p90 wall times and
+with a plugin preset (the example plugin's `acme/jdk`, built here: the first
+time, with the plugin cache off, and reused from the cache), and with 10 000
+path rules. Cases are interleaved: every round runs every case once, in a
+shuffled order, so that a burst of load from elsewhere on the machine hits
+all cases alike. It prints median, p10 and p90 wall times and
 the ratios of the medians to bare exec and to the C floor, measures nono's
 peak memory before exec, and (unless --quick) runs the inside-the-sandbox
 workloads: a file-heavy loop and a cargo build, with and without nono.
@@ -20,8 +22,9 @@ and fails only if a case did not run, never on timings.
     python3 benches/whole_command.py            # about 2 minutes, then ~3 more for --inside
     python3 benches/whole_command.py --quick --nono target/debug/nono
 
-Python 3.9+ standard library only; needs cc, and bwrap for its rows
-(installed with apt-get when missing and running as root, else skipped).
+Python 3.9+ standard library only; needs cc and cargo (for the example
+plugin), and bwrap for its rows (installed with apt-get when missing and
+running as root, else skipped).
 """
 
 import argparse
@@ -80,6 +83,59 @@ def build_nono(profile):
 def cc(src, out, *flags):
     run(["cc", "-O2", "-Wall", *flags, "-o", out, os.path.join(BENCHES, src)])
     return out
+
+
+def build_plugin(work, quick):
+    """The example plugin, libacme.so, built once with cargo as the tests
+    build it (into TARGET/plugin-build, debug, so that after the tests it is
+    already built; the full run builds it in release, in a directory of its
+    own) and copied into WORK/plugin (mode 0644 in a 0755 directory, as nono's
+    trust check wants). Its `acme/jdk` preset grants $ACME_JDK_HOME, read-only:
+    WORK-jdk, beside WORK."""
+    target = os.path.join(target_dir(), "plugin-build" if quick else "plugin-build-release")
+    cmd = ["cargo", "build", "--quiet", "--locked", "-p", "nono-example-acme", "--target-dir", target]
+    if not quick:
+        cmd.append("--release")
+    log("building the example plugin:", " ".join(cmd))
+    env = dict(os.environ)
+    env.pop("CARGO_TARGET_DIR", None)
+    run(cmd, cwd=REPO, env=env)
+    built = os.path.join(target, "debug" if quick else "release", "libacme.so")
+    plugin_dir = os.path.join(work, "plugin")
+    os.makedirs(plugin_dir, exist_ok=True)
+    os.chmod(plugin_dir, 0o755)
+    plugin = os.path.join(plugin_dir, "libacme.so")
+    shutil.copyfile(built, plugin + ".new")
+    os.chmod(plugin + ".new", 0o644)
+    os.replace(plugin + ".new", plugin)
+    # Outside the granted working directory, so that the preset adds a rule.
+    jdk = work + "-jdk"
+    os.makedirs(jdk, exist_ok=True)
+    # The plugin cache of the plugin rows: beside the granted working
+    # directory (inside it, it would be carved out of `--allow .`, which
+    # would change the ruleset measured), and not the user's own.
+    cache = work + "-cache"
+    os.makedirs(cache, mode=0o700, exist_ok=True)
+    shutil.rmtree(os.path.join(cache, "nono"), ignore_errors=True)
+    env = {"ACME_JDK_HOME": jdk, "XDG_CACHE_HOME": cache}
+    return {"path": plugin, "env": env,
+            "first_env": dict(env, NONO_PLUGIN_CACHE="off")}
+
+
+def check_plugin_rows(nono, plugin, work):
+    """Makes the plugin rows honest: with the cache off, nono says it
+    evaluated the plugin; with it on, the second run says it read the cache."""
+    argv = [nono, "run", "-v", "--plugin", plugin["path"], "--preset", "acme/jdk", "--allow", ".", "--", "/bin/true"]
+    def stderr(env):
+        return subprocess.run(argv, cwd=work, env=dict(os.environ, **env), check=True,
+                              capture_output=True, text=True).stderr
+    first = stderr(plugin["first_env"])
+    if "presets evaluated by the plugin (cache off" not in first:
+        raise SystemExit("the first-time plugin row does not evaluate the plugin:\n" + first)
+    stderr(plugin["env"])
+    reused = stderr(plugin["env"])
+    if "presets from the cache" not in reused:
+        raise SystemExit("the reused plugin row is not served from the cache:\n" + reused)
 
 
 def build_helpers(work):
@@ -177,12 +233,21 @@ def ensure_bwrap(install):
 # ---------------------------------------------------------------- timing
 
 
-def spawn(argv, cwd_fd_null):
-    """Runs argv to completion; returns (seconds, wait status, ru_maxrss KiB)."""
+def spawn(argv, cwd_fd_null, env=None):
+    """Runs argv (with environment env, default this process's) to
+    completion; returns (seconds, wait status, ru_maxrss KiB)."""
     t0 = time.perf_counter_ns()
-    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=cwd_fd_null)
+    pid = os.posix_spawn(argv[0], argv, env or os.environ, file_actions=cwd_fd_null)
     _, status, usage = os.wait4(pid, 0)
     return (time.perf_counter_ns() - t0) / 1e9, status, usage.ru_maxrss
+
+
+class WithEnv(list):
+    """An argv to run with these variables added to the environment."""
+
+    def __init__(self, argv, env):
+        super().__init__(argv)
+        self.env = dict(os.environ, **env)
 
 
 def interleaved(cases, rounds, warmup, seed=7):
@@ -196,7 +261,7 @@ def interleaved(cases, rounds, warmup, seed=7):
     for n in range(warmup + rounds):
         rng.shuffle(order)
         for label, argv in order:
-            secs, status, _ = spawn(argv, quiet)
+            secs, status, _ = spawn(argv, quiet, getattr(argv, "env", None))
             if status != 0:
                 raise SystemExit("case %r failed (wait status %d): %s" % (label, status, " ".join(argv[:12])))
             if n >= warmup:
@@ -213,7 +278,7 @@ def summary(samples):
 # ---------------------------------------------------------------- the cases
 
 
-def whole_command_cases(nono, helpers, work, plans, bwrap_skip, baseline=None):
+def whole_command_cases(nono, helpers, work, plans, bwrap_skip, plugin, baseline=None):
     """One line per runner: (label, function from the command's argv to the
     full argv, or None when the runner is skipped). Add a runner here."""
     data = os.path.join(work, "data.txt")
@@ -231,8 +296,15 @@ def whole_command_cases(nono, helpers, work, plans, bwrap_skip, baseline=None):
         ("nono --allow .", lambda cmd: [nono, "run", "--allow", ".", "--", *cmd]),
         ("C floor, rust rules", lambda cmd: [floor, *floor_args(plans["rust"]), "--", *cmd]),
         ("nono --preset rust --allow .", lambda cmd: [nono, "run", "--preset", "rust", "--allow", ".", "--", *cmd]),
-        # The plugin-preset row comes with the plugin work (not merged yet):
-        # ("nono --preset acme/jdk --allow .", lambda cmd: [nono, "run", "--preset", "acme/jdk", "--allow", ".", "--", *cmd]),
+        # The example plugin's preset: the first time (the cache off, so the
+        # sandboxed helper evaluates the plugin on every run) and reused (its
+        # answer read from the plugin cache, as on every run after the first).
+        ("nono --preset acme/jdk --allow ., first time", lambda cmd: WithEnv(
+            [nono, "run", "--plugin", plugin["path"], "--preset", "acme/jdk", "--allow", ".", "--", *cmd],
+            plugin["first_env"])),
+        ("nono --preset acme/jdk --allow ., reused", lambda cmd: WithEnv(
+            [nono, "run", "--plugin", plugin["path"], "--preset", "acme/jdk", "--allow", ".", "--", *cmd],
+            plugin["env"])),
     ]
     if baseline:  # --baseline: another nono build, measured in the same rounds
         runners += [
@@ -415,6 +487,8 @@ def main():
 
     nono = given.get("nono") or build_nono(args.profile)
     helpers = build_helpers(work)
+    plugin = build_plugin(work, args.quick)
+    check_plugin_rows(nono, plugin, work)
     bwrap_skip = ensure_bwrap(not args.no_install)
     if bwrap_skip:
         log("skipping the bwrap rows:", bwrap_skip)
@@ -431,7 +505,7 @@ def main():
             log("skipping the bwrap rows:", bwrap_skip)
 
     baseline = given.get("baseline")
-    commands, runners = whole_command_cases(nono, helpers, work, plans, bwrap_skip, baseline)
+    commands, runners = whole_command_cases(nono, helpers, work, plans, bwrap_skip, plugin, baseline)
     runners = [(name, make) for name, make in runners if make is not None]
     cases = [((c, r), make(cmd)) for c, cmd in commands for r, make in runners]
     cases += [(("true", label), argv) for label, argv in scale_cases(nono, helpers, work, plans, baseline)]
