@@ -15,9 +15,26 @@
 //! and its target was never covered by the grant). Entries created in a
 //! carved directory after the sandbox starts are not covered, so they cannot
 //! be opened from inside; nor can new entries be created there.
+//!
+//! # Denied paths that do not exist
+//!
+//! Landlock cannot deny a name that does not exist yet, and a command that
+//! may create `~/.ssh/authorized_keys`, `~/.docker/config.json` or
+//! `~/.npmrc` can make tools outside the sandbox run its code. The first
+//! missing component of such a path would be created in its **nearest
+//! existing directory** `A` (found by walking the path as `realpath(3)`
+//! does, through symlinks, dangling ones included; when the walk meets a
+//! file with more components to go, `A` is the file's directory, where the
+//! file could be replaced by a directory). So a directory rule with creation
+//! rights (the Write level) at or above `A` is carved as if the denied path
+//! were an entry of `A`: `A` and every directory from the rule down to it
+//! keep only listing (so nothing can be created, removed or renamed in
+//! them), and every existing entry of `A` keeps the rule's levels, carved
+//! further only where another denied path lies below it. A rule without
+//! creation rights (Read) cannot create the path, and is left alone.
 
 use crate::{FsProbe, NormRule};
-use nono_model::{FileKind, GrantSource};
+use nono_model::{Access, FileKind, GrantSource};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -26,10 +43,15 @@ use std::path::{Path, PathBuf};
 pub struct DeniedPath {
     /// The path as written.
     pub requested: String,
-    /// The canonical path.
+    /// The canonical path; for a path that does not exist, where it would
+    /// be: its nearest existing directory joined with the missing rest.
     pub path: PathBuf,
     /// Where the denial came from.
     pub source: GrantSource,
+    /// `None` when the path exists. When it does not, its nearest existing
+    /// directory (canonical): the first missing component would be created
+    /// there, so carving refuses every new entry in it.
+    pub nearest_existing: Option<PathBuf>,
 }
 
 /// One carve: `denied` was cut out of the grant on `under`.
@@ -37,10 +59,28 @@ pub struct DeniedPath {
 pub struct Carve {
     /// The granted directory that covered the denied path.
     pub under: PathBuf,
-    /// The denied path.
+    /// The denied path (for a missing one, where it would be).
     pub denied: PathBuf,
     /// Where the denial came from.
     pub source: GrantSource,
+    /// For a denied path that does not exist: its nearest existing
+    /// directory, in which nothing new can be created (see the module
+    /// documentation). `None` when the denied path exists.
+    pub nearest_existing: Option<PathBuf>,
+}
+
+impl Carve {
+    /// Why a carve for a missing path takes away more than the path itself,
+    /// in words: `"/h/.ssh does not exist, so nothing new can be created in
+    /// /h"`. `None` for an existing denied path.
+    pub fn missing_reason(&self) -> Option<String> {
+        let nearest = self.nearest_existing.as_ref()?;
+        Some(format!(
+            "{} does not exist, so nothing new can be created in {}",
+            self.denied.display(),
+            nearest.display()
+        ))
+    }
 }
 
 /// Why a carve could not be made.
@@ -60,6 +100,10 @@ pub struct CarveError {
 /// Replaces every directory rule that covers a denied path by the carved
 /// rules described in the module documentation. Rules that cover no denied
 /// path are returned as they are. The result still needs merging.
+///
+/// `denied` holds existing denied paths (`nearest_existing` is `None`) and
+/// missing ones; a missing one is carved out of every directory rule with
+/// the Write level at or above its nearest existing directory.
 pub fn carve(
     rules: Vec<NormRule>,
     denied: &[DeniedPath],
@@ -68,10 +112,17 @@ pub fn carve(
     let mut out = Vec::with_capacity(rules.len());
     let mut carves = Vec::new();
     for rule in rules {
+        if rule.kind != FileKind::Dir {
+            out.push(rule);
+            continue;
+        }
+        let creates = rule.levels.contains(Access::Write);
         let below: Vec<&DeniedPath> = denied
             .iter()
-            .filter(|d| rule.kind == FileKind::Dir && d.path != rule.path)
-            .filter(|d| d.path.starts_with(&rule.path))
+            .filter(|d| match &d.nearest_existing {
+                None => d.path != rule.path && d.path.starts_with(&rule.path),
+                Some(nearest) => creates && nearest.starts_with(&rule.path),
+            })
             .collect();
         if below.is_empty() {
             out.push(rule);
@@ -82,9 +133,22 @@ pub fn carve(
                 under: rule.path.clone(),
                 denied: d.path.clone(),
                 source: d.source.clone(),
+                nearest_existing: d.nearest_existing.clone(),
             });
         }
-        let paths: Vec<&Path> = below.iter().map(|d| d.path.as_path()).collect();
+        let existing: Vec<&Path> = below
+            .iter()
+            .filter(|d| d.nearest_existing.is_none())
+            .map(|d| d.path.as_path())
+            .collect();
+        let shut: Vec<&Path> = below
+            .iter()
+            .filter_map(|d| d.nearest_existing.as_deref())
+            .collect();
+        let paths = Cut {
+            denied: existing,
+            shut,
+        };
         carve_dir(&rule, &rule.path, &paths, fs, &mut out).map_err(|(path, error)| CarveError {
             under: rule.path.clone(),
             denied: below[0].path.clone(),
@@ -95,11 +159,39 @@ pub fn carve(
     Ok((out, carves))
 }
 
+/// What is cut out below a directory being carved.
+struct Cut<'a> {
+    /// Existing denied paths: they get no rule.
+    denied: Vec<&'a Path>,
+    /// Directories in which nothing may be created (the nearest existing
+    /// directories of missing denied paths): they are carved themselves.
+    shut: Vec<&'a Path>,
+}
+
+impl<'a> Cut<'a> {
+    /// What of `self` lies in the entry `entry`, `None` when nothing does.
+    fn below(&self, entry: &Path) -> Option<Cut<'a>> {
+        let denied: Vec<&Path> = self
+            .denied
+            .iter()
+            .copied()
+            .filter(|d| d.starts_with(entry))
+            .collect();
+        let shut: Vec<&Path> = self
+            .shut
+            .iter()
+            .copied()
+            .filter(|d| d.starts_with(entry))
+            .collect();
+        (!denied.is_empty() || !shut.is_empty()).then_some(Cut { denied, shut })
+    }
+}
+
 /// Emits the list-only rule for `dir` and the rules for its entries.
 fn carve_dir(
     rule: &NormRule,
     dir: &Path,
-    denied: &[&Path],
+    cut: &Cut<'_>,
     fs: &dyn FsProbe,
     out: &mut Vec<NormRule>,
 ) -> Result<(), (PathBuf, std::io::Error)> {
@@ -114,20 +206,15 @@ fn carve_dir(
         carved: true,
     });
     for entry in fs.read_dir(dir).map_err(|e| (dir.to_path_buf(), e))? {
-        if denied.contains(&entry.as_path()) {
+        if cut.denied.contains(&entry.as_path()) {
             continue;
         }
         let meta = fs.stat(&entry).map_err(|e| (entry.clone(), e))?;
         if meta.symlink {
             continue;
         }
-        let deeper: Vec<&Path> = denied
-            .iter()
-            .copied()
-            .filter(|d| d.starts_with(&entry))
-            .collect();
-        if deeper.is_empty() {
-            out.push(NormRule {
+        match cut.below(&entry) {
+            None => out.push(NormRule {
                 path: entry,
                 kind: meta.kind,
                 dev: meta.dev,
@@ -135,9 +222,8 @@ fn carve_dir(
                 levels: rule.levels,
                 sources: rule.sources.clone(),
                 carved: false,
-            });
-        } else {
-            carve_dir(rule, &entry, &deeper, fs, out)?;
+            }),
+            Some(deeper) => carve_dir(rule, &entry, &deeper, fs, out)?,
         }
     }
     Ok(())

@@ -7,7 +7,9 @@
 //!    path's kind and `(dev, ino)`. A missing path is an error unless the
 //!    grant is optional.
 //! 2. **normalise**: union grants on the same path, sort, and drop a rule
-//!    whose levels its ancestors already cover.
+//!    whose levels its ancestors already cover; then **carve** denied paths
+//!    out of the directory rules that cover them (a missing denied path out
+//!    of the rules that could create it, see [`carve`]).
 //! 3. **lower**: one pass per Landlock feature ([`passes`]), each a no-op
 //!    below its ABI, building the handled set and the per-rule rights.
 //! 4. **predict** the enforcement status, with the gaps that explain it.
@@ -73,6 +75,10 @@ pub struct Compiled {
     pub covered: Vec<CoveredRule>,
     /// The denied (sensitive) paths that exist, after `--expose`.
     pub denied: Vec<DeniedPath>,
+    /// The denied paths that do not exist, after `--expose`, each with its
+    /// nearest existing directory (where nothing new may be created when a
+    /// grant with creation rights covers it).
+    pub missing: Vec<DeniedPath>,
     /// Where denied paths were carved out of grants.
     pub carves: Vec<Carve>,
     /// The concrete ruleset.
@@ -156,13 +162,19 @@ pub fn compile(
     let fs: &dyn FsProbe = &memo;
     let resolved = resolve(policy, env, fs)?;
     let exposes = resolve_exposes(policy, env, fs)?;
-    let denied: Vec<DeniedPath> = resolve_denies(policy, env, fs)
+    // An exposed path is not carved, nor is anything inside it, whether it
+    // exists or not.
+    let all_denied: Vec<DeniedPath> = resolve_denies(policy, env, fs)
         .into_iter()
         .filter(|d| !exposes.iter().any(|e| d.path.starts_with(e)))
         .collect();
+    let (missing, denied): (Vec<DeniedPath>, Vec<DeniedPath>) = all_denied
+        .iter()
+        .cloned()
+        .partition(|d| d.nearest_existing.is_some());
     check_sensitive(&resolved, &denied, &exposes)?;
     let (rules, mut covered) = normalize(&resolved);
-    let (rules, carves) = carve(rules, &denied, fs)?;
+    let (rules, carves) = carve(rules, &all_denied, fs)?;
     let rules = if carves.is_empty() {
         rules
     } else {
@@ -177,6 +189,7 @@ pub fn compile(
         resolved,
         covered,
         denied,
+        missing,
         carves,
         ruleset: lowered.ruleset,
         gaps: lowered.gaps,

@@ -3,9 +3,10 @@
 use crate::{CompileError, DeniedPath, FileMeta, FsProbe, expand};
 use nono_model::{Access, FileKind, GrantSource, Policy};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::ffi::OsString;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// The environment paths are expanded and made absolute in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,17 +87,7 @@ fn resolve_one(
     env: &crate::ResolveEnv,
     fs: &dyn FsProbe,
 ) -> Result<(PathBuf, PathBuf, FileMeta), String> {
-    let expanded = expand(text, env).map_err(|e| e.to_string())?;
-    if expanded.is_empty() {
-        // `${VAR:-}` with VAR unset: an empty path must not mean "here".
-        return Err("expands to an empty path".to_owned());
-    }
-    let expanded = Path::new(&expanded);
-    let absolute = if expanded.is_absolute() {
-        expanded.to_path_buf()
-    } else {
-        env.cwd.join(expanded)
-    };
+    let absolute = expand_absolute(text, env)?;
     let canonical = fs.canonicalize(&absolute).map_err(|e| describe_io(&e))?;
     let meta = fs.stat(&canonical).map_err(|e| describe_io(&e))?;
     Ok((absolute, canonical, meta))
@@ -144,18 +135,33 @@ pub fn resolve(
         .collect()
 }
 
-/// Resolves the policy's denied paths. A denied path that does not exist (or
-/// whose variables are unset) has nothing to protect and is left out.
+/// Resolves the policy's denied paths.
+///
+/// A denied path that exists resolves to its canonical path. One that does
+/// not is kept too, with its nearest existing directory
+/// ([`DeniedPath::nearest_existing`]): something could be created there
+/// (see [`carve`](crate::carve)). A denial that cannot be expanded (an
+/// unset variable, no home) names no path and is left out, as is one whose
+/// walk fails for another reason than a missing component (a symlink loop,
+/// a directory that cannot be searched).
 pub fn resolve_denies(policy: &Policy, env: &ResolveEnv, fs: &dyn FsProbe) -> Vec<DeniedPath> {
     let mut out: Vec<DeniedPath> = policy
         .denies
         .iter()
         .filter_map(|d| {
-            let (_, path, _) = resolve_one(&d.path, env, fs).ok()?;
+            let (path, nearest_existing) = match resolve_one(&d.path, env, fs) {
+                Ok((_, path, _)) => (path, None),
+                Err(_) => {
+                    let absolute = expand_absolute(&d.path, env).ok()?;
+                    let (path, nearest) = nearest_existing(&absolute, fs)?;
+                    (path, Some(nearest))
+                }
+            };
             Some(DeniedPath {
                 requested: d.path.clone(),
                 path,
                 source: d.source.clone(),
+                nearest_existing,
             })
         })
         .collect();
@@ -164,6 +170,107 @@ pub fn resolve_denies(policy: &Policy, env: &ResolveEnv, fs: &dyn FsProbe) -> Ve
     out.sort_by(|a, b| (&a.path, &a.source, &a.requested).cmp(&(&b.path, &b.source, &b.requested)));
     out.dedup_by(|a, b| a.path == b.path);
     out
+}
+
+/// The most symbolic links one walk may go through, as in glibc.
+const MAX_SYMLINKS: usize = 40;
+
+/// For a path that does not exist: where it would be, and its nearest
+/// existing directory, in which its first missing component would be
+/// created. `None` when the path exists or the walk fails otherwise.
+///
+/// The walk is `realpath(3)`'s, through [`FsProbe::stat`] and
+/// [`FsProbe::read_link`]: symlinks are followed wherever they point (a
+/// dangling one leads to the directory its target would be created in),
+/// `..` is physical. When a file is met with components still to go, the
+/// path cannot be created until the file is replaced by a directory, which
+/// happens in the file's directory: that is the nearest existing directory
+/// then. The path where the denied one would be is that directory joined
+/// with the rest as written (only the first missing component when the rest
+/// climbs out with `..`).
+pub(crate) fn nearest_existing(path: &Path, fs: &dyn FsProbe) -> Option<(PathBuf, PathBuf)> {
+    let mut pending: VecDeque<OsString> = VecDeque::new();
+    push_front(&mut pending, path);
+    let mut resolved = PathBuf::from("/");
+    let mut links = 0;
+    while let Some(name) = pending.pop_front() {
+        if name == "." {
+            continue;
+        }
+        if name == ".." {
+            resolved.pop();
+            continue;
+        }
+        let candidate = resolved.join(&name);
+        let meta = match fs.stat(&candidate) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Some((missing_path(&resolved, name, &pending), resolved));
+            }
+            Err(_) => return None,
+        };
+        if meta.symlink {
+            links += 1;
+            if links > MAX_SYMLINKS {
+                return None;
+            }
+            let target = fs.read_link(&candidate).ok()?;
+            if target.is_absolute() {
+                resolved = PathBuf::from("/");
+            }
+            push_front(&mut pending, &target);
+        } else if meta.kind == FileKind::Dir {
+            resolved = candidate;
+        } else if pending.iter().any(|n| n != ".") {
+            // A file with more to go ("below a file"): it would have to be
+            // replaced by a directory, in its own directory.
+            return Some((missing_path(&resolved, name, &pending), resolved));
+        } else {
+            // The path exists (as a file).
+            return None;
+        }
+    }
+    None
+}
+
+/// Pushes the components of `path` in front of `pending`, in order.
+fn push_front(pending: &mut VecDeque<OsString>, path: &Path) {
+    for c in path.components().rev() {
+        match c {
+            Component::Normal(name) => pending.push_front(name.to_owned()),
+            Component::ParentDir => pending.push_front("..".into()),
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+}
+
+/// `dir/first/rest...`, the path a missing denied one would have; only
+/// `dir/first` when the rest has a `..` (it would climb out of what is
+/// created, and `dir/first` is what must not be).
+fn missing_path(dir: &Path, first: OsString, rest: &VecDeque<OsString>) -> PathBuf {
+    let mut path = dir.join(first);
+    if rest.iter().any(|n| n == "..") {
+        return path;
+    }
+    for name in rest.iter().filter(|n| *n != ".") {
+        path.push(name);
+    }
+    path
+}
+
+/// `text` expanded and made absolute against the working directory.
+fn expand_absolute(text: &str, env: &ResolveEnv) -> Result<PathBuf, String> {
+    let expanded = expand(text, env).map_err(|e| e.to_string())?;
+    if expanded.is_empty() {
+        // `${VAR:-}` with VAR unset: an empty path must not mean "here".
+        return Err("expands to an empty path".to_owned());
+    }
+    let expanded = Path::new(&expanded);
+    Ok(if expanded.is_absolute() {
+        expanded.to_path_buf()
+    } else {
+        env.cwd.join(expanded)
+    })
 }
 
 /// Resolves the policy's exposed paths (`--expose`); each must exist.

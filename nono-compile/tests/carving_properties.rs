@@ -10,21 +10,30 @@
 //! absolute, relative, through a symlink, `~`, `$VAR`, ...), and random
 //! denials: nodes anywhere in the tree, nodes at or below a grant's path (so
 //! possibly equal to a grant, to one of its descendants, or nested in
-//! another denial), and paths that do not exist; written absolute or through
-//! a symlink, from a flag, a preset or the built-in list. Some existing
-//! denials are also `--expose`d. The generator knows which node every grant
-//! and denial names, so the reference never asks the compiler how a path
-//! resolves. Each case is compiled at a random ABI 1..=7.
+//! another denial), and paths that do not exist (a new name in a directory,
+//! two levels of new names, a new name "below" a file, written through a
+//! symlink, or a dangling symlink and what lies below it); written absolute
+//! or through a symlink, from a flag, a preset or the built-in list. Some
+//! existing denials are also `--expose`d. The generator knows which node
+//! every grant and denial names, and for a missing path its nearest existing
+//! directory, so the reference never asks the compiler how a path resolves.
+//! Each case is compiled at a random ABI 1..=7.
 //!
 //! Terms: `D` is the set of *effective* denied paths (denials that exist and
-//! are not at or below an exposed path). A grant is *offending* when its path
+//! are not at or below an exposed path); `M` the effective denials of paths
+//! that do not exist, each with its *nearest existing directory* `A`, where
+//! its first missing component would be created (a file's directory when
+//! the path goes "below" a file). A grant is *offending* when its path
 //! is at or below some `d` in `D` and not at or below an exposed path.
 //! `rs` is the ruleset of the policy without its offending grants; `rs0` the
 //! ruleset of the same grants with no denials and no exposes. A directory
 //! `c` is *carved* when it is a strict ancestor of some `d` in `D`, is not
 //! itself at or below any `d` in `D` (nested denials), and a directory rule
-//! of `rs0` is at or above it (`C` is the set of them). A
-//! *handled* right is one `rs` handles. `allowed` is the reference
+//! of `rs0` is at or above it (`C` is the set of them). A directory is
+//! *shut* when it is the `A` of some `m` in `M`, or an ancestor of one, with
+//! a directory rule of `rs0` that has the Write level (creation rights) at
+//! or above it, and is not at or below a `d` in `D` (`S` is the set of
+//! them). A *handled* right is one `rs` handles. `allowed` is the reference
 //! evaluator.
 //!
 //! Properties:
@@ -32,10 +41,13 @@
 //! - **sensitive**: a policy with an offending grant fails with
 //!   `CompileError::Sensitive` naming the first offending grant (in policy
 //!   order) and a denial that contains it; without one it compiles;
-//! - **denied and carves**: `Compiled::denied` lists exactly `D`, and
-//!   `Compiled::carves` has exactly one `(under, denied)` for every
-//!   directory rule of `rs0` strictly above a `d` in `D`; the rules of `rs`
-//!   marked carved are exactly `C`, and grant at most ReadDir;
+//! - **denied and carves**: `Compiled::denied` lists exactly `D` and
+//!   `Compiled::missing` exactly `M` (with each `A`); `Compiled::carves`
+//!   has exactly one `(under, denied)` for every directory rule of `rs0`
+//!   strictly above a `d` in `D`, and one `(under, m, A)` for every
+//!   directory rule of `rs0` with the Write level at or above the `A` of an
+//!   `m` in `M`; the rules of `rs` marked carved include the listable
+//!   members of `C`, lie in `C` or `S`, and grant at most ReadDir;
 //! - **nothing denied is reachable**: for every path `p` equal to or beneath
 //!   a `d` in `D` (existing, or a new name in a directory there), and not
 //!   inside an exposed path, `allowed(rs, p, r)` is false for every handled
@@ -47,11 +59,22 @@
 //!   written or executed); the brief's stronger "only on `d` itself" cannot
 //!   be expressed in Landlock without taking listing away from the carved
 //!   directory;
+//! - **nothing can create a missing denied path**: for every `m` in `M`
+//!   whose `A` a directory rule of `rs0` with the Write level covers (and
+//!   that is not inside a `d` in `D`), `allowed(rs, p, r)` is false for
+//!   every right `r` that creates, removes or moves an entry (Make*,
+//!   Remove*, Refer), on `A`, on a new name in `A`, and on every directory
+//!   from such a rule down to `A`; every existing entry of `A` that leads to
+//!   no denied path keeps exactly its rights in `rs0`
+//!   ([`testing::check_missing_denied`]);
 //! - **everything else keeps its rights**: a carved directory in `C` (and a
 //!   new name directly in one) keeps exactly ReadDir if `rs0` allowed it
-//!   there, and nothing else; every other existing path, and new name in a
-//!   directory, that is not beneath a `d` in `D`, has exactly the rights it
-//!   has in `rs0` (for a file: every right that applies to files);
+//!   there, and nothing else; a shut directory in `S` but not `C` (and a new
+//!   name in one) keeps exactly ReadDir if `rs0` allowed it, plus the rights
+//!   of the rules of `rs0` above it that cannot create (they are not
+//!   carved for a missing path); every other existing path, and new name in
+//!   a directory, that is not beneath a `d` in `D`, has exactly the rights
+//!   it has in `rs0` (for a file: every right that applies to files);
 //! - **sound**: on every path, `rs` never allows a right that `rs0` denies;
 //! - **order-independent**: shuffling the grants, the denials and the
 //!   exposes gives the same ruleset and the same `covered`, and the same
@@ -68,8 +91,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nono_compile::testing::{
-    self, Scenario, check_appliable, check_carving, check_same_lowering, check_sensitive,
-    compile_in, scenario_with_denies, shuffled_policy, target_seeds,
+    self, Scenario, check_appliable, check_carving, check_missing_denied, check_same_lowering,
+    check_sensitive, compile_in, scenario_with_denies, shuffled_policy, target_seeds,
 };
 use nono_compile::{CompileError, MemFs, ResolveEnv, Target, allowed, compile};
 use nono_model::{Abi, Access, FsGrant, FsRight, GrantSource, Policy};
@@ -112,6 +135,17 @@ proptest! {
         let out = compile_in(&s, &s.clean_policy(), &target(abi))?;
         let out0 = compile_in(&s, &s.undenied_policy(), &target(abi))?;
         check_carving(&s, &out, &out0)?;
+    }
+
+    /// Nothing can create a missing denied path: its nearest existing
+    /// directory, and every directory from a grant that could create it
+    /// down to that one, allow no right that creates, removes or moves an
+    /// entry, while the existing entries there keep their rights.
+    #[test]
+    fn missing_denied_paths_cannot_be_created(s in scenario_with_denies(), abi in 1u8..=7) {
+        let out = compile_in(&s, &s.clean_policy(), &target(abi))?;
+        let out0 = compile_in(&s, &s.undenied_policy(), &target(abi))?;
+        check_missing_denied(&s, &out, &out0)?;
     }
 
     /// Order-independent: shuffling grants, denials and exposes gives the
@@ -269,4 +303,154 @@ fn grants_on_sensitive_paths_need_expose() {
     assert!(out.denied.iter().all(|d| d.path != Path::new("/h/.ssh")));
     // A grant on a parent of a sensitive path is carved, not refused.
     compile(&home_policy(&[("~/.cargo", Access::Allow)]), &t, &env, &fs).unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// Examples: sensitive paths that do not exist.
+// ---------------------------------------------------------------------------
+
+/// A home at /h without `.ssh`, `.npmrc` or `.kube`, with `.docker` (but no
+/// `.docker/config.json`), a file `.gnupg` (so `.gnupg` cannot hold
+/// anything until it is replaced), a dangling `.aws` link into
+/// `/vault/aws`, and ordinary files.
+fn bare_home() -> (MemFs, ResolveEnv) {
+    let mut fs = MemFs::new();
+    fs.file("/h/.docker/daemon.json")
+        .file("/h/.config")
+        .file("/h/notes.txt")
+        .file("/h/proj/src/main.rs")
+        .dir("/vault")
+        .file("/vault/other.txt")
+        .symlink("/h/.aws", "/vault/aws");
+    let mut env = ResolveEnv::new("/h/proj");
+    env.home = Some("/h".into());
+    (fs, env)
+}
+
+const CREATE: [FsRight; 7] = [
+    FsRight::MakeReg,
+    FsRight::MakeDir,
+    FsRight::MakeSym,
+    FsRight::MakeFifo,
+    FsRight::RemoveFile,
+    FsRight::RemoveDir,
+    FsRight::Refer,
+];
+
+#[test]
+fn missing_sensitive_paths_leave_nothing_to_create_in_their_nearest_directory() {
+    let (fs, env) = bare_home();
+    let t = Target::kernel(Abi(7));
+    let out = compile(&home_policy(&[("~", Access::Allow)]), &t, &env, &fs).unwrap();
+    // No existing sensitive path here: only missing ones, each with the
+    // directory it would be created in.
+    assert!(out.denied.is_empty(), "{:?}", out.denied);
+    let nearest = |p: &str| {
+        out.missing
+            .iter()
+            .find(|d| d.path == Path::new(p))
+            .and_then(|d| d.nearest_existing.clone())
+    };
+    assert_eq!(nearest("/h/.ssh"), Some("/h".into()));
+    assert_eq!(nearest("/h/.docker/config.json"), Some("/h/.docker".into()));
+    // Through the dangling link: where its target would be created.
+    assert_eq!(nearest("/vault/aws"), Some("/vault".into()));
+    // "Below" a file: replacing the file happens in its directory.
+    assert_eq!(nearest("/h/.config/gcloud"), Some("/h".into()));
+    let carve = out
+        .carves
+        .iter()
+        .find(|c| c.denied == Path::new("/h/.ssh"))
+        .unwrap();
+    assert_eq!(carve.under, Path::new("/h"));
+    assert_eq!(
+        carve.missing_reason().unwrap(),
+        "/h/.ssh does not exist, so nothing new can be created in /h"
+    );
+    // /vault is not granted: nothing carved for the link's target.
+    assert!(
+        out.carves
+            .iter()
+            .all(|c| c.denied != Path::new("/vault/aws"))
+    );
+
+    let rs = &out.ruleset;
+    let ok = |p: &str, r| allowed(rs, Path::new(p), r);
+    for r in CREATE {
+        // Neither ~/.ssh nor ~/.npmrc can be created, nor anything in the
+        // existing ~/.docker, nor can ~/.docker be renamed or removed.
+        assert!(!ok("/h", r), "{r} on /h");
+        assert!(!ok("/h/.ssh", r), "{r} on /h/.ssh");
+        assert!(!ok("/h/.docker", r), "{r} on /h/.docker");
+        assert!(!ok("/h/.docker/config.json", r), "{r}");
+        // The allowed twin: an existing subdirectory keeps every right.
+        assert!(ok("/h/proj", r), "{r} on /h/proj");
+        assert!(ok("/h/proj/src/new.rs", r), "{r} in /h/proj/src");
+    }
+    assert!(!ok("/h/.npmrc", FsRight::WriteFile));
+    // Existing entries keep their rights: files can be written, not
+    // removed.
+    for p in ["/h/notes.txt", "/h/.docker/daemon.json", "/h/.config"] {
+        assert!(ok(p, FsRight::WriteFile) && ok(p, FsRight::ReadFile), "{p}");
+    }
+    assert!(ok("/h", FsRight::ReadDir) && ok("/h/.docker", FsRight::ReadDir));
+
+    // A grant that cannot create changes nothing.
+    let out = compile(&home_policy(&[("~", Access::Read)]), &t, &env, &fs).unwrap();
+    assert!(out.carves.is_empty(), "{:?}", out.carves);
+    assert!(allowed(
+        &out.ruleset,
+        Path::new("/h/new.txt"),
+        FsRight::ReadFile
+    ));
+    // Nor does a grant that does not cover the nearest directory.
+    let out = compile(&home_policy(&[("~/proj", Access::Allow)]), &t, &env, &fs).unwrap();
+    assert!(out.carves.is_empty(), "{:?}", out.carves);
+    assert!(allowed(
+        &out.ruleset,
+        Path::new("/h/proj"),
+        FsRight::MakeReg
+    ));
+    // A grant on /vault: the dangling ~/.aws would be created there.
+    let out = compile(&home_policy(&[("/vault", Access::Write)]), &t, &env, &fs).unwrap();
+    assert!(!allowed(
+        &out.ruleset,
+        Path::new("/vault"),
+        FsRight::MakeDir
+    ));
+    assert!(allowed(
+        &out.ruleset,
+        Path::new("/vault/other.txt"),
+        FsRight::WriteFile
+    ));
+}
+
+#[test]
+fn an_exposed_path_is_not_carved_when_what_it_holds_is_missing() {
+    let (fs, env) = bare_home();
+    let t = Target::kernel(Abi(7));
+    // ~/.docker exposed: the missing ~/.docker/config.json inside it is not
+    // carved, so it can be created...
+    let mut policy = home_policy(&[("~", Access::Allow)]);
+    policy.exposes.push("~/.docker".into());
+    let out = compile(&policy, &t, &env, &fs).unwrap();
+    assert!(
+        out.missing
+            .iter()
+            .all(|d| d.path != Path::new("/h/.docker/config.json"))
+    );
+    assert!(allowed(
+        &out.ruleset,
+        Path::new("/h/.docker"),
+        FsRight::MakeReg
+    ));
+    // ... while the home stays shut for the other missing paths.
+    assert!(!allowed(&out.ruleset, Path::new("/h"), FsRight::MakeDir));
+    // The twin, without --expose: ~/.docker is shut.
+    let out = compile(&home_policy(&[("~", Access::Allow)]), &t, &env, &fs).unwrap();
+    assert!(!allowed(
+        &out.ruleset,
+        Path::new("/h/.docker"),
+        FsRight::MakeReg
+    ));
 }

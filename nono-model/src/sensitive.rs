@@ -1,4 +1,7 @@
-//! Paths that hold credentials: carved out of every grant unless exposed.
+//! Paths that hold credentials, and nono's own cache: carved out of every
+//! grant unless exposed. A path that does not exist is protected too: no
+//! grant that could create it keeps the right to create anything in its
+//! nearest existing directory (see `nono_compile::carve`).
 
 /// The built-in sensitive paths that hold credentials. A grant that covers
 /// one of them is carved so that the path stays out of reach; `--expose

@@ -37,10 +37,12 @@
 //! - **No sandbox can write the cache**: `${XDG_CACHE_HOME:-~/.cache}/nono`
 //!   is denied to every sandbox like the sensitive paths
 //!   (`nono_model::NONO_CACHE_PATHS`): carved out of every grant, so
-//!   `--allow ~` or `--allow ~/.cache` cannot reach it. Only a path that
-//!   exists can be carved, so nono creates the directory
-//!   ([`prepare_from_env`]) before it builds any sandbox, whether or not the
-//!   cache is on.
+//!   `--allow ~` or `--allow ~/.cache` cannot reach it. nono creates the
+//!   directory ([`prepare_from_env`]) before it builds any sandbox, whether
+//!   or not the cache is on, so that it is carved as an existing path;
+//!   were it missing, nothing could be created in its nearest existing
+//!   directory instead (see `nono_compile::carve`), so no sandbox could
+//!   create it either.
 //!
 //! `NONO_PLUGIN_CACHE=off` turns the cache off (every plugin is evaluated,
 //! nothing is read or written).
@@ -155,11 +157,12 @@ impl CacheSetting {
 /// not the cache is on, and returns the setting ([`CacheSetting::from_env`]).
 ///
 /// Call it before building any sandbox: the directory is denied to every
-/// sandbox, carved out of its grants like a sensitive path, and only a path
-/// that exists can be carved. Were it missing, a command allowed to write
-/// `~/.cache` could create it and plant entries for the next run. A failure
-/// to create it is not an error (a read-only home cannot be written from a
-/// sandbox either).
+/// sandbox, carved out of its grants like a sensitive path. Were it
+/// missing, a command allowed to write `~/.cache` must not create it and
+/// plant entries for the next run: the compiler then refuses every new
+/// entry in its nearest existing directory, which carving the existing
+/// directory does just as well. A failure to create it is not an error (a
+/// read-only home cannot be written from a sandbox either).
 pub fn prepare_from_env() -> CacheSetting {
     if let Ok(root) = cache_root_from_env() {
         let _ = PluginCache::new(root).ensure_root();

@@ -30,6 +30,7 @@ struct DryRun<'a> {
     target: TargetOut,
     grants: &'a [nono_compile::ResolvedGrant],
     denied: &'a [nono_compile::DeniedPath],
+    missing_denied: &'a [nono_compile::DeniedPath],
     carves: &'a [nono_compile::Carve],
     env_removed: &'a [String],
     covered: &'a [nono_compile::CoveredRule],
@@ -64,6 +65,7 @@ pub fn dry_run(
             },
             grants: &compiled.resolved,
             denied: &compiled.denied,
+            missing_denied: &compiled.missing,
             carves: &compiled.carves,
             env_removed,
             covered: &compiled.covered,
@@ -194,9 +196,13 @@ fn text_report(
     }
     outln!(buf, "Network: {}", network_summary(compiled));
     for carve in &compiled.carves {
+        let missing = carve
+            .missing_reason()
+            .map(|why| format!(": {why}"))
+            .unwrap_or_default();
         outln!(
             buf,
-            "Carved: {} out of {} ({}); directories on the way may only be listed",
+            "Carved: {} out of {} ({}){missing}; directories on the way may only be listed",
             carve.denied.display(),
             carve.under.display(),
             carve.source

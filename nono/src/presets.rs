@@ -19,9 +19,8 @@ pub const PLUGIN_EVAL_SUBCOMMAND: &str = "__plugin-eval";
 /// evaluated only when a preset of it is asked for, its answer cached.
 ///
 /// It also creates nono's cache directory if it is missing: every sandbox
-/// carves it out of its grants, and only a path that exists can be carved
-/// (see `nono_plugins::cache`). Every command builds its catalog before its
-/// policy.
+/// carves it out of its grants (see `nono_plugins::cache`). Every command
+/// builds its catalog before its policy.
 pub fn catalog(plugin_files: &[PathBuf]) -> Catalog {
     // /proc/self/exe is this very binary, should current_exe fail.
     let program = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"));

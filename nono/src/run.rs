@@ -125,8 +125,12 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
             eprintln!("nono: note: {note}");
         }
         for carve in &compiled.carves {
+            let missing = carve
+                .missing_reason()
+                .map(|why| format!(": {why}"))
+                .unwrap_or_default();
             eprintln!(
-                "nono: carved {} out of {} ({})",
+                "nono: carved {} out of {} ({}){missing}",
                 carve.denied.display(),
                 carve.under.display(),
                 carve.source

@@ -49,14 +49,14 @@ fn explain_path(compiled: &Compiled, text: &str, op: PathOp) -> Result<Answer, F
     let expanded =
         nono_compile::expand(text, &env).map_err(|e| Failure::new(format!("why: {text}: {e}")))?;
     let absolute = env.cwd.join(expanded);
-    let (path, kind) = match std::fs::canonicalize(&absolute) {
+    let (path, kind, exists) = match std::fs::canonicalize(&absolute) {
         Ok(p) => {
             let kind = if p.is_dir() {
                 FileKind::Dir
             } else {
                 FileKind::File
             };
-            (p, kind)
+            (p, kind, true)
         }
         Err(_) => {
             let parent = absolute.parent().unwrap_or(Path::new("/"));
@@ -66,24 +66,37 @@ fn explain_path(compiled: &Compiled, text: &str, op: PathOp) -> Result<Answer, F
                 Failure::new(format!("why: {text}: {e}"))
             })?;
             let name = absolute.file_name().unwrap_or_default();
-            (parent.join(name), FileKind::File)
+            (parent.join(name), FileKind::File, false)
         }
     };
     let (operation, right) = path_right(op, kind);
     let rs = &compiled.ruleset;
     let granted: Vec<&PathRule> = nono_compile::granting_rules(rs, &path, right).collect();
     let allowed = nono_compile::allowed(rs, &path, right);
+    // The carve that explains a denial here: one of a denied path this is
+    // in; one of a missing denied path whose nearest existing directory
+    // this is (or, for a path that does not exist, is in); one out of a
+    // grant on this very path.
     let carve = compiled
         .carves
         .iter()
-        .find(|c| path.starts_with(&c.denied) || c.under == path);
-    let carved_by = carve.map(|c| {
-        format!(
+        .find(|c| path.starts_with(&c.denied))
+        .or_else(|| {
+            compiled.carves.iter().find(|c| {
+                c.nearest_existing
+                    .as_deref()
+                    .is_some_and(|n| n == path || (!exists && path.parent() == Some(n)))
+            })
+        })
+        .or_else(|| compiled.carves.iter().find(|c| c.under == path));
+    let carved_by = carve.map(|c| match c.missing_reason() {
+        Some(why) => format!("{why} (carved out of {}, {})", c.under.display(), c.source),
+        None => format!(
             "{} is carved out of {} ({})",
             c.denied.display(),
             c.under.display(),
             c.source
-        )
+        ),
     });
     let reason = if !rs.handled_fs.contains(right) {
         format!(

@@ -557,7 +557,7 @@ fn flag_cases() -> Vec<Bad> {
         bad("presets show without a name", Raw(&["presets", "show"]), Error(125, "NAME")),
         bad("completions for an unknown shell", Raw(&["completions", "klingon"]), Error(125, "klingon")),
         // Twins: the same flags, well formed.
-        bad("twin: well-formed flags", Run(&["--abi", "7", "--net-connect", "443,8080", "--net-bind", "0", "--env", "GOOD_NAME=1", "--env-keep", "HOME", "--deny", "{S}/out/nothing", "--read", "{S}/out"]), Runs),
+        bad("twin: well-formed flags", Run(&["--abi", "7", "--net-connect", "443,8080", "--net-bind", "0", "--env", "GOOD_NAME=1", "--env-keep", "HOME", "--deny", "{S}/nothing", "--read", "{S}/out"]), Runs),
         bad("twin: --abi 1 and --net-block", Run(&["--abi", "1", "--net-block"]), Runs),
     ]
 }

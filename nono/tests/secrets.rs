@@ -365,15 +365,19 @@ fn dry_run_and_verbose_show_every_carve() {
     let home = s.fake_home();
     let h = text(&home);
 
-    // Text: one "Carved:" line per sensitive path, naming the home.
+    // Text: one "Carved:" line per sensitive path, naming the home; those
+    // that do not exist say so, and where nothing can be created.
     let out = s.run_home(["run", "--dry-run", "--allow", "~", "--", "true"]);
     out.expect_ok();
-    let carved: Vec<&str> = out
+    let (missing, carved): (Vec<&str>, Vec<&str>) = out
         .stdout
         .lines()
         .filter(|l| l.starts_with("Carved: "))
-        .collect();
+        .partition(|l| l.contains(" does not exist, so nothing new can be created in "));
     assert_eq!(carved.len(), FAKE_SENSITIVE.len(), "{out:#?}");
+    out.expect_stdout(&format!(
+        "Carved: {h}/.kube out of {h} (built-in sensitive paths): {h}/.kube does not exist, so nothing new can be created in {h}; directories on the way may only be listed\n"
+    ));
     for rel in FAKE_SENSITIVE {
         let line = format!("Carved: {h}/{rel} out of {h} (built-in sensitive paths)");
         assert!(
@@ -422,16 +426,40 @@ fn dry_run_and_verbose_show_every_carve() {
         assert_eq!(entry["requested"], *requested);
         assert_eq!(entry["source"]["builtin"], "sensitive paths");
     }
-    assert_eq!(carves.len(), FAKE_SENSITIVE.len(), "{json:#}");
+    // Every other carve is of a denied path that does not exist, listed in
+    // `missing_denied` with the directory where nothing can be created.
+    let missing_json = json["missing_denied"].as_array().unwrap();
+    assert_eq!(missing_json.len(), missing.len(), "{json:#}");
+    assert_eq!(
+        carves.len(),
+        FAKE_SENSITIVE.len() + missing.len(),
+        "{json:#}"
+    );
+    let kube = json["carves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["denied"] == format!("{h}/.kube").as_str())
+        .unwrap();
+    assert_eq!(kube["nearest_existing"], h);
+    let entry = missing_json
+        .iter()
+        .find(|d| d["path"] == format!("{h}/.kube").as_str())
+        .unwrap();
+    assert_eq!(entry["requested"], "~/.kube");
+    assert_eq!(entry["nearest_existing"], h);
 
     // -v: one line per carve before the command runs.
     let out = run(&s, &["-v", "--allow", "~"], &["true"]);
     out.expect_ok();
     for rel in FAKE_SENSITIVE {
         out.expect_stderr(&format!(
-            "nono: carved {h}/{rel} out of {h} (built-in sensitive paths)"
+            "nono: carved {h}/{rel} out of {h} (built-in sensitive paths)\n"
         ));
     }
+    out.expect_stderr(&format!(
+        "nono: carved {h}/.kube out of {h} (built-in sensitive paths): {h}/.kube does not exist, so nothing new can be created in {h}\n"
+    ));
 
     // The twin: a grant that covers no sensitive path carves nothing.
     let out = s.run_home(["run", "--dry-run", "--allow", "~/proj", "--", "true"]);
@@ -456,6 +484,179 @@ fn dry_run_and_verbose_show_every_carve() {
     run(&s, &["-v", "--allow", "~/proj"], &["true"])
         .expect_ok()
         .expect_no_stderr("carved");
+}
+
+// ---------------------------------------------------------------------------
+// Sensitive paths that do not exist
+// ---------------------------------------------------------------------------
+
+/// A fake home without any secret: ordinary files and directories only
+/// (`notes.txt`, `proj/readme.txt`, `.config/app/settings.toml`).
+fn bare_home(s: &Scratch) -> PathBuf {
+    for rel in ["notes.txt", "proj/readme.txt", ".config/app/settings.toml"] {
+        s.write(format!("home/{rel}"), &format!("# ordinary: {rel}\n"));
+    }
+    s.home()
+}
+
+/// The write probe (`common::op_probe`) on `path` under `grants`: it
+/// prints the errno's name, or `OK`.
+fn probe_write(s: &Scratch, grants: &[&str], path: &Path) -> Outcome {
+    s.run_home(run_args(grants, common::op_probe("write", text(path))))
+}
+
+/// Asserts that `sh -c SCRIPT` under `grants` fails with "Permission
+/// denied" (EACCES) and that `left` does not exist afterwards.
+#[track_caller]
+fn expect_sh_denied(s: &Scratch, grants: &[&str], script: &str, left: &Path) {
+    let out = sh(s, grants, script);
+    assert_ne!(out.code, Some(0), "{script}: {out:#?}");
+    out.expect_stderr(DENIED);
+    assert_absent(left);
+}
+
+#[test]
+fn missing_secrets_cannot_be_created_under_a_home_grant() {
+    let s = Scratch::new();
+    let home = bare_home(&s);
+    let grants = ["--allow", "~"];
+
+    // ~/.ssh does not exist, so it cannot be carved: the sandbox may not
+    // create anything directly in the home instead.
+    expect_sh_denied(&s, &grants, "mkdir \"$1/.ssh\"", &home.join(".ssh"));
+    expect_sh_denied(
+        &s,
+        &grants,
+        "mkdir -p \"$1/.ssh\" && echo ssh-ed25519 AAAA >> \"$1/.ssh/authorized_keys\"",
+        &home.join(".ssh"),
+    );
+    // Nor under another name, moved or linked into place afterwards.
+    expect_sh_denied(
+        &s,
+        &grants,
+        "mv \"$1/proj\" \"$1/.ssh\"",
+        &home.join(".ssh"),
+    );
+    assert!(home.join("proj/readme.txt").is_file());
+    expect_sh_denied(&s, &grants, "ln -s proj \"$1/.ssh\"", &home.join(".ssh"));
+    expect_sh_denied(
+        &s,
+        &grants,
+        "echo registry > \"$1/.npmrc\"",
+        &home.join(".npmrc"),
+    );
+    // ~/.docker/config.json, without ~/.docker: the directory cannot be
+    // made.
+    expect_sh_denied(
+        &s,
+        &grants,
+        "mkdir -p \"$1/.docker\" && echo '{}' > \"$1/.docker/config.json\"",
+        &home.join(".docker"),
+    );
+    // The precise errno, from the kernel.
+    probe_write(&s, &grants, &home.join(".npmrc")).expect_errno("EACCES");
+
+    // The allowed twins: an existing subdirectory of the home is fully
+    // usable, and an existing file in the home can be written.
+    sh(
+        &s,
+        &grants,
+        "set -e; mkdir \"$1/proj/.ssh\"; echo k > \"$1/proj/.ssh/authorized_keys\"; echo more >> \"$1/notes.txt\"",
+    )
+    .expect_ok();
+    assert_file(&home.join("proj/.ssh/authorized_keys"), "k\n");
+    assert_file(&home.join("notes.txt"), "# ordinary: notes.txt\nmore\n");
+    probe_write(&s, &grants, &home.join("proj/new.txt")).expect_probe_ok();
+    // And a grant on that subdirectory alone lets it create directly in it.
+    sh(
+        &s,
+        &["--allow", "~/proj"],
+        "echo y > \"$1/proj/direct.txt\"",
+    )
+    .expect_ok();
+    assert_file(&home.join("proj/direct.txt"), "y\n");
+}
+
+#[test]
+fn a_missing_secret_in_an_existing_directory_cannot_be_created() {
+    let s = Scratch::new();
+    let home = bare_home(&s);
+    s.write("home/.docker/daemon.json", "{}\n");
+    let grants = ["--allow", "~"];
+
+    // ~/.docker exists without config.json: nothing can be created in it,
+    // and it cannot be moved away and replaced.
+    expect_sh_denied(
+        &s,
+        &grants,
+        "echo '{\"auths\":{}}' > \"$1/.docker/config.json\"",
+        &home.join(".docker/config.json"),
+    );
+    probe_write(&s, &grants, &home.join(".docker/config.json")).expect_errno("EACCES");
+    expect_sh_denied(
+        &s,
+        &grants,
+        "mv \"$1/.docker\" \"$1/proj/docker\"",
+        &home.join("proj/docker"),
+    );
+    expect_sh_denied(
+        &s,
+        &grants,
+        "mv \"$1/proj\" \"$1/.docker/config.json\"",
+        &home.join(".docker/config.json"),
+    );
+    // The twin: the existing file beside it can be modified.
+    sh(
+        &s,
+        &grants,
+        "echo '{\"debug\":true}' > \"$1/.docker/daemon.json\"",
+    )
+    .expect_ok();
+    assert_file(&home.join(".docker/daemon.json"), "{\"debug\":true}\n");
+    // The same directory granted on its own is carved the same way.
+    expect_sh_denied(
+        &s,
+        &["--allow", "~/.docker"],
+        "echo x > \"$1/.docker/config.json\"",
+        &home.join(".docker/config.json"),
+    );
+    // --expose ~/.docker: nothing in it is protected, so config.json can be
+    // created (the allowed twin of the denial).
+    sh(
+        &s,
+        &["--allow", "~", "--expose", "~/.docker"],
+        "echo '{}' > \"$1/.docker/config.json\"",
+    )
+    .expect_ok();
+    assert_file(&home.join(".docker/config.json"), "{}\n");
+}
+
+#[test]
+fn the_dry_run_says_why_nothing_can_be_created_in_the_home() {
+    let s = Scratch::new();
+    let home = bare_home(&s);
+    let h = text(&home);
+    let out = s.run_home(["run", "--dry-run", "--allow", "~", "--", "true"]);
+    out.expect_ok().expect_stdout(&format!(
+        "Carved: {h}/.ssh out of {h} (built-in sensitive paths): {h}/.ssh does not exist, so nothing new can be created in {h}; directories on the way may only be listed\n"
+    ));
+    // The home is list-only; its existing subdirectories keep everything.
+    out.expect_stdout(&format!(
+        "  {h} (dir, carved, allow): read_dir  [flag --allow]\n"
+    ));
+    out.expect_stdout(&format!("  {h}/proj (dir, allow): execute, write_file"));
+    // `nono why` gives the same reason.
+    let why = s.run_home(["why", &format!("{h}/.ssh"), "--op", "write", "--allow", "~"]);
+    why.expect_ok()
+        .expect_stdout(&format!("denied: write {h}/.ssh"))
+        .expect_stdout(&format!(
+            "{h}/.ssh does not exist, so nothing new can be created in {h} (carved out of {h}, built-in sensitive paths)"
+        ));
+    // The twin: under a read-only grant, nothing is carved for a missing
+    // path (a grant that cannot create cannot create it).
+    let out = s.run_home(["run", "--dry-run", "--read", "~", "--", "true"]);
+    out.expect_ok();
+    assert!(!out.stdout.contains("Carved:"), "{out:#?}");
 }
 
 // ---------------------------------------------------------------------------

@@ -8,13 +8,13 @@ use super::reference::{
 use super::scenario::{Scenario, TargetSeeds, targets, text};
 use crate::{CompileError, Compiled, FsProbe, Resolution, Target, allowed, compile};
 use nono_model::{
-    Abi, AccessLevels, EnforcementStatus, FileKind, FsGrant, FsRight, FsRights, GrantSource,
-    NetPolicy, Policy,
+    Abi, Access, AccessLevels, EnforcementStatus, FileKind, FsGrant, FsRight, FsRights,
+    GrantSource, NetPolicy, Policy, Ruleset,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 /// What a check returns: `Err` says which invariant broke, and where.
 pub type CheckResult = Result<(), TestCaseError>;
@@ -615,35 +615,196 @@ fn carved_dirs(denied: &BTreeSet<PathBuf>, out0: &Compiled) -> BTreeSet<PathBuf>
     carved
 }
 
+/// Whether rule `r` of `rs0` can create entries: a directory rule with
+/// the Write level.
+fn creates(r: &nono_model::PathRule) -> bool {
+    r.kind == FileKind::Dir && r.levels.contains(Access::Write)
+}
+
+/// `S`: the directories *shut* for missing denied paths: for each missing
+/// denial `m` of `M` with nearest existing directory `A`, `A` and its
+/// ancestors that a directory rule of `rs0` with the Write level is at or
+/// above, and that are not at or below a `d` in `D`.
+fn shut_dirs(
+    missing: &BTreeMap<PathBuf, PathBuf>,
+    denied: &BTreeSet<PathBuf>,
+    out0: &Compiled,
+) -> BTreeSet<PathBuf> {
+    let mut shut = BTreeSet::new();
+    for nearest in missing.values() {
+        for c in nearest.ancestors() {
+            if denied.iter().any(|d| c.starts_with(d)) {
+                continue;
+            }
+            if out0
+                .ruleset
+                .rules
+                .iter()
+                .any(|r| creates(r) && c.starts_with(&r.path))
+            {
+                shut.insert(c.to_path_buf());
+            }
+        }
+    }
+    shut
+}
+
+/// The rights a shut directory `c` (in `S`, not in `C`) keeps, and a new
+/// entry in it: from each directory rule of `rs0` at or above it, all its
+/// rights when it cannot create (it was left alone), and only ReadDir when
+/// it can (it was carved).
+fn shut_rights(rs0: &Ruleset, c: &Path) -> FsRights {
+    rs0.rules
+        .iter()
+        .filter(|r| r.kind == FileKind::Dir && c.starts_with(&r.path))
+        .fold(FsRights::EMPTY, |acc, r| {
+            if creates(r) {
+                acc | r.rights.intersection(FsRight::ReadDir.into())
+            } else {
+                acc | r.rights
+            }
+        })
+}
+
+/// The rights that create, remove or move entries of a directory.
+const CREATION: [FsRight; 10] = [
+    FsRight::MakeReg,
+    FsRight::MakeDir,
+    FsRight::MakeSym,
+    FsRight::MakeSock,
+    FsRight::MakeFifo,
+    FsRight::MakeChar,
+    FsRight::MakeBlock,
+    FsRight::RemoveFile,
+    FsRight::RemoveDir,
+    FsRight::Refer,
+];
+
+/// **Nothing can create a missing denied path**, given `out` (the clean
+/// policy compiled) and `out0` (the undenied policy compiled for the same
+/// target): for every effective missing denial whose nearest existing
+/// directory `A` is covered by a directory rule of `rs0` with the Write
+/// level (and does not lie in an effective existing denial), `rs` allows
+/// no right that creates, removes or moves an entry ([`CREATION`]) on `A`,
+/// on a new name in `A`, or on any directory from such a rule down to `A`;
+/// and every existing entry of `A` that leads to no denied path keeps
+/// exactly the rights it has in `rs0` (for a file: the rights that apply
+/// to files).
+pub fn check_missing_denied(s: &Scenario, out: &Compiled, out0: &Compiled) -> CheckResult {
+    let (rs, rs0) = (&out.ruleset, &out0.ruleset);
+    let denied = s.effective_denied();
+    let missing = s.effective_missing();
+    for (m, nearest) in &missing {
+        if denied.iter().any(|d| nearest.starts_with(d)) {
+            continue;
+        }
+        let roots: Vec<&Path> = rs0
+            .rules
+            .iter()
+            .filter(|r| creates(r) && nearest.starts_with(&r.path))
+            .map(|r| r.path.as_path())
+            .collect();
+        for root in &roots {
+            for dir in nearest.ancestors().take_while(|c| c.starts_with(root)) {
+                for probe in [dir.to_path_buf(), dir.join(super::NEW)] {
+                    for r in CREATION.into_iter().filter(|r| rs.handled_fs.contains(*r)) {
+                        prop_assert!(
+                            !allowed(rs, &probe, r),
+                            "{} allowed on {} although the denied {} does not exist and would be created in {}",
+                            r,
+                            probe.display(),
+                            m.display(),
+                            nearest.display()
+                        );
+                    }
+                }
+            }
+        }
+        // The existing entries of A keep their rights, unless they lead to
+        // a denied path (or are one).
+        for (p, kind) in &s.tree.real {
+            if p.parent() != Some(nearest.as_path()) {
+                continue;
+            }
+            let leads = denied.iter().any(|d| d.starts_with(p) || p.starts_with(d))
+                || missing.values().any(|a| a.starts_with(p));
+            if leads {
+                continue;
+            }
+            for r in rs.handled_fs.iter() {
+                if *kind == FileKind::File && FsRights::DIRECTORY_ONLY.contains(r) {
+                    continue;
+                }
+                prop_assert_eq!(
+                    allowed(rs, p, r),
+                    allowed(rs0, p, r),
+                    "{} on {}, an entry of {} (nearest existing directory of the missing {})",
+                    r,
+                    p.display(),
+                    nearest.display(),
+                    m.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// **Carving hides the denied paths, and nothing else**, given `out` (the
 /// clean policy compiled) and `out0` (the undenied policy compiled for the
 /// same target). See `tests/carving_properties.rs` for the terms: `D` the
-/// effective denials, `C` the carved directories.
+/// effective denials that exist, `M` those that do not, `C` the carved
+/// directories, `S` the shut ones.
 ///
-/// - `denied` lists exactly `D`; `carves` has exactly one `(under, denied)`
-///   for every directory rule of `rs0` strictly above a `d` in `D`; the
-///   rules marked carved are exactly the listable members of `C`, and grant
-///   at most ReadDir;
+/// - `denied` lists exactly `D`, `missing` exactly `M` with each one's
+///   nearest existing directory; `carves` has exactly one `(under, denied)`
+///   for every directory rule of `rs0` strictly above a `d` in `D`, and one
+///   for every directory rule with the Write level at or above the nearest
+///   existing directory of an `m` in `M` (naming that directory); the rules
+///   marked carved are in `C` or `S`, include the listable members of `C`,
+///   and grant at most ReadDir;
 /// - nothing at or below a `d` in `D` (and not exposed) is allowed any
 ///   handled right but ReadDir, and ReadDir only as `rs0` allowed it on `d`,
 ///   when `d`'s parent is carved;
 /// - a carved directory (and a new entry in it) keeps only ReadDir, if it
-///   had it; every other path keeps exactly its rights in `rs0`;
-/// - sound: nothing is allowed that `rs0` denies.
+///   had it; a shut directory (and a new entry in it) keeps ReadDir if it
+///   had it and the rights of the rules above it that cannot create, so no
+///   right to create, remove or move an entry; every other path keeps
+///   exactly its rights in `rs0`;
+/// - sound: nothing is allowed that `rs0` denies;
+/// - [`check_missing_denied`].
 pub fn check_carving(s: &Scenario, out: &Compiled, out0: &Compiled) -> CheckResult {
     let (rs, rs0) = (&out.ruleset, &out0.ruleset);
     prop_assert_eq!(rs.handled_fs, rs0.handled_fs);
     let denied = s.effective_denied();
+    let missing = s.effective_missing();
     let carved = carved_dirs(&denied, out0);
+    let shut = shut_dirs(&missing, &denied, out0);
 
     let got: BTreeSet<PathBuf> = out.denied.iter().map(|d| d.path.clone()).collect();
     prop_assert_eq!(&got, &denied);
-    let got: BTreeSet<(PathBuf, PathBuf)> = out
+    prop_assert!(out.denied.iter().all(|d| d.nearest_existing.is_none()));
+    let got: BTreeMap<PathBuf, PathBuf> = out
+        .missing
+        .iter()
+        .filter_map(|d| Some((d.path.clone(), d.nearest_existing.clone()?)))
+        .collect();
+    prop_assert_eq!(got.len(), out.missing.len(), "{:?}", out.missing);
+    prop_assert_eq!(&got, &missing);
+
+    type Listed = (PathBuf, PathBuf, Option<PathBuf>);
+    let got: BTreeSet<Listed> = out
         .carves
         .iter()
-        .map(|c| (c.under.clone(), c.denied.clone()))
+        .map(|c| {
+            (
+                c.under.clone(),
+                c.denied.clone(),
+                c.nearest_existing.clone(),
+            )
+        })
         .collect();
-    let want: BTreeSet<(PathBuf, PathBuf)> = rs0
+    let mut want: BTreeSet<Listed> = rs0
         .rules
         .iter()
         .filter(|r| r.kind == FileKind::Dir)
@@ -651,9 +812,16 @@ pub fn check_carving(s: &Scenario, out: &Compiled, out0: &Compiled) -> CheckResu
             denied
                 .iter()
                 .filter(|d| **d != r.path && d.starts_with(&r.path))
-                .map(|d| (r.path.clone(), d.clone()))
+                .map(|d| (r.path.clone(), d.clone(), None))
         })
         .collect();
+    for r in rs0.rules.iter().filter(|r| creates(r)) {
+        for (m, nearest) in &missing {
+            if nearest.starts_with(&r.path) {
+                want.insert((r.path.clone(), m.clone(), Some(nearest.clone())));
+            }
+        }
+    }
     prop_assert_eq!(out.carves.len(), got.len(), "a carve is listed twice");
     prop_assert_eq!(got, want);
     let marked: BTreeSet<PathBuf> = rs
@@ -669,7 +837,23 @@ pub fn check_carving(s: &Scenario, out: &Compiled, out0: &Compiled) -> CheckResu
         .filter(|c| allowed(rs0, c, FsRight::ReadDir))
         .cloned()
         .collect();
-    prop_assert_eq!(&marked, &listable);
+    prop_assert!(
+        listable.is_subset(&marked),
+        "carved {:?}, marked {:?}",
+        listable,
+        marked
+    );
+    // A shut directory may also hold an uncarved rule of a grant that
+    // cannot create (which then decides), so it need not be marked.
+    prop_assert!(
+        marked
+            .iter()
+            .all(|m| carved.contains(m) || shut.contains(m)),
+        "marked {:?}, carved {:?}, shut {:?}",
+        marked,
+        carved,
+        shut
+    );
     for r in rs.rules.iter().filter(|r| r.carved) {
         prop_assert_eq!(r.kind, FileKind::Dir);
         prop_assert!(
@@ -682,8 +866,19 @@ pub fn check_carving(s: &Scenario, out: &Compiled, out0: &Compiled) -> CheckResu
 
     for (p, kind) in s.tree.probe_paths() {
         let inside = denied.iter().find(|d| p.starts_with(d));
-        let in_carved = carved.contains(&p)
-            || (kind.is_none() && p.parent().is_some_and(|q| carved.contains(q)));
+        let dir_of = |set: &BTreeSet<PathBuf>| {
+            if set.contains(&p) {
+                Some(p.clone())
+            } else if kind.is_none() {
+                p.parent()
+                    .filter(|q| set.contains(*q))
+                    .map(Path::to_path_buf)
+            } else {
+                None
+            }
+        };
+        let in_carved = dir_of(&carved).is_some();
+        let in_shut = dir_of(&shut);
         for r in rs.handled_fs.iter() {
             let (now, before) = (allowed(rs, &p, r), allowed(rs0, &p, r));
             prop_assert!(
@@ -728,17 +923,32 @@ pub fn check_carving(s: &Scenario, out: &Compiled, out0: &Compiled) -> CheckResu
                     r,
                     p.display()
                 ),
-                None => {
-                    let applies =
-                        kind != Some(FileKind::File) || !FsRights::DIRECTORY_ONLY.contains(r);
-                    if applies {
-                        prop_assert_eq!(now, before, "{} on {} changed by carving", r, p.display());
+                None => match &in_shut {
+                    Some(c) => prop_assert_eq!(
+                        now,
+                        shut_rights(rs0, c).contains(r),
+                        "{} on {} (shut for a missing denied path, or new in a shut directory)",
+                        r,
+                        p.display()
+                    ),
+                    None => {
+                        let applies =
+                            kind != Some(FileKind::File) || !FsRights::DIRECTORY_ONLY.contains(r);
+                        if applies {
+                            prop_assert_eq!(
+                                now,
+                                before,
+                                "{} on {} changed by carving",
+                                r,
+                                p.display()
+                            );
+                        }
                     }
-                }
+                },
             }
         }
     }
-    Ok(())
+    check_missing_denied(s, out, out0)
 }
 
 /// Every invariant above for one scenario and one target whose effective

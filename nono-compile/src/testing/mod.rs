@@ -104,9 +104,9 @@ mod scenario;
 
 pub use checks::{
     CheckResult, check_appliable, check_carving, check_case, check_complete, check_covered,
-    check_duplication, check_file_rules, check_intent, check_monotone, check_normalised,
-    check_own_rules, check_resolution, check_same_lowering, check_scenario, check_sensitive,
-    check_sound, check_status, compile_in, shuffled, shuffled_policy,
+    check_duplication, check_file_rules, check_intent, check_missing_denied, check_monotone,
+    check_normalised, check_own_rules, check_resolution, check_same_lowering, check_scenario,
+    check_sensitive, check_sound, check_status, compile_in, shuffled, shuffled_policy,
 };
 #[cfg(feature = "fuzzing")]
 pub use fuzz::{check_lowering_input, scenario_input};

@@ -7,7 +7,7 @@ use nono_model::{
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// An index into a collection whose length is not known when it is drawn:
@@ -132,7 +132,13 @@ pub struct DenySpec {
     pub kind: u8,
     /// The node (among the candidates of `kind`).
     pub pick: Pick,
-    /// For kind 1: which grant.
+    /// For kind 1: which grant. For a missing path (kind 2, or a kind that
+    /// finds no node), how it is written (`aux.index(8) % 4`): 0 a new name
+    /// [`NEW`] in the picked node (a directory, or "below" a file); 1 two
+    /// levels of new names; 2 a new name written through a symlink to the
+    /// node or a directory above it; 3 a dangling symlink (possibly
+    /// through a chain of them), or a new name below one. With
+    /// `aux.index(8) >= 4` the node is one at or below a granted path.
     pub aux: Pick,
     /// Written through a symlink, if one leads there.
     pub via: Option<Pick>,
@@ -264,6 +270,26 @@ impl Tree {
         true
     }
 
+    /// Where the dangling symlink `link` finally points (following a chain
+    /// of dangling links): the missing path its last target names. Every
+    /// directory on these paths is real, so resolving them lexically is
+    /// resolving them.
+    pub fn dangling_end(&self, link: &Path) -> Option<PathBuf> {
+        let mut at = link.to_path_buf();
+        // Each link points to an earlier one, so a chain is shorter than
+        // the list.
+        for _ in 0..=self.links.len() {
+            let target = crate::FsProbe::read_link(&self.fs, &at).ok()?;
+            let next = lexical_join(at.parent()?, &target);
+            if self.links.iter().any(|(l, _)| *l == next) {
+                at = next;
+            } else {
+                return Some(next);
+            }
+        }
+        None
+    }
+
     /// The real directories, `/` first.
     pub fn dirs(&self) -> impl Iterator<Item = &Path> {
         self.real
@@ -332,6 +358,11 @@ pub struct Scenario {
     /// Per denial: the index in `tree.real` it names, or `None` (a path
     /// that does not exist).
     pub deny_targets: Vec<Option<usize>>,
+    /// Per denial of a path that does not exist: where it would be, and its
+    /// nearest existing directory (the generator's own answer: the picked
+    /// directory, a file's directory, or the directory a dangling symlink's
+    /// target would be created in). `None` for a denial of a node.
+    pub deny_missing: Vec<Option<(PathBuf, PathBuf)>>,
     /// A seed to shuffle the policy with.
     pub shuffle: u64,
 }
@@ -404,6 +435,7 @@ impl Scenario {
 
         let granted: Vec<usize> = expected.iter().flatten().copied().collect();
         let mut deny_targets = Vec::new();
+        let mut deny_missing = Vec::new();
         for d in &spec.denies {
             let target = match d.kind % 3 {
                 0 if real.len() > 1 => Some(1 + d.pick.index(real.len() - 1)),
@@ -416,19 +448,25 @@ impl Scenario {
                 }
                 _ => None,
             };
-            let path = match target {
-                Some(t) => d
-                    .via
-                    .and_then(|via| tree.via_link(t, via))
-                    .unwrap_or_else(|| text(&real[t].0)),
-                // Missing: a new name in a directory, or "below" a file.
-                None => text(&real[d.pick.index(real.len())].0.join(NEW)),
+            let (path, missing) = match target {
+                Some(t) => {
+                    let path = d
+                        .via
+                        .and_then(|via| tree.via_link(t, via))
+                        .unwrap_or_else(|| text(&real[t].0));
+                    (path, None)
+                }
+                None => {
+                    let (written, would_be, nearest) = missing_denial(&tree, d, &granted);
+                    (written, Some((would_be, nearest)))
+                }
             };
             policy.deny(path, deny_source(d.source));
             if let (true, Some(t)) = (d.exposed, target) {
                 policy.exposes.push(text(&real[t].0));
             }
             deny_targets.push(target);
+            deny_missing.push(missing);
         }
 
         Scenario {
@@ -437,6 +475,7 @@ impl Scenario {
             policy,
             expected,
             deny_targets,
+            deny_missing,
             shuffle: spec.shuffle,
         }
     }
@@ -458,6 +497,18 @@ impl Scenario {
             .flatten()
             .map(|&t| self.tree.real[t].0.clone())
             .filter(|d| !self.is_exposed(d))
+            .collect()
+    }
+
+    /// The effective denials of paths that do not exist (not at or below an
+    /// exposed path): where each would be, with its nearest existing
+    /// directory.
+    pub fn effective_missing(&self) -> BTreeMap<PathBuf, PathBuf> {
+        self.deny_missing
+            .iter()
+            .flatten()
+            .filter(|(path, _)| !self.is_exposed(path))
+            .cloned()
             .collect()
     }
 
@@ -517,6 +568,86 @@ impl Scenario {
         policy.grants = grants;
         policy
     }
+}
+
+/// A denial of a path that does not exist, as [`DenySpec::aux`] says to
+/// write it: the text, where the path would be, and its nearest existing
+/// directory (where its first missing component would be created).
+fn missing_denial(tree: &Tree, d: &DenySpec, granted: &[usize]) -> (String, PathBuf, PathBuf) {
+    let real = &tree.real;
+    let form = d.aux.index(8);
+    // Half the time a node at or below a granted path, where the missing
+    // path could be created.
+    let below: Vec<usize> = if form >= 4 && !granted.is_empty() {
+        let g = &real[granted[d.pick.index(granted.len())]].0;
+        (0..real.len())
+            .filter(|&i| real[i].0.starts_with(g))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let t = if below.is_empty() {
+        d.pick.index(real.len())
+    } else {
+        below[d.via.unwrap_or(d.aux).index(below.len())]
+    };
+    let (node, kind) = &real[t];
+    // Below a file, the file would have to be replaced by a directory
+    // first, in its own directory.
+    let nearest = match kind {
+        FileKind::Dir => node.clone(),
+        FileKind::File => node.parent().unwrap_or(Path::new("/")).to_path_buf(),
+    };
+    let new = node.join(NEW);
+    match form % 4 {
+        1 => {
+            let deeper = new.join(NEW);
+            (text(&deeper), deeper, nearest)
+        }
+        2 => match tree.via_link(t, d.via.unwrap_or(d.pick)) {
+            Some(via) => (format!("{via}/{NEW}"), new, nearest),
+            None => (text(&new), new, nearest),
+        },
+        3 => {
+            let dangling: Vec<&PathBuf> = tree
+                .links
+                .iter()
+                .filter(|(_, to)| to.is_none())
+                .map(|(link, _)| link)
+                .collect();
+            let chosen = dangling
+                .get(d.via.unwrap_or(d.pick).index(dangling.len()))
+                .and_then(|link| Some((*link, tree.dangling_end(link)?)));
+            match chosen {
+                Some((link, end)) => {
+                    let nearest = end.parent().unwrap_or(Path::new("/")).to_path_buf();
+                    if d.pick.index(2) == 0 {
+                        (text(link), end, nearest)
+                    } else {
+                        (format!("{}/{NEW}", text(link)), end.join(NEW), nearest)
+                    }
+                }
+                None => (text(&new), new, nearest),
+            }
+        }
+        _ => (text(&new), new, nearest),
+    }
+}
+
+/// `base` joined with `rel` and normalised lexically (`.` dropped, `..`
+/// taking one component off).
+fn lexical_join(base: &Path, rel: &Path) -> PathBuf {
+    let mut out = PathBuf::from("/");
+    for c in base.join(rel).components() {
+        match c {
+            std::path::Component::Normal(name) => out.push(name),
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// How grant `g` is written, and the node it resolves to.
@@ -643,7 +774,7 @@ fn grant_spec() -> impl Strategy<Value = GrantSpec> {
 
 fn deny_spec() -> impl Strategy<Value = DenySpec> {
     (
-        prop_oneof![3 => Just(0u8), 6 => Just(1u8), 1 => Just(2u8)],
+        prop_oneof![3 => Just(0u8), 5 => Just(1u8), 2 => Just(2u8)],
         any::<Pick>(),
         any::<Pick>(),
         prop::option::weighted(0.3, any::<Pick>()),

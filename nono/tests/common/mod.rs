@@ -4,9 +4,16 @@
 //! built-in presets grant (the `tmp` preset grants /tmp, /var/tmp and
 //! $TMPDIR): a test of a denial must not pass or fail because of where the
 //! checkout happens to be. See [`scratch_base`]. `HOME` and
-//! `XDG_CONFIG_HOME` point into the scratch directory so no test touches the
-//! real home directory, and `XDG_CACHE_HOME` (where nono caches plugins'
-//! answers) into a directory of its own beside it ([`Scratch::cache_home`]).
+//! `XDG_CONFIG_HOME` point into a fake home so no test touches the real home
+//! directory, and `XDG_CACHE_HOME` (where nono caches plugins' answers) into
+//! a directory of its own. Both are beside the scratch directory, not in
+//! it: nono denies the sensitive paths of the home and its own cache, and a
+//! denied path is carved out of every grant that covers it, or, when it
+//! does not exist, out of every grant that covers its nearest existing
+//! directory (the home). Inside the scratch directory they would carve
+//! every test's `--allow .`, and nothing could be created directly in it.
+//! The scratch directory holds a symlink `home` to the fake home, so that
+//! tests can still name it `home/...` from there.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::ffi::OsStr;
@@ -35,26 +42,35 @@ pub fn scratch_base() -> PathBuf {
     }
 }
 
-/// A scratch directory with a fake home inside it, and a cache directory
-/// beside it, both removed on drop.
+/// A scratch directory, a fake home and a cache directory beside it, all
+/// removed on drop.
 pub struct Scratch {
     dir: tempfile::TempDir,
+    /// Holds the fake home, `home/` (so its path ends in `/home`).
+    home: tempfile::TempDir,
     cache: tempfile::TempDir,
 }
 
 impl Scratch {
-    /// A new, empty scratch directory (with `home/` inside).
+    /// A new, empty scratch directory (with the symlink `home` to the fake
+    /// home inside).
     pub fn new() -> Scratch {
         let dir = tempfile::Builder::new()
             .prefix("nono-test-")
             .tempdir_in(scratch_base())
             .expect("create a scratch directory");
-        std::fs::create_dir(dir.path().join("home")).expect("create the fake home");
+        let home = tempfile::Builder::new()
+            .prefix("nono-test-home-")
+            .tempdir_in(scratch_base())
+            .expect("create a directory for the fake home");
+        std::fs::create_dir(home.path().join("home")).expect("create the fake home");
+        std::os::unix::fs::symlink(home.path().join("home"), dir.path().join("home"))
+            .expect("link the fake home into the scratch directory");
         let cache = tempfile::Builder::new()
             .prefix("nono-test-cache-")
             .tempdir_in(scratch_base())
             .expect("create a cache directory");
-        Scratch { dir, cache }
+        Scratch { dir, home, cache }
     }
 
     /// The `XDG_CACHE_HOME` nono runs with: outside the scratch directory,
@@ -81,14 +97,32 @@ impl Scratch {
             .expect("canonical scratch path")
     }
 
-    /// A path inside the scratch directory.
+    /// A path inside the scratch directory; `home/...` is a path in the
+    /// fake home, given canonical (not through the `home` symlink), as
+    /// nono prints it.
     pub fn join(&self, rel: impl AsRef<Path>) -> PathBuf {
-        self.path().join(rel)
+        let rel = rel.as_ref();
+        match rel.strip_prefix("home") {
+            Ok(in_home) if rel.is_relative() => {
+                let home = self.home();
+                if in_home.as_os_str().is_empty() {
+                    home
+                } else {
+                    home.join(in_home)
+                }
+            }
+            _ => self.path().join(rel),
+        }
     }
 
-    /// The fake home directory.
+    /// The fake home directory (canonical: beside the scratch directory,
+    /// which links to it as `home`).
     pub fn home(&self) -> PathBuf {
-        self.join("home")
+        self.home
+            .path()
+            .canonicalize()
+            .expect("canonical home path")
+            .join("home")
     }
 
     /// Creates a directory (and parents) inside the scratch directory.
@@ -109,7 +143,7 @@ impl Scratch {
     }
 
     /// `nono` with its working directory in the scratch directory, HOME and
-    /// XDG_CONFIG_HOME inside it, XDG_CACHE_HOME beside it, and no
+    /// XDG_CONFIG_HOME in the fake home, XDG_CACHE_HOME beside it, and no
     /// NONO_PLUGIN_PATH or NONO_PLUGIN_CACHE: the only user presets and
     /// plugins it finds are the ones the test puts there.
     pub fn nono(&self) -> Command {
