@@ -93,12 +93,13 @@ impl Policy {
         });
     }
 
-    /// Adds the built-in sensitive paths, and nono's own cache directory, to
-    /// the denials.
+    /// Adds the built-in sensitive paths, and nono's own cache and
+    /// configuration directories, to the denials.
     pub fn deny_sensitive(&mut self) {
         for &path in crate::SENSITIVE_PATHS
             .iter()
             .chain(&crate::NONO_CACHE_PATHS)
+            .chain(&crate::NONO_CONFIG_PATHS)
         {
             self.deny(path, GrantSource::Builtin("sensitive paths".into()));
         }

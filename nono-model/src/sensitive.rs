@@ -1,4 +1,4 @@
-//! Paths that hold credentials, and nono's own cache: carved out of every
+//! Paths that hold credentials, and nono's own state: carved out of every
 //! grant unless exposed. A path that does not exist is protected too: no
 //! grant that could create it keeps the right to create anything in its
 //! nearest existing directory (see `nono_compile::carve`).
@@ -32,3 +32,12 @@ pub const SENSITIVE_PATHS: [&str; 17] = [
 /// where `$XDG_CACHE_HOME` puts it now, and the default place, which a run
 /// without `$XDG_CACHE_HOME` would use.
 pub const NONO_CACHE_PATHS: [&str; 2] = ["${XDG_CACHE_HOME:-~/.cache}/nono", "~/.cache/nono"];
+
+/// nono's own configuration directory, denied to every sandbox like the
+/// sensitive paths: it holds user presets and plugins, which the next run
+/// trusts, so a sandboxed command that could write it could widen the next
+/// sandbox (or run its code in nono). Listed twice, like
+/// [`NONO_CACHE_PATHS`]: where `$XDG_CONFIG_HOME` puts it now, and the
+/// default place. The directories of `$NONO_PLUGIN_PATH` are denied too, by
+/// the `nono` binary, which reads that variable.
+pub const NONO_CONFIG_PATHS: [&str; 2] = ["${XDG_CONFIG_HOME:-~/.config}/nono", "~/.config/nono"];

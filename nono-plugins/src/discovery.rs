@@ -43,6 +43,20 @@ pub fn user_preset_dir() -> Option<PathBuf> {
     .map(|d| d.join("presets"))
 }
 
+/// The directories a value of `$NONO_PLUGIN_PATH` names, in order: its
+/// absolute entries. A relative entry would be searched in the working
+/// directory, where a project could plant a plugin, so it is ignored (and
+/// so is an empty one).
+pub fn plugin_path_dirs(plugin_path: Option<&std::ffi::OsStr>) -> Vec<PathBuf> {
+    plugin_path
+        .map(|p| {
+            std::env::split_paths(p)
+                .filter(|d| d.is_absolute())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// One directory searched for plugins, and why it is searched.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchDir {
@@ -102,20 +116,13 @@ impl PluginSearch {
         plugin_path: Option<OsString>,
         config_dir: Option<PathBuf>,
     ) -> PluginSearch {
-        let mut dirs: Vec<SearchDir> = plugin_path
-            .as_deref()
-            .map(|p| {
-                std::env::split_paths(p)
-                    // A relative entry would be searched in the working
-                    // directory, where a project could plant a plugin.
-                    .filter(|d| d.is_absolute())
-                    .map(|path| SearchDir {
-                        path,
-                        from: "$NONO_PLUGIN_PATH",
-                    })
-                    .collect()
+        let mut dirs: Vec<SearchDir> = plugin_path_dirs(plugin_path.as_deref())
+            .into_iter()
+            .map(|path| SearchDir {
+                path,
+                from: "$NONO_PLUGIN_PATH",
             })
-            .unwrap_or_default();
+            .collect();
         if let Some(config) = config_dir {
             dirs.push(SearchDir {
                 path: config.join("plugins"),

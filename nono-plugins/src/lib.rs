@@ -68,7 +68,7 @@ pub use catalog::{
 #[cfg(feature = "host")]
 pub use discovery::{
     BadPluginFile, FoundPlugin, PLUGIN_PATH_VAR, PluginSearch, SYSTEM_PLUGIN_DIR, SearchDir,
-    config_dir, user_preset_dir,
+    config_dir, plugin_path_dirs, user_preset_dir,
 };
 #[cfg(feature = "host")]
 pub use isolate::{Evaluation, Evaluator, OUTPUT_LIMIT, PluginFailure, TIME_LIMIT, helper_main};

@@ -27,6 +27,7 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
         }
     })?;
     policy.deny_sensitive();
+    deny_plugin_path(&mut policy)?;
     for loaded in presets {
         let source = GrantSource::Preset(loaded.qualified_name());
         for grant in loaded.preset.grants {
@@ -76,6 +77,32 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
     };
     policy.log_denials = args.log_denials;
     Ok(policy)
+}
+
+/// Denies every directory of `$NONO_PLUGIN_PATH` that nono searches (its
+/// absolute entries): a sandboxed command that could put a plugin there
+/// would run its code in the next nono that loads it, and widen that run's
+/// sandbox with its presets.
+///
+/// A denial is written as text that the compiler expands (`$VAR`, a
+/// leading `~`), so a directory whose name holds a `$`, or is not UTF-8,
+/// cannot be named literally: rather than leave it writable, that is an
+/// error.
+fn deny_plugin_path(policy: &mut Policy) -> Result<(), Failure> {
+    let value = std::env::var_os(nono_plugins::PLUGIN_PATH_VAR);
+    let source = GrantSource::Builtin("plugin directory in $NONO_PLUGIN_PATH".to_owned());
+    for dir in nono_plugins::plugin_path_dirs(value.as_deref()) {
+        match dir.to_str() {
+            Some(text) if !text.contains('$') => policy.deny(text, source.clone()),
+            _ => {
+                return Err(Failure::new(format!(
+                    "$NONO_PLUGIN_PATH: {}: nono cannot keep this plugin directory from the sandbox (its name holds a '$' or is not UTF-8); rename it or remove it from NONO_PLUGIN_PATH",
+                    dir.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a path flag's value that no path can be (empty, or with a NUL).

@@ -761,6 +761,10 @@ fn environment_cases() -> Vec<Bad> {
         // validated). Relative XDG_CONFIG_HOME is ignored for this reason
         // (discovery::config_dir); NONO_PLUGIN_PATH should be too.
         bad("NONO_PLUGIN_PATH with a relative entry", Run(&["--preset", "good/files"]), Error(125, "no plugin 'good'")).with(&[Plugin("plugins/libgood.so")]).env(&[("NONO_PLUGIN_PATH", Some("plugins"))]),
+        // Decided: every plugin directory is denied to the sandbox, as a
+        // path the compiler expands; one whose name holds a '$' cannot be
+        // written literally, so it is refused rather than left writable.
+        bad("NONO_PLUGIN_PATH with a '$' in a directory name", Run(&[]), Error(125, "$NONO_PLUGIN_PATH: {S}/a$HOME: nono cannot keep this plugin directory from the sandbox")).env(&[("NONO_PLUGIN_PATH", Some("{S}/a$HOME"))]),
         bad("PATH empty", Run(&[]), Error(127, "touch: command not found in PATH")).env(&[("PATH", Some(""))]),
         bad("PATH without the command", Run(&[]), Error(127, "touch: command not found in PATH")).env(&[("PATH", Some("{S}/out"))]),
         // Decided (XDG specification): a relative XDG_CONFIG_HOME is

@@ -196,7 +196,7 @@ fn good_manifest(name: &str, path: &Path) -> String {
     )
 }
 
-/// A scratch directory with a plugin directory in it (mode 0755), and a
+/// A scratch directory with a plugin directory beside it (mode 0755), and a
 /// `granted/` directory with a file that the `files` preset of a good test
 /// plugin grants.
 struct Lab {
@@ -207,7 +207,10 @@ struct Lab {
 impl Lab {
     fn new() -> Lab {
         let s = Scratch::new();
-        let dir = s.mkdir("plugins");
+        // Beside the scratch directory: nono denies the directories of
+        // $NONO_PLUGIN_PATH to every sandbox, so inside it the plugin
+        // directory would carve the tests' `--allow .`.
+        let dir = s.beside("plugins");
         chmod(&dir, 0o755);
         s.write("granted/data.txt", "granted by the plugin\n");
         s.write("outside/secret.txt", "not granted\n");

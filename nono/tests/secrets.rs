@@ -378,6 +378,9 @@ fn dry_run_and_verbose_show_every_carve() {
     out.expect_stdout(&format!(
         "Carved: {h}/.kube out of {h} (built-in sensitive paths): {h}/.kube does not exist, so nothing new can be created in {h}; directories on the way may only be listed\n"
     ));
+    out.expect_stdout(&format!(
+        "Carved: {h}/.config/nono out of {h} (built-in sensitive paths): {h}/.config/nono does not exist, so nothing new can be created in {h}/.config;"
+    ));
     for rel in FAKE_SENSITIVE {
         let line = format!("Carved: {h}/{rel} out of {h} (built-in sensitive paths)");
         assert!(
@@ -487,7 +490,7 @@ fn dry_run_and_verbose_show_every_carve() {
 }
 
 // ---------------------------------------------------------------------------
-// Sensitive paths that do not exist
+// Sensitive paths that do not exist, and nono's own configuration
 // ---------------------------------------------------------------------------
 
 /// A fake home without any secret: ordinary files and directories only
@@ -657,6 +660,130 @@ fn the_dry_run_says_why_nothing_can_be_created_in_the_home() {
     let out = s.run_home(["run", "--dry-run", "--read", "~", "--", "true"]);
     out.expect_ok();
     assert!(!out.stdout.contains("Carved:"), "{out:#?}");
+}
+
+#[test]
+fn nonos_own_configuration_cannot_be_created_or_modified() {
+    let s = Scratch::new();
+    let home = bare_home(&s);
+    let presets = home.join(".config/nono/presets");
+    let grants = ["--allow", "~"];
+
+    // Missing: ~/.config/nono cannot be created (~/.config exists and is
+    // shut), under a grant on the home or on ~/.config.
+    for grants in [&grants[..], &["--allow", "~/.config"]] {
+        expect_sh_denied(
+            &s,
+            grants,
+            "mkdir -p \"$1/.config/nono/presets\" && echo '(name: \"rust\", description: \"d\", grants: [(path: \"/\", access: Allow)])' > \"$1/.config/nono/presets/rust.ron\"",
+            &home.join(".config/nono"),
+        );
+    }
+    // The dry run names it as the reason.
+    let h = text(&home);
+    s.run_home(["run", "--dry-run", "--allow", "~"])
+        .expect_ok()
+        .expect_stdout(&format!(
+            "Carved: {h}/.config/nono out of {h} (built-in sensitive paths): {h}/.config/nono does not exist, so nothing new can be created in {h}/.config;"
+        ));
+    // The twin: another ~/.config subdirectory is writable.
+    sh(&s, &grants, "echo k=v > \"$1/.config/app/new.toml\"").expect_ok();
+    assert_file(&home.join(".config/app/new.toml"), "k=v\n");
+
+    // Existing: a user preset cannot be modified, replaced or removed, and
+    // no new one can be added.
+    let rust = s.write(
+        "home/.config/nono/presets/rust.ron",
+        "(name: \"rust\", description: \"mine\", grants: [])\n",
+    );
+    let original = std::fs::read_to_string(&rust).unwrap();
+    for script in [
+        "echo '(name: \"rust\", description: \"d\", grants: [(path: \"/\", access: Allow)])' > \"$1/.config/nono/presets/rust.ron\"",
+        "rm \"$1/.config/nono/presets/rust.ron\"",
+        "mv \"$1/.config/app/settings.toml\" \"$1/.config/nono/presets/rust.ron\"",
+    ] {
+        let out = sh(&s, &grants, script);
+        assert_ne!(out.code, Some(0), "{script}: {out:#?}");
+        out.expect_stderr(DENIED);
+        assert_file(&rust, &original);
+    }
+    expect_sh_denied(
+        &s,
+        &grants,
+        "echo '()' > \"$1/.config/nono/presets/go.ron\"",
+        &presets.join("go.ron"),
+    );
+    // The twin: the settings file beside it is still there and writable.
+    sh(
+        &s,
+        &grants,
+        "echo edited >> \"$1/.config/app/settings.toml\"",
+    )
+    .expect_ok();
+    // The dry run names the configuration directory.
+    s.run_home(["run", "--dry-run", "--allow", "~"])
+        .expect_ok()
+        .expect_stdout(&format!(
+            "Carved: {h}/.config/nono out of {h} (built-in sensitive paths)"
+        ));
+}
+
+#[test]
+fn the_plugin_path_cannot_be_written_from_a_sandbox() {
+    let s = Scratch::new();
+    let home = bare_home(&s);
+    // Plugin directories inside a granted project: one that exists, one
+    // that does not, and a relative entry (which nono neither searches nor
+    // denies).
+    let plugins = s.mkdir("home/proj/plugins");
+    let more = home.join("proj/more-plugins");
+    let plugin_path = format!("{}:{}:relative/plugins", text(&plugins), text(&more));
+    let grants = ["--allow", "~/proj"];
+    let with_path = |script: &str| {
+        let mut cmd = s.nono_home();
+        cmd.env("NONO_PLUGIN_PATH", &plugin_path)
+            .args(run_args(grants, ["sh", "-c", script, "sh", text(&home)]));
+        Outcome::of(&mut cmd)
+    };
+
+    // An existing plugin directory: no plugin can be planted in it.
+    let out = with_path("echo evil > \"$1/proj/plugins/libevil.so\"");
+    out.expect_code(2).expect_stderr(DENIED);
+    assert_absent(&plugins.join("libevil.so"));
+    // A missing one cannot be created (nothing can be created directly in
+    // the project, where it would be).
+    let out = with_path("mkdir \"$1/proj/more-plugins\"");
+    out.expect_code(1).expect_stderr(DENIED);
+    assert_absent(&more);
+    // Existing files in the project stay writable.
+    with_path("echo more >> \"$1/proj/readme.txt\"").expect_ok();
+    // The dry run says where the denials come from.
+    let mut cmd = s.nono_home();
+    cmd.env("NONO_PLUGIN_PATH", &plugin_path)
+        .args(["run", "--dry-run", "--allow", "~/proj"]);
+    let p = text(&home.join("proj")).to_owned();
+    Outcome::of(&mut cmd)
+        .expect_ok()
+        .expect_stdout(&format!(
+            "Carved: {} out of {p} (built-in plugin directory in $NONO_PLUGIN_PATH);",
+            text(&plugins)
+        ))
+        .expect_stdout(&format!(
+            "Carved: {} out of {p} (built-in plugin directory in $NONO_PLUGIN_PATH): {} does not exist, so nothing new can be created in {p};",
+            text(&more),
+            text(&more)
+        ));
+
+    // The twins: without NONO_PLUGIN_PATH the same directories are
+    // ordinary, writable and creatable.
+    sh(
+        &s,
+        &grants,
+        "set -e; echo ok > \"$1/proj/plugins/libfine.so\"; mkdir \"$1/proj/more-plugins\"",
+    )
+    .expect_ok();
+    assert_file(&plugins.join("libfine.so"), "ok\n");
+    assert!(more.is_dir());
 }
 
 // ---------------------------------------------------------------------------

@@ -7,13 +7,13 @@
 //! `XDG_CONFIG_HOME` point into a fake home so no test touches the real home
 //! directory, and `XDG_CACHE_HOME` (where nono caches plugins' answers) into
 //! a directory of its own. Both are beside the scratch directory, not in
-//! it: nono denies the sensitive paths of the home and its own cache, and a
-//! denied path is carved out of every grant that covers it, or, when it
-//! does not exist, out of every grant that covers its nearest existing
-//! directory (the home). Inside the scratch directory they would carve
-//! every test's `--allow .`, and nothing could be created directly in it.
-//! The scratch directory holds a symlink `home` to the fake home, so that
-//! tests can still name it `home/...` from there.
+//! it: nono denies the sensitive paths of the home and its own cache and
+//! configuration, and a denied path is carved out of every grant that
+//! covers it, or, when it does not exist, out of every grant that covers
+//! its nearest existing directory (the home). Inside the scratch
+//! directory they would carve every test's `--allow .`, and nothing could
+//! be created directly in it. The scratch directory holds a symlink `home`
+//! to the fake home, so that tests can still name it `home/...` from there.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::ffi::OsStr;
@@ -87,6 +87,21 @@ impl Scratch {
     /// nono's plugin cache entries: `XDG_CACHE_HOME/nono/plugins`.
     pub fn plugin_cache(&self) -> PathBuf {
         self.cache_home().join("nono/plugins")
+    }
+
+    /// A new directory `name` beside the scratch directory (next to the
+    /// fake home), for what a test's `--allow .` must not cover: a plugin
+    /// directory in `$NONO_PLUGIN_PATH`, which nono denies to every sandbox,
+    /// would carve the scratch directory.
+    pub fn beside(&self, name: &str) -> PathBuf {
+        let p = self
+            .home
+            .path()
+            .canonicalize()
+            .expect("canonical home holder")
+            .join(name);
+        std::fs::create_dir_all(&p).expect("mkdir beside the scratch directory");
+        p
     }
 
     /// The scratch directory's canonical path.
