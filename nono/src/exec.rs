@@ -10,18 +10,23 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
 /// The command to execute, found and examined before the sandbox is applied
-/// (afterwards nono may no longer be allowed to look).
+/// (afterwards nono may no longer be allowed to read it).
 #[derive(Debug)]
 pub struct Program {
     /// The path that will be executed.
     pub path: PathBuf,
     /// The arguments, `argv[0]` as the user typed it.
     pub argv: Vec<OsString>,
-    /// The program's canonical path.
-    pub canonical: PathBuf,
-    /// The canonical path of its interpreter: the `#!` line's for a script,
+    /// Its interpreter as the file names it: the `#!` line's for a script,
     /// the dynamic loader (`PT_INTERP`) for a dynamically linked ELF program.
     pub interpreter: Option<PathBuf>,
+}
+
+/// `path` with every symbolic link resolved, or as it is if that fails.
+/// Only the explanation of a refused exec needs it, so it is computed then
+/// (looking up names is not something Landlock restricts).
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn is_executable_file(path: &Path) -> bool {
@@ -54,23 +59,35 @@ pub fn find(argv: &[OsString]) -> Result<Program, Failure> {
                 Failure::with_code(NOT_FOUND, format!("{shown}: command not found in PATH"))
             })?
     };
-    let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-    let interpreter = shebang(&canonical)
-        .or_else(|| elf_interpreter(&canonical))
-        .map(|i| std::fs::canonicalize(&i).unwrap_or(i));
+    let interpreter = interpreter(&path);
     Ok(Program {
         path,
         argv: argv.to_vec(),
-        canonical,
         interpreter,
     })
 }
 
+/// The interpreter `path` names: its `#!` line or its ELF `PT_INTERP`.
+/// One open and, for almost every program, one read.
+fn interpreter(path: &Path) -> Option<PathBuf> {
+    let file = std::fs::File::open(path).ok()?;
+    let mut head = vec![0u8; 4096];
+    let mut n = 0;
+    while n < head.len() {
+        match (&file).read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(read) => n += read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    head.truncate(n);
+    shebang(&head).or_else(|| elf_interpreter(&file, &head))
+}
+
 /// The interpreter named by a `#!` line, if the file starts with one.
-fn shebang(path: &Path) -> Option<PathBuf> {
-    let mut head = [0u8; 256];
-    let n = std::fs::File::open(path).ok()?.read(&mut head).ok()?;
-    let line = head[..n].strip_prefix(b"#!")?;
+fn shebang(head: &[u8]) -> Option<PathBuf> {
+    let line = head.get(..head.len().min(256))?.strip_prefix(b"#!")?;
     let line = line.split(|&b| b == b'\n').next()?;
     let interp = line
         .split(|b| b.is_ascii_whitespace())
@@ -79,13 +96,22 @@ fn shebang(path: &Path) -> Option<PathBuf> {
 }
 
 /// The dynamic loader a 64-bit little-endian ELF program names in its
-/// `PT_INTERP` header, if any.
-fn elf_interpreter(path: &Path) -> Option<PathBuf> {
-    use std::io::{Seek, SeekFrom};
+/// `PT_INTERP` header, if any. `head` is the start of `file`; what lies
+/// beyond it is read from the file.
+fn elf_interpreter(file: &std::fs::File, head: &[u8]) -> Option<PathBuf> {
+    use std::os::unix::fs::FileExt;
     const PT_INTERP: u32 = 3;
-    let mut file = std::fs::File::open(path).ok()?;
-    let mut header = [0u8; 64];
-    file.read_exact(&mut header).ok()?;
+    // The bytes at `offset..offset + len`, from `head` when it holds them.
+    let bytes = |offset: u64, len: usize| -> Option<Vec<u8>> {
+        let start = usize::try_from(offset).ok()?;
+        if let Some(b) = head.get(start..start.checked_add(len)?) {
+            return Some(b.to_vec());
+        }
+        let mut buf = vec![0u8; len];
+        file.read_exact_at(&mut buf, offset).ok()?;
+        Some(buf)
+    };
+    let header = head.get(..64)?;
     // Magic, 64-bit class, little-endian data.
     if header[..4] != *b"\x7fELF" || header[4] != 2 || header[5] != 1 {
         return None;
@@ -96,15 +122,13 @@ fn elf_interpreter(path: &Path) -> Option<PathBuf> {
         |b: &[u8], at: usize| Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?));
     let u64_at =
         |b: &[u8], at: usize| Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?));
-    let phoff = u64_at(&header, 32)?;
-    let phentsize = usize::from(u16_at(&header, 54)?);
-    let phnum = usize::from(u16_at(&header, 56)?);
+    let phoff = u64_at(header, 32)?;
+    let phentsize = usize::from(u16_at(header, 54)?);
+    let phnum = usize::from(u16_at(header, 56)?);
     if phentsize < 56 || phnum > 256 {
         return None;
     }
-    let mut table = vec![0u8; phentsize * phnum];
-    file.seek(SeekFrom::Start(phoff)).ok()?;
-    file.read_exact(&mut table).ok()?;
+    let table = bytes(phoff, phentsize * phnum)?;
     let entry = table
         .chunks(phentsize)
         .find(|e| u32_at(e, 0) == Some(PT_INTERP))?;
@@ -112,9 +136,7 @@ fn elf_interpreter(path: &Path) -> Option<PathBuf> {
     let size = usize::try_from(u64_at(entry, 32)?)
         .ok()
         .filter(|s| *s <= 4096)?;
-    let mut name = vec![0u8; size];
-    file.seek(SeekFrom::Start(offset)).ok()?;
-    file.read_exact(&mut name).ok()?;
+    let name = bytes(offset, size)?;
     let name = name.split(|&b| b == 0).next()?;
     Some(PathBuf::from(OsStr::from_bytes(name)))
 }
@@ -131,18 +153,19 @@ fn read_hint(what: &str, path: &Path) -> String {
 /// The grant that is probably missing when the sandbox refused an exec.
 fn denial_hint(program: &Program, ruleset: &Ruleset) -> String {
     let allowed = |p: &Path, r| nono_compile::allowed(ruleset, p, r);
-    if !allowed(&program.canonical, FsRight::Execute) {
-        return read_hint("executing", &program.canonical);
+    let program_path = canonical(&program.path);
+    if !allowed(&program_path, FsRight::Execute) {
+        return read_hint("executing", &program_path);
     }
-    if let Some(interp) = &program.interpreter {
-        if !allowed(interp, FsRight::Execute) {
-            return read_hint("its interpreter", interp);
+    if let Some(interp) = program.interpreter.as_deref().map(canonical) {
+        if !allowed(&interp, FsRight::Execute) {
+            return read_hint("its interpreter", &interp);
         }
-        if !allowed(interp, FsRight::ReadFile) {
-            return read_hint("reading its interpreter", interp);
+        if !allowed(&interp, FsRight::ReadFile) {
+            return read_hint("reading its interpreter", &interp);
         }
-        if !allowed(&program.canonical, FsRight::ReadFile) {
-            return read_hint("the interpreter reading the script", &program.canonical);
+        if !allowed(&program_path, FsRight::ReadFile) {
+            return read_hint("the interpreter reading the script", &program_path);
         }
     }
     "the program is granted, so the sandbox probably denies a shared library or the dynamic loader it needs (is the base preset off? run with -vv)".to_owned()
