@@ -1,7 +1,6 @@
 //! nono's own failures: one line on stderr and an exit code.
 
 use std::fmt::Display;
-use std::process::ExitCode;
 
 /// Exit code for nono's own errors (usage, path, preset, sandbox).
 pub const NONO_ERROR: u8 = 125;
@@ -85,11 +84,11 @@ impl Failure {
     }
 
     /// Prints the message and gives the exit code.
-    pub fn report(self) -> ExitCode {
+    pub fn report(self) -> u8 {
         if let Some(message) = self.message {
             eprintln!("nono: {message}");
         }
-        ExitCode::from(self.code)
+        self.code
     }
 }
 

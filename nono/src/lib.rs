@@ -31,10 +31,14 @@ mod why;
 use clap::Parser;
 use cli::{Cli, Command};
 use failure::Failure;
-use std::process::ExitCode;
 
 fn init_tracing(verbose: u8) {
     use tracing_subscriber::EnvFilter;
+    // nono's own messages at -v and below are not tracing events; setting up
+    // a subscriber nobody reads is measurable in front of every command.
+    if verbose < 2 && std::env::var_os("RUST_LOG").is_none() {
+        return;
+    }
     let default = match verbose {
         0 | 1 => "warn",
         2 => "nono=debug,nono_compile=debug,nono_enforce=debug,nono_plugins=debug",
@@ -105,10 +109,10 @@ fn install_panic_hook() {
     }));
 }
 
-/// The `nono` binary: parses this process's arguments and runs the
-/// subcommand. On `nono run` success it does not return (the process
-/// becomes the command).
-pub fn main() -> ExitCode {
+/// The `nono` binary: parses this process's arguments, runs the subcommand
+/// and gives the exit status. On `nono run` success it does not return (the
+/// process becomes the command).
+pub fn main() -> u8 {
     install_panic_hook();
     let result = Cli::try_parse()
         .map_err(|err| clap_failure(&err))
@@ -137,7 +141,7 @@ pub fn main() -> ExitCode {
             Command::PluginEval { path, dev, ino } => nono_plugins::helper_main(&path, dev, ino),
         });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(failure) => failure.report(),
     }
 }

@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::{Scratch, assert_absent, assert_file, kernel_landlock_abi, run_args};
+use common::{Outcome, Scratch, assert_absent, assert_file, kernel_landlock_abi, run_args};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 
@@ -316,6 +316,52 @@ fn the_commands_own_status_is_nonos_status() {
     // Killed by a signal: no exit code at all, as if run directly.
     let out = s.run(run_args(["--allow", "."], ["sh", "-c", "kill -KILL $$"]));
     assert_eq!(out.code, None, "{out:#?}");
+}
+
+/// nono gives the C `main` itself (src/main.rs); what the standard
+/// library's start-up did must still hold: a closed standard descriptor is
+/// reopened on /dev/null (so no file nono opens takes its number), and the
+/// command starts with SIGPIPE at its default, not ignored. The twin: the
+/// same descriptors and disposition as seen without nono.
+#[test]
+fn the_command_starts_with_sane_descriptors_and_signals() {
+    let s = Scratch::new();
+    let report = "readlink /proc/self/fd/0 >&2; grep SigIgn /proc/self/status >&2";
+    let sandboxed = format!(
+        "exec 0<&-; exec {:?} run --allow . --read /proc -- sh -c {:?}",
+        common::NONO,
+        report
+    );
+    let out = Outcome::of(
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&sandboxed)
+            .current_dir(s.path())
+            .env("HOME", s.home())
+            .env("XDG_CONFIG_HOME", s.home().join(".config")),
+    );
+    out.expect_ok();
+    assert!(out.stderr.contains("/dev/null"), "{out:#?}");
+    // Bit 13 (SIGPIPE) is the 0x1000 of the mask's last four hex digits.
+    let ignored = out
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .map(|m| u64::from_str_radix(m.trim(), 16).expect("a hex mask"))
+        .expect("SigIgn line");
+    assert_eq!(
+        ignored & (1 << 12),
+        0,
+        "SIGPIPE ignored in the command: {out:#?}"
+    );
+    // Twin: without nono, the closed descriptor really is closed.
+    let bare = Outcome::of(
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg("exec 0<&-; readlink /proc/self/fd/0 >&2 || echo closed >&2")
+            .current_dir(s.path()),
+    );
+    assert!(bare.stderr.contains("closed"), "{bare:#?}");
 }
 
 #[test]
