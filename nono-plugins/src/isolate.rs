@@ -196,13 +196,39 @@ pub struct Evaluator {
     /// hidden subcommand).
     pub args: Vec<OsString>,
     /// What the plugin is told.
-    pub context: HostContext,
+    pub context: ContextSource,
     /// The time limit ([`TIME_LIMIT`]).
     pub time_limit: Duration,
     /// The output limit ([`OUTPUT_LIMIT`]).
     pub output_limit: usize,
     /// Whether answers are cached, and where (off unless set).
     pub cache: CacheSetting,
+}
+
+/// Where the [`HostContext`] a plugin is told comes from.
+#[derive(Clone, Debug)]
+pub enum ContextSource {
+    /// This process's ([`HostContext::current`] with this nono version),
+    /// taken when a plugin is evaluated: most runs load no plugin, and
+    /// reading and filtering the environment is not free.
+    Current {
+        /// nono's version, as the context gives it.
+        nono_version: String,
+    },
+    /// This one.
+    Given(HostContext),
+}
+
+impl ContextSource {
+    /// The context, computed now for [`ContextSource::Current`].
+    pub fn get(&self) -> std::borrow::Cow<'_, HostContext> {
+        match self {
+            ContextSource::Current { nono_version } => {
+                std::borrow::Cow::Owned(HostContext::current(nono_version))
+            }
+            ContextSource::Given(context) => std::borrow::Cow::Borrowed(context),
+        }
+    }
 }
 
 /// A plugin's validated answer, and how it was obtained.
@@ -239,7 +265,7 @@ fn keep_tail(buf: &mut Vec<u8>, more: &[u8]) {
 impl Evaluator {
     /// An evaluator that runs `program args... PATH DEV INO` as the helper,
     /// with the default limits and no cache.
-    pub fn new(program: PathBuf, args: Vec<OsString>, context: HostContext) -> Evaluator {
+    pub fn new(program: PathBuf, args: Vec<OsString>, context: ContextSource) -> Evaluator {
         Evaluator {
             program,
             args,
@@ -265,10 +291,11 @@ impl Evaluator {
         // The identity the cache key holds comes from the descriptor the
         // trust check examined; the helper checks it opened the same inode.
         let (trusted, checked) = crate::trust::open_checked(path)?;
-        let context = self.context.to_ron();
+        let host = self.context.get();
+        let context = host.to_ron();
         let cached = match &self.cache {
             CacheSetting::On(cache) => {
-                let key = CacheKey::new(name, &trusted, &context, &self.context.nono_version);
+                let key = CacheKey::new(name, &trusted, &context, &host.nono_version);
                 match cache.lookup(&key, name) {
                     Lookup::Hit { manifest, entry } => {
                         return Ok(Evaluation {
@@ -311,7 +338,7 @@ impl Evaluator {
 
     /// Runs the helper on a trusted file and returns the plugin's raw answer.
     pub fn answer(&self, plugin: &TrustedFile) -> Result<Vec<u8>, PluginFailure> {
-        self.answer_to(plugin, &self.context.to_ron())
+        self.answer_to(plugin, &self.context.get().to_ron())
     }
 
     /// [`Evaluator::answer`], sending the context text `context`.
@@ -802,7 +829,7 @@ mod tests {
         let mut e = Evaluator::new(
             PathBuf::from("/bin/sh"),
             vec!["-c".into(), script.into(), "sh".into()],
-            HostContext::default(),
+            ContextSource::Given(HostContext::default()),
         );
         e.time_limit = Duration::from_secs(2);
         e.output_limit = 1024;
@@ -832,7 +859,10 @@ mod tests {
     fn the_context_arrives_on_stdin_and_the_environment_is_clean() {
         let (_f, t) = some_file();
         let mut e = shell("cat; echo; env | grep -c . || true");
-        e.context.cwd = "/somewhere".into();
+        e.context = ContextSource::Given(HostContext {
+            cwd: "/somewhere".into(),
+            ..HostContext::default()
+        });
         let out = String::from_utf8(e.answer(&t).unwrap()).unwrap();
         assert!(out.starts_with('(') && out.contains("/somewhere"), "{out}");
         // `sh` sets a few variables of its own (PWD, SHLVL, _), no more.

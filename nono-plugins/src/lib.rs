@@ -71,7 +71,9 @@ pub use discovery::{
     config_dir, plugin_path_dirs, user_preset_dir,
 };
 #[cfg(feature = "host")]
-pub use isolate::{Evaluation, Evaluator, OUTPUT_LIMIT, PluginFailure, TIME_LIMIT, helper_main};
+pub use isolate::{
+    ContextSource, Evaluation, Evaluator, OUTPUT_LIMIT, PluginFailure, TIME_LIMIT, helper_main,
+};
 
 #[cfg(feature = "host")]
 impl HostContext {

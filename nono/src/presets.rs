@@ -6,7 +6,7 @@ use crate::failure::Failure;
 use nono_compile::{Resolution, ResolvedGrant};
 use nono_model::{FsGrant, GrantSource, Policy};
 use nono_plugins::{
-    Catalog, Evaluator, HostContext, Listed, LoadedPreset, Origin, PluginHost, PluginSearch,
+    Catalog, ContextSource, Evaluator, Listed, LoadedPreset, Origin, PluginHost, PluginSearch,
 };
 use serde::Serialize;
 use std::path::PathBuf;
@@ -27,7 +27,9 @@ pub fn catalog(plugin_files: &[PathBuf]) -> Catalog {
     let evaluator = Evaluator::new(
         program,
         vec![PLUGIN_EVAL_SUBCOMMAND.into()],
-        HostContext::current(env!("CARGO_PKG_VERSION")),
+        ContextSource::Current {
+            nono_version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
     )
     .with_cache(nono_plugins::cache::prepare_from_env());
     Catalog::new()
