@@ -204,12 +204,18 @@ fn carve_dir(
         levels: rule.levels,
         sources: rule.sources.clone(),
         carved: true,
+        listed: false,
     });
     for entry in fs.read_dir(dir).map_err(|e| (dir.to_path_buf(), e))? {
         if cut.denied.contains(&entry.as_path()) {
             continue;
         }
-        let meta = fs.stat(&entry).map_err(|e| (entry.clone(), e))?;
+        let meta = match fs.stat(&entry) {
+            Ok(meta) => meta,
+            // Gone between the listing and now: nothing to grant.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err((entry, e)),
+        };
         if meta.symlink {
             continue;
         }
@@ -222,6 +228,7 @@ fn carve_dir(
                 levels: rule.levels,
                 sources: rule.sources.clone(),
                 carved: false,
+                listed: true,
             }),
             Some(deeper) => carve_dir(rule, &entry, &deeper, fs, out)?,
         }

@@ -26,6 +26,8 @@ pub struct NormRule {
     /// Carved around a sensitive path: only listing is granted (see
     /// [`carve`](crate::carve)).
     pub carved: bool,
+    /// Found by listing a carved directory (see `PathRule::listed`).
+    pub listed: bool,
 }
 
 /// A rule dropped because the rules on its ancestors already grant all its
@@ -66,6 +68,7 @@ pub fn normalize(resolved: &[ResolvedGrant]) -> (Vec<NormRule>, Vec<CoveredRule>
                 levels: grant.access.into(),
                 sources: vec![grant.source.clone()],
                 carved: false,
+                listed: false,
             })
         })
         .collect();
@@ -106,6 +109,8 @@ pub(crate) fn merge(
                     (false, true) => {}
                     _ => existing.levels = existing.levels.union(rule.levels),
                 }
+                // Granted by name too: then it must be there.
+                existing.listed &= rule.listed;
                 add_sources(&mut existing.sources, rule.sources);
             }
             _ => merged.push(rule),
@@ -265,6 +270,7 @@ mod tests {
                     GrantSource::Flag("--a".into()),
                 ],
                 carved: carved && dir,
+                listed: !carved,
             }
         })
     }

@@ -97,7 +97,7 @@ use nono_compile::testing::{
 use nono_compile::{CompileError, MemFs, ResolveEnv, Target, allowed, compile};
 use nono_model::{Abi, Access, FsGrant, FsRight, GrantSource, Policy};
 use proptest::prelude::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn target(abi: u8) -> Target {
     Target::kernel(Abi(abi))
@@ -453,4 +453,53 @@ fn an_exposed_path_is_not_carved_when_what_it_holds_is_missing() {
         Path::new("/h/.docker"),
         FsRight::MakeReg
     ));
+}
+
+/// A tree where a listing names an entry that is gone by the time it is
+/// looked at (a busy directory: a temporary file removed in between).
+struct Vanishing {
+    fs: MemFs,
+    listed_but_gone: PathBuf,
+}
+
+impl nono_compile::FsProbe for Vanishing {
+    fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
+        self.fs.canonicalize(path)
+    }
+    fn stat(&self, path: &Path) -> std::io::Result<nono_compile::FileMeta> {
+        self.fs.stat(path)
+    }
+    fn read_link(&self, path: &Path) -> std::io::Result<PathBuf> {
+        self.fs.read_link(path)
+    }
+    fn read_dir(&self, path: &Path) -> std::io::Result<Vec<PathBuf>> {
+        let mut entries = self.fs.read_dir(path)?;
+        if self.listed_but_gone.parent() == Some(path) {
+            entries.push(self.listed_but_gone.clone());
+        }
+        Ok(entries)
+    }
+}
+
+#[test]
+fn an_entry_gone_between_listing_and_looking_is_left_out_and_the_rest_is_marked_listed() {
+    let (fs, env) = home();
+    let policy = home_policy(&[("~", Access::Allow)]);
+    let target = Target::kernel(Abi(7));
+    let plain = compile(&policy, &target, &env, &fs).unwrap();
+    let racing = Vanishing {
+        fs,
+        listed_but_gone: "/h/tmp.1234".into(),
+    };
+    let out = compile(&policy, &target, &env, &racing).unwrap();
+    // The same ruleset as without the race: the vanished name gets no rule.
+    assert_eq!(out.ruleset, plain.ruleset);
+    let rule = |p: &str| out.ruleset.rules.iter().find(|r| r.path == Path::new(p));
+    assert!(rule("/h/tmp.1234").is_none());
+    // Entries found by listing the carved home may vanish before the
+    // sandbox is applied; the carved home itself may not.
+    assert!(rule("/h/notes.txt").expect("a rule").listed);
+    assert!(rule("/h/proj").expect("a rule").listed);
+    let home = rule("/h").expect("a rule");
+    assert!(home.carved && !home.listed);
 }

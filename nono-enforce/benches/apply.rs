@@ -61,6 +61,7 @@ fn ruleset(n: usize) -> Ruleset {
             rights: FsRights::of(&[FsRight::ReadFile, FsRight::Execute]),
             sources: Vec::new(),
             carved: false,
+            listed: false,
         });
     }
     ruleset

@@ -12,7 +12,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::PathBuf;
 
 /// What the kernel enforced.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     /// The kernel's own answer, in nono's words.
     pub status: EnforcementStatus,
@@ -22,6 +22,10 @@ pub struct Report {
     pub no_new_privs: bool,
     /// How many path rules were added.
     pub rules: usize,
+    /// Entries of carved directories that were gone, or were another file,
+    /// when the sandbox was applied: their rules were skipped (see
+    /// `PathRule::listed`).
+    pub vanished: Vec<PathBuf>,
     /// Whether a seccomp filter (socket filter, syscall guard) is installed.
     pub seccomp: bool,
 }
@@ -71,6 +75,21 @@ pub enum EnforceError {
     /// already be applied; the command must not run.
     #[error(transparent)]
     Seccomp(#[from] FilterError),
+}
+
+impl EnforceError {
+    /// Whether the error says a rule's path is gone or is now another file
+    /// (rather than that it could not be opened for another reason).
+    pub fn is_vanished(&self) -> bool {
+        match self {
+            EnforceError::Open { source, .. } => matches!(
+                source.raw_os_error(),
+                Some(libc::ENOENT | libc::ENOTDIR | libc::ELOOP)
+            ),
+            EnforceError::Changed { .. } => true,
+            _ => false,
+        }
+    }
 }
 
 /// Converts a kernel bit mask from the ruleset into the `landlock` crate's
@@ -149,6 +168,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
                 kernel_abi: None,
                 no_new_privs: seccomp,
                 rules: 0,
+                vanished: Vec::new(),
                 seccomp,
             });
         }
@@ -171,8 +191,16 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         builder = builder.scope(flags!(Scope, ruleset.scoped.bits())?)?;
     }
     let mut created = builder.create()?;
+    let mut vanished = Vec::new();
     for rule in &ruleset.rules {
-        let fd = open_checked(rule)?;
+        let fd = match open_checked(rule) {
+            Ok(fd) => fd,
+            Err(e) if rule.listed && e.is_vanished() => {
+                vanished.push(rule.path.clone());
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         // The descriptor is closed as soon as the rule is added.
         created = created.add_rule(PathBeneath::new(fd, flags!(AccessFs, rule.rights.bits())?))?;
     }
@@ -199,7 +227,8 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         },
         kernel_abi: Some(kernel),
         no_new_privs: status.no_new_privs,
-        rules: ruleset.rules.len(),
+        rules: ruleset.rules.len() - vanished.len(),
+        vanished,
         seccomp: filter.is_some(),
     })
 }

@@ -72,6 +72,13 @@ pub struct PathRule {
     /// since every right on it would reach into the sensitive path too.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub carved: bool,
+    /// An entry found by listing a carved directory, granted as the
+    /// directory was. If it is gone (or is another file) by the time the
+    /// sandbox is applied, its rule is skipped: a file in a busy directory
+    /// that disappears is no reason to refuse the run, and a skipped rule
+    /// only takes access away.
+    #[serde(skip)]
+    pub listed: bool,
 }
 
 /// The concrete ruleset for one Landlock ABI.

@@ -124,6 +124,12 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         for note in &compiled.notes {
             eprintln!("nono: note: {note}");
         }
+        for gone in &report.vanished {
+            eprintln!(
+                "nono: note: {} was listed in a carved directory but was gone or replaced when the sandbox started; it gets no rule",
+                gone.display()
+            );
+        }
         for carve in &compiled.carves {
             let missing = carve
                 .missing_reason()

@@ -178,6 +178,7 @@ pub fn lower(abi: Abi, rules: &[NormRule], intent: &Intent) -> Lowered {
             rights: FsRights::EMPTY,
             sources: r.sources.clone(),
             carved: r.carved,
+            listed: r.listed,
         })
         .collect();
     let mut lowering = Lowering {
