@@ -20,8 +20,9 @@ import datetime
 import json
 import math
 import os
-import re
 import sys
+
+import benchmarks_md
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERIES = [("compile", "memfs"), ("compile", "realfs"), ("apply", "files")]
@@ -97,12 +98,7 @@ def main():
     print("\n".join(rows))
     if args.print:
         return
-    path = os.path.join(REPO, "BENCHMARKS.md")
-    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\n"
-    pattern = re.compile(r"<!-- scaling:begin.*?<!-- scaling:end -->", re.S)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + block + "\n"
-    with open(path, "w") as fh:
-        fh.write(text)
+    path = benchmarks_md.replace_block("scaling", block)
     print("wrote", path, file=sys.stderr)
 
 

@@ -40,6 +40,8 @@ import subprocess
 import sys
 import time
 
+import benchmarks_md
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCHES = os.path.join(REPO, "benches")
 
@@ -600,13 +602,7 @@ def git_rev():
 
 
 def update_benchmarks_md(block):
-    path = os.path.join(REPO, "BENCHMARKS.md")
-    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\n"
-    pattern = re.compile(r"<!-- whole_command:begin.*?<!-- whole_command:end -->", re.S)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + block + "\n"
-    with open(path, "w") as fh:
-        fh.write(text)
-    log("wrote", path)
+    log("wrote", benchmarks_md.replace_block("whole_command", block))
 
 
 if __name__ == "__main__":
