@@ -38,6 +38,32 @@ struct Known {
     target: Option<PathBuf>,
 }
 
+/// A failed lookup, kept when it can be given back exactly as it came: an
+/// OS error number (what [`RealFs`](crate::RealFs) returns) or a bare
+/// error kind. Errors carrying a message of their own are not kept.
+#[derive(Clone, Copy, Debug)]
+enum Failed {
+    Os(i32),
+    Kind(io::ErrorKind),
+}
+
+impl Failed {
+    fn of(e: &io::Error) -> Option<Failed> {
+        match (e.raw_os_error(), e.get_ref()) {
+            (Some(errno), _) => Some(Failed::Os(errno)),
+            (None, None) => Some(Failed::Kind(e.kind())),
+            (None, Some(_)) => None,
+        }
+    }
+
+    fn error(self) -> io::Error {
+        match self {
+            Failed::Os(errno) => io::Error::from_raw_os_error(errno),
+            Failed::Kind(kind) => kind.into(),
+        }
+    }
+}
+
 /// An [`FsProbe`] that remembers every `stat` and `read_link` of the probe it
 /// wraps, and canonicalises with them. Meant to live for one compilation.
 pub(crate) struct Memo<'a> {
@@ -46,7 +72,10 @@ pub(crate) struct Memo<'a> {
     /// components, several times slower; every path asked for here is
     /// already in normal form, joined from canonical parts). A B-tree, not a
     /// hash map: a few byte comparisons per lookup, and no hashing to tune.
-    known: RefCell<BTreeMap<OsString, Known>>,
+    /// A path that does not exist is remembered too: the denied paths are
+    /// mostly missing, and each is asked about by canonicalisation and again
+    /// by the search for its nearest existing directory.
+    known: RefCell<BTreeMap<OsString, Result<Known, Failed>>>,
 }
 
 impl<'a> Memo<'a> {
@@ -59,20 +88,27 @@ impl<'a> Memo<'a> {
     }
 
     fn lookup(&self, path: &Path) -> io::Result<Known> {
-        if let Some(known) = self.known.borrow().get(path.as_os_str()) {
-            return Ok(known.clone());
+        if let Some(answer) = self.known.borrow().get(path.as_os_str()) {
+            return answer.clone().map_err(Failed::error);
         }
-        let meta = self.fs.stat(path)?;
-        let target = if meta.symlink {
-            Some(self.fs.read_link(path)?)
-        } else {
-            None
+        let answer = self.fs.stat(path).and_then(|meta| {
+            let target = if meta.symlink {
+                Some(self.fs.read_link(path)?)
+            } else {
+                None
+            };
+            Ok(Known { meta, target })
+        });
+        let kept = match &answer {
+            Ok(known) => Some(Ok(known.clone())),
+            Err(e) => Failed::of(e).map(Err),
         };
-        let known = Known { meta, target };
-        self.known
-            .borrow_mut()
-            .insert(path.as_os_str().to_owned(), known.clone());
-        Ok(known)
+        if let Some(kept) = kept {
+            self.known
+                .borrow_mut()
+                .insert(path.as_os_str().to_owned(), kept);
+        }
+        answer
     }
 }
 
@@ -286,10 +322,8 @@ mod tests {
         for p in paths {
             let _ = memo.canonicalize(&root.join(p)).map(|c| memo.stat(&c));
         }
-        let repeated_failures = counting.calls.get() - before;
-        // Only paths that fail (nothing is remembered of a missing path) are
-        // looked up again.
-        assert!(repeated_failures <= 8, "{repeated_failures}");
+        // Failures included: a missing path is remembered as missing.
+        assert_eq!(counting.calls.get(), before);
     }
 
     #[test]
@@ -311,6 +345,35 @@ mod tests {
         assert_eq!(c("/lib"), Path::new("/usr/lib"));
         // /lib (stat and read_link), /usr, /usr/lib.
         assert_eq!(counting.calls.get(), 7);
+    }
+
+    #[test]
+    fn a_missing_path_costs_one_lookup_and_fails_the_same_way_again() {
+        let mut fs = MemFs::new();
+        fs.dir("/home/u").file("/home/u/notes");
+        let counting = Counting {
+            fs: &fs,
+            calls: Cell::new(0),
+        };
+        let memo = Memo::new(&counting);
+        let missing = Path::new("/home/u/.ssh");
+        let first = memo.canonicalize(missing).unwrap_err();
+        let calls = counting.calls.get();
+        let again = memo.canonicalize(missing).unwrap_err();
+        let stat = memo.stat(missing).unwrap_err();
+        assert_eq!(counting.calls.get(), calls, "asked the filesystem again");
+        assert_eq!(first.kind(), io::ErrorKind::NotFound);
+        assert_eq!((again.kind(), stat.kind()), (first.kind(), first.kind()));
+        // Below a file: ENOTDIR, from the walk, every time.
+        let below = Path::new("/home/u/notes/x");
+        assert_eq!(
+            memo.canonicalize(below).unwrap_err().raw_os_error(),
+            Some(libc::ENOTDIR)
+        );
+        assert_eq!(
+            memo.canonicalize(below).unwrap_err().raw_os_error(),
+            Some(libc::ENOTDIR)
+        );
     }
 
     fn tree_strategy() -> impl Strategy<Value = MemFs> {
