@@ -28,6 +28,15 @@ impl ResolveEnv {
             vars: BTreeMap::new(),
         }
     }
+
+    /// The same environment with variables `vars`, and `~` taken from their
+    /// `HOME` (none when it is unset or empty).
+    #[must_use]
+    pub fn with_vars(mut self, vars: BTreeMap<String, String>) -> Self {
+        self.home = vars.get("HOME").filter(|h| !h.is_empty()).map(Into::into);
+        self.vars = vars;
+        self
+    }
 }
 
 /// How one grant resolved.

@@ -678,16 +678,12 @@ fn confine() -> Result<(), HelperError> {
         kernel_abi: nono_enforce::landlock_state().abi(),
         abi_limit: None,
     };
-    let mut env = ResolveEnv::new("/");
-    env.vars = SENSITIVE_PATH_VARS
-        .iter()
-        .filter_map(|name| Some(((*name).to_owned(), std::env::var(name).ok()?)))
-        .collect();
-    env.home = env
-        .vars
-        .get("HOME")
-        .filter(|h| !h.is_empty())
-        .map(Into::into);
+    let env = ResolveEnv::new("/").with_vars(
+        SENSITIVE_PATH_VARS
+            .iter()
+            .filter_map(|name| Some(((*name).to_owned(), std::env::var(name).ok()?)))
+            .collect(),
+    );
     let mut ruleset = compile(&policy, &target, &env, &RealFs)?.ruleset;
     // Not even Unix sockets: below Landlock ABI 9 nothing else would keep
     // the plugin from connecting to, say, a container runtime's socket.

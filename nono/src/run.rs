@@ -11,16 +11,11 @@ use nono_model::{Abi, EnforcementStatus};
 pub fn resolve_env() -> Result<ResolveEnv, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::new(format!("cannot read the working directory: {e}")))?;
-    let mut env = ResolveEnv::new(cwd);
-    env.vars = std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .collect();
-    env.home = env
-        .vars
-        .get("HOME")
-        .filter(|h| !h.is_empty())
-        .map(Into::into);
-    Ok(env)
+    Ok(ResolveEnv::new(cwd).with_vars(
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect(),
+    ))
 }
 
 /// Compiles the policy `args` describe for this kernel. Also returns one
