@@ -83,6 +83,24 @@ impl Carve {
     }
 }
 
+/// `DENIED out of UNDER (SOURCE)`, then `: ` and [`Carve::missing_reason`]
+/// for a missing path: the carve as the dry run and `-v` name it.
+impl std::fmt::Display for Carve {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} out of {} ({})",
+            self.denied.display(),
+            self.under.display(),
+            self.source
+        )?;
+        match self.missing_reason() {
+            Some(why) => write!(f, ": {why}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Why a carve could not be made.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot carve {denied} out of {under}: {path}: {error}")]

@@ -196,16 +196,9 @@ fn text_report(
     }
     outln!(buf, "Network: {}", network_summary(compiled));
     for carve in &compiled.carves {
-        let missing = carve
-            .missing_reason()
-            .map(|why| format!(": {why}"))
-            .unwrap_or_default();
         outln!(
             buf,
-            "Carved: {} out of {} ({}){missing}; directories on the way may only be listed",
-            carve.denied.display(),
-            carve.under.display(),
-            carve.source
+            "Carved: {carve}; directories on the way may only be listed"
         );
     }
     if !env_removed.is_empty() {

@@ -126,16 +126,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
             );
         }
         for carve in &compiled.carves {
-            let missing = carve
-                .missing_reason()
-                .map(|why| format!(": {why}"))
-                .unwrap_or_default();
-            eprintln!(
-                "nono: carved {} out of {} ({}){missing}",
-                carve.denied.display(),
-                carve.under.display(),
-                carve.source
-            );
+            eprintln!("nono: carved {carve}");
         }
         if !env.removed.is_empty() {
             eprintln!(
