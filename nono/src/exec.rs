@@ -71,17 +71,8 @@ pub fn find(argv: &[OsString]) -> Result<Program, Failure> {
 /// One open and, for almost every program, one read.
 fn interpreter(path: &Path) -> Option<PathBuf> {
     let file = std::fs::File::open(path).ok()?;
-    let mut head = vec![0u8; 4096];
-    let mut n = 0;
-    while n < head.len() {
-        match (&file).read(&mut head[n..]) {
-            Ok(0) => break,
-            Ok(read) => n += read,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return None,
-        }
-    }
-    head.truncate(n);
+    let mut head = Vec::with_capacity(4096);
+    (&file).take(4096).read_to_end(&mut head).ok()?;
     shebang(&head).or_else(|| elf_interpreter(&file, &head))
 }
 

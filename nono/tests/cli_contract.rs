@@ -325,21 +325,23 @@ fn the_commands_own_status_is_nonos_status() {
 /// same descriptors and disposition as seen without nono.
 #[test]
 fn the_command_starts_with_sane_descriptors_and_signals() {
+    use std::os::unix::process::CommandExt;
+    /// Starts `cmd` with its standard input closed.
+    fn without_stdin(cmd: &mut std::process::Command) -> &mut std::process::Command {
+        // SAFETY: close(2) is async-signal-safe and touches no memory.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::close(0);
+                Ok(())
+            })
+        }
+    }
     let s = Scratch::new();
     let report = "readlink /proc/self/fd/0 >&2; grep SigIgn /proc/self/status >&2";
-    let sandboxed = format!(
-        "exec 0<&-; exec {:?} run --allow . --read /proc -- sh -c {:?}",
-        common::NONO,
-        report
-    );
-    let out = Outcome::of(
-        std::process::Command::new("sh")
-            .arg("-c")
-            .arg(&sandboxed)
-            .current_dir(s.path())
-            .env("HOME", s.home())
-            .env("XDG_CONFIG_HOME", s.home().join(".config")),
-    );
+    let out = Outcome::of(without_stdin(s.nono().args(run_args(
+        ["--allow", ".", "--read", "/proc"],
+        ["sh", "-c", report],
+    ))));
     out.expect_ok();
     assert!(out.stderr.contains("/dev/null"), "{out:#?}");
     // Bit 13 (SIGPIPE) is the 0x1000 of the mask's last four hex digits.
@@ -354,13 +356,12 @@ fn the_command_starts_with_sane_descriptors_and_signals() {
         0,
         "SIGPIPE ignored in the command: {out:#?}"
     );
-    // Twin: without nono, the closed descriptor really is closed.
-    let bare = Outcome::of(
+    // Twin: without nono, the same start leaves the descriptor closed.
+    let bare = Outcome::of(without_stdin(
         std::process::Command::new("sh")
-            .arg("-c")
-            .arg("exec 0<&-; readlink /proc/self/fd/0 >&2 || echo closed >&2")
+            .args(["-c", "readlink /proc/self/fd/0 >&2 || echo closed >&2"])
             .current_dir(s.path()),
-    );
+    ));
     assert!(bare.stderr.contains("closed"), "{bare:#?}");
 }
 
