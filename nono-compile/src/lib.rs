@@ -51,7 +51,7 @@ mod target;
 pub mod testing;
 
 pub use carve::{Carve, CarveError, DeniedPath, carve};
-pub use env::{EnvOutcome, is_sensitive_var, scrub_env};
+pub use env::{EnvOutcome, scrub_env};
 pub use eval::{allowed, granting_rules};
 pub use expand::{ExpandError, expand};
 pub use mem_fs::MemFs;

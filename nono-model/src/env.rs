@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 /// How the environment is passed to the command.
 ///
 /// By default every variable passes except those that look like credentials
-/// or that inject code into programs (see `nono-compile`'s `env` module);
+/// or that inject code into programs (see [`crate::is_sensitive_var`]);
 /// `keep` names variables to pass anyway. With `clear`, nothing passes but
 /// `set`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -39,5 +39,5 @@ pub use preset::{Preset, PresetError};
 pub use rights::{FsRight, FsRights, NetRights, ScopeSet};
 pub use ron_text::{RonError, parse as parse_ron};
 pub use ruleset::{Abi, FileKind, PathRule, PortRule, Ruleset, SocketFilter};
-pub use sensitive::{NONO_CACHE_PATHS, NONO_CONFIG_PATHS, SENSITIVE_PATHS};
+pub use sensitive::{NONO_CACHE_PATHS, NONO_CONFIG_PATHS, SENSITIVE_PATHS, is_sensitive_var};
 pub use status::{EnforcementStatus, Gap};

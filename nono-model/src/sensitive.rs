@@ -1,5 +1,7 @@
-//! Paths that hold credentials, and nono's own state: carved out of every
-//! grant unless exposed. A path that does not exist is protected too: no
+//! What a sandbox must not reach: paths that hold credentials and nono's own
+//! state (carved out of every grant unless exposed), and the environment
+//! variables that carry credentials or inject code (removed from the
+//! command's environment). A path that does not exist is protected too: no
 //! grant that could create it keeps the right to create anything in its
 //! nearest existing directory (see `nono_compile::carve`).
 
@@ -41,3 +43,76 @@ pub const NONO_CACHE_PATHS: [&str; 2] = ["${XDG_CACHE_HOME:-~/.cache}/nono", "~/
 /// default place. The directories of `$NONO_PLUGIN_PATH` are denied too, by
 /// the `nono` binary, which reads that variable.
 pub const NONO_CONFIG_PATHS: [&str; 2] = ["${XDG_CONFIG_HOME:-~/.config}/nono", "~/.config/nono"];
+
+/// Names removed because they inject code into the programs the command
+/// runs.
+const INJECTION: [&str; 14] = [
+    "LD_PRELOAD",
+    "LD_AUDIT",
+    "LD_DEBUG",
+    "LD_DEBUG_OUTPUT",
+    "LD_PROFILE",
+    "BASH_ENV",
+    "ENV",
+    "PROMPT_COMMAND",
+    "PYTHONSTARTUP",
+    "PERL5OPT",
+    "RUBYOPT",
+    "NODE_OPTIONS",
+    "JAVA_TOOL_OPTIONS",
+    "_JAVA_OPTIONS",
+];
+
+/// Names removed because they are credentials or reach a credential agent.
+const CREDENTIALS: [&str; 12] = [
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "GITLAB_TOKEN",
+    "NPM_TOKEN",
+    "CARGO_REGISTRY_TOKEN",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AZURE_CLIENT_SECRET",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "SSH_AUTH_SOCK",
+    "GPG_AGENT_INFO",
+];
+
+/// Fragments that mark a credential wherever they appear in a name.
+const CREDENTIAL_FRAGMENTS: [&str; 6] = [
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+];
+
+/// Suffixes that mark a credential.
+const CREDENTIAL_SUFFIXES: [&str; 5] = ["_TOKEN", "_API_KEY", "_APIKEY", "_AUTH", "_PASS"];
+
+/// Whether a variable name looks like a credential or an injection variable.
+///
+/// ```
+/// use nono_model::is_sensitive_var;
+///
+/// assert!(is_sensitive_var("FOO_TOKEN"));
+/// assert!(is_sensitive_var("db_password"));
+/// assert!(is_sensitive_var("LD_PRELOAD"));
+/// assert!(!is_sensitive_var("PATH"));
+/// assert!(!is_sensitive_var("TOKENIZERS_PARALLELISM"));
+/// ```
+pub fn is_sensitive_var(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    INJECTION.contains(&upper.as_str())
+        || upper.starts_with("BASH_FUNC_")
+        || CREDENTIALS.contains(&upper.as_str())
+        // A plain scan: the names and fragments are short, and str::contains
+        // sets up a two-way searcher for every call (nono asks this of every
+        // variable of its environment on every run).
+        || CREDENTIAL_FRAGMENTS
+            .iter()
+            .any(|f| upper.as_bytes().windows(f.len()).any(|w| w == f.as_bytes()))
+        || CREDENTIAL_SUFFIXES.iter().any(|s| upper.ends_with(s))
+}

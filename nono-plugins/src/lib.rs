@@ -82,12 +82,12 @@ impl HostContext {
     /// the OS and architecture, `$HOME`, the working directory and the
     /// environment. Variables that are not UTF-8 are left out, and so are
     /// those the sandboxed command would not get either (credentials and
-    /// code-injection variables, see `nono_compile::is_sensitive_var`): a
+    /// code-injection variables, see `nono_model::is_sensitive_var`): a
     /// plugin is untrusted code.
     pub fn current(nono_version: &str) -> HostContext {
         let env: std::collections::BTreeMap<String, String> = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .filter(|(k, _)| !nono_compile::is_sensitive_var(k))
+            .filter(|(k, _)| !nono_model::is_sensitive_var(k))
             .collect();
         HostContext {
             abi_version: PLUGIN_ABI_VERSION,
