@@ -157,4 +157,50 @@ mod tests {
         no_home.home = None;
         assert_eq!(expand("~/x", &no_home), Err(ExpandError::NoHome));
     }
+
+    /// The environment `names` give: each set to a value of its own, `~`
+    /// from `HOME`.
+    fn setting(names: &[&str]) -> ResolveEnv {
+        ResolveEnv::new("/cwd").with_vars(
+            names
+                .iter()
+                .map(|n| ((*n).to_owned(), format!("/set/{n}")))
+                .collect(),
+        )
+    }
+
+    /// `nono_model::template_vars` misses no variable that expansion
+    /// reads: with only the variables it derives set, every sensitive path
+    /// expands exactly as with every word of the path set too. (A word the
+    /// path reads as a variable and the derivation missed would expand to
+    /// its own value in the second case only.) The plugin helper finds the
+    /// sensitive paths with only the derived variables in its environment.
+    #[test]
+    fn the_derived_variables_are_all_the_sensitive_paths_read() {
+        for path in nono_model::SENSITIVE_PATHS {
+            let derived = nono_model::template_vars(path);
+            let mut words: Vec<&str> = path
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+                .collect();
+            words.push("HOME");
+            let only = expand(path, &setting(&derived)).unwrap();
+            assert_eq!(only, expand(path, &setting(&words)).unwrap(), "{path}");
+            // And each derived variable is read: set alone, it changes
+            // what the path expands to.
+            for name in &derived {
+                assert_ne!(
+                    expand(path, &setting(&[name])).ok(),
+                    expand(path, &setting(&[])).ok(),
+                    "{path}: {name}"
+                );
+            }
+        }
+        // Derived over every sensitive path, they are one list.
+        for path in nono_model::SENSITIVE_PATHS {
+            for name in nono_model::template_vars(path) {
+                assert!(nono_model::sensitive_path_vars().contains(&name), "{name}");
+            }
+        }
+    }
 }

@@ -39,5 +39,8 @@ pub use preset::{Preset, PresetError};
 pub use rights::{FsRight, FsRights, NetRights, ScopeSet};
 pub use ron_text::{RonError, parse as parse_ron};
 pub use ruleset::{Abi, FileKind, PathRule, PortRule, Ruleset, SocketFilter};
-pub use sensitive::{NONO_CACHE_PATHS, NONO_CONFIG_PATHS, SENSITIVE_PATHS, is_sensitive_var};
+pub use sensitive::{
+    NONO_CACHE_PATHS, NONO_CONFIG_PATHS, SENSITIVE_PATHS, is_sensitive_var, sensitive_path_vars,
+    template_vars,
+};
 pub use status::{EnforcementStatus, Gap};

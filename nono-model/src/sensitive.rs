@@ -116,3 +116,90 @@ pub fn is_sensitive_var(name: &str) -> bool {
             .any(|f| upper.as_bytes().windows(f.len()).any(|w| w == f.as_bytes()))
         || CREDENTIAL_SUFFIXES.iter().any(|s| upper.ends_with(s))
 }
+
+/// The environment variables a path template is written with, in order of
+/// first appearance: each `$NAME`, `${NAME}` and `${NAME:-default}`
+/// (defaults included, nested ones too), and `HOME` when the template has a
+/// `~` (only a leading one expands, but a default may lead).
+///
+/// ```
+/// use nono_model::template_vars;
+///
+/// assert_eq!(template_vars("${CARGO_HOME:-~/.cargo}/bin"), ["CARGO_HOME", "HOME"]);
+/// assert_eq!(template_vars("/opt/$TOOL/${TOOL}"), ["TOOL"]);
+/// assert!(template_vars("/usr/lib").is_empty());
+/// ```
+pub fn template_vars(template: &str) -> Vec<&str> {
+    let mut vars = Vec::new();
+    let mut rest = template;
+    while let Some(at) = rest.find(['$', '~']) {
+        let after = &rest[at + 1..];
+        if rest[at..].starts_with('~') {
+            push_new(&mut vars, "HOME");
+            rest = after;
+            continue;
+        }
+        let after = after.strip_prefix('{').unwrap_or(after);
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        if len > 0 {
+            push_new(&mut vars, &after[..len]);
+        }
+        rest = &after[len..];
+    }
+    vars
+}
+
+/// The variables the built-in sensitive paths ([`SENSITIVE_PATHS`]) are
+/// written with ([`template_vars`]): all a process needs in its
+/// environment to find them, as nono's plugin helper does to carve them out
+/// of its own view while it is given no other variable.
+///
+/// ```
+/// assert!(nono_model::sensitive_path_vars().contains(&"HOME"));
+/// ```
+pub fn sensitive_path_vars() -> Vec<&'static str> {
+    let mut vars = Vec::new();
+    for name in SENSITIVE_PATHS.iter().flat_map(|path| template_vars(path)) {
+        push_new(&mut vars, name);
+    }
+    vars
+}
+
+fn push_new<'a>(vars: &mut Vec<&'a str>, name: &'a str) {
+    if !vars.contains(&name) {
+        vars.push(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_of_variable_is_found_once() {
+        assert_eq!(template_vars("~"), ["HOME"]);
+        assert_eq!(template_vars("~/.ssh"), ["HOME"]);
+        assert_eq!(template_vars("$A/$B_2/x"), ["A", "B_2"]);
+        assert_eq!(template_vars("${A}${B:-/d}"), ["A", "B"]);
+        assert_eq!(
+            template_vars("${A:-${B:-${C:-~/n}}}"),
+            ["A", "B", "C", "HOME"]
+        );
+        assert_eq!(template_vars("${A:-$A}/$A"), ["A"]);
+        // A `$` not followed by a name expands to itself.
+        assert!(template_vars("/a$/b$").is_empty());
+        assert!(template_vars("${").is_empty());
+    }
+
+    #[test]
+    fn the_sensitive_paths_are_written_with_these_variables() {
+        let mut vars = sensitive_path_vars();
+        vars.sort_unstable();
+        assert_eq!(
+            vars,
+            ["CARGO_HOME", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"]
+        );
+    }
+}
