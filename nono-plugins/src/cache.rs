@@ -47,14 +47,14 @@
 //! `NONO_PLUGIN_CACHE=off` turns the cache off (every plugin is evaluated,
 //! nothing is read or written).
 
-use crate::isolate::OUTPUT_LIMIT;
-use crate::manifest::{PLUGIN_ABI_VERSION, PluginManifest};
+use crate::manifest::{ManifestError, OUTPUT_LIMIT, PLUGIN_ABI_VERSION, PluginManifest};
 use crate::trust::TrustedFile;
-use std::ffi::CString;
+use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::io::Errno;
 use std::fmt;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -81,45 +81,72 @@ const KEY_MAGIC: &str = "nono plugin cache key 1\n";
 /// The subdirectory of nono's cache directory that holds the entries.
 const PLUGINS_SUBDIR: &str = "plugins";
 
+/// Why this environment gives nono no cache directory.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NoCacheRoot {
+    /// The variable is set to a relative path, which would move with the
+    /// working directory.
+    #[error("{var} ({}) is not an absolute path", .path.display())]
+    Relative {
+        /// `XDG_CACHE_HOME` or `HOME`.
+        var: &'static str,
+        /// Its value.
+        path: PathBuf,
+    },
+    /// The variable is set but not UTF-8, which nono's path expansion
+    /// (and so the sandboxes' carve) does not read.
+    #[error("{0} is not UTF-8")]
+    NotUtf8(&'static str),
+    /// Neither variable is set (or both are empty).
+    #[error("neither XDG_CACHE_HOME nor HOME is set")]
+    Unset,
+}
+
 /// nono's cache directory, as the path every sandbox denies,
 /// `${XDG_CACHE_HOME:-~/.cache}/nono`, expands: `$XDG_CACHE_HOME/nono` when
 /// that is set and not empty, else `$HOME/.cache/nono`. Either must be an
 /// absolute path: a relative one would move with the working directory,
 /// and would not be the path every sandbox carves out. The error says why
 /// there is none.
-pub fn cache_root(xdg_cache_home: Option<&str>, home: Option<&str>) -> Result<PathBuf, String> {
+pub fn cache_root(
+    xdg_cache_home: Option<&str>,
+    home: Option<&str>,
+) -> Result<PathBuf, NoCacheRoot> {
     if let Some(xdg) = xdg_cache_home.filter(|x| !x.is_empty()) {
         let xdg = Path::new(xdg);
         return if xdg.is_absolute() {
             Ok(xdg.join("nono"))
         } else {
-            Err(format!(
-                "XDG_CACHE_HOME ({}) is not an absolute path",
-                xdg.display()
-            ))
+            Err(NoCacheRoot::Relative {
+                var: "XDG_CACHE_HOME",
+                path: xdg.to_path_buf(),
+            })
         };
     }
     match home.filter(|h| !h.is_empty()).map(Path::new) {
         Some(home) if home.is_absolute() => Ok(home.join(".cache/nono")),
-        Some(home) => Err(format!("HOME ({}) is not an absolute path", home.display())),
-        None => Err("neither XDG_CACHE_HOME nor HOME is set".to_owned()),
+        Some(home) => Err(NoCacheRoot::Relative {
+            var: "HOME",
+            path: home.to_path_buf(),
+        }),
+        None => Err(NoCacheRoot::Unset),
     }
 }
 
 /// A variable of this process's environment, as nono's path expansion sees
 /// it (only UTF-8 values); an error when it is set but not UTF-8, so that
 /// the cache is never somewhere the sandboxes' carve is not.
-fn utf8_var(name: &str) -> Result<Option<String>, String> {
+fn utf8_var(name: &'static str) -> Result<Option<String>, NoCacheRoot> {
     match std::env::var(name) {
         Ok(value) => Ok(Some(value)),
         Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => Err(format!("{name} is not UTF-8")),
+        Err(std::env::VarError::NotUnicode(_)) => Err(NoCacheRoot::NotUtf8(name)),
     }
 }
 
 /// nono's cache directory for this process's environment (see
 /// [`cache_root`]).
-pub fn cache_root_from_env() -> Result<PathBuf, String> {
+pub fn cache_root_from_env() -> Result<PathBuf, NoCacheRoot> {
     cache_root(
         utf8_var("XDG_CACHE_HOME")?.as_deref(),
         utf8_var("HOME")?.as_deref(),
@@ -132,7 +159,21 @@ pub enum CacheSetting {
     /// Entries are looked up and written in this cache.
     On(PluginCache),
     /// No cache; why.
-    Off(String),
+    Off(CacheOff),
+}
+
+/// Why the cache is off.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CacheOff {
+    /// [`CACHE_VAR`] turns it off (its value, lower-cased).
+    #[error("{CACHE_VAR}={0}")]
+    TurnedOff(String),
+    /// There is no usable cache directory.
+    #[error(transparent)]
+    NoRoot(#[from] NoCacheRoot),
+    /// The evaluator was given no cache.
+    #[error("no cache was configured")]
+    NotConfigured,
 }
 
 impl CacheSetting {
@@ -143,12 +184,12 @@ impl CacheSetting {
         if let Some(value) = std::env::var_os(CACHE_VAR) {
             let value = value.to_string_lossy().to_ascii_lowercase();
             if ["off", "0", "no", "false"].contains(&value.as_str()) {
-                return CacheSetting::Off(format!("{CACHE_VAR}={value}"));
+                return CacheSetting::Off(CacheOff::TurnedOff(value));
             }
         }
         match cache_root_from_env() {
             Ok(root) => CacheSetting::On(PluginCache::new(root)),
-            Err(why) => CacheSetting::Off(why),
+            Err(why) => CacheSetting::Off(why.into()),
         }
     }
 }
@@ -244,7 +285,165 @@ pub enum Lookup {
         entry: PathBuf,
     },
     /// Nothing usable; why.
-    Miss(String),
+    Miss(Miss),
+}
+
+/// Why a lookup found nothing usable.
+#[derive(Debug, thiserror::Error)]
+pub enum Miss {
+    /// There is no entry for this key (nor, perhaps, a cache directory).
+    #[error("no entry")]
+    NoEntry,
+    /// A directory of the cache cannot be used.
+    #[error(transparent)]
+    Dir(DirError),
+    /// The entry could not be opened.
+    #[error("cannot open {}: {source}", .entry.display())]
+    Open {
+        /// The entry file.
+        entry: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The entry is there, but is not used.
+    #[error("entry {} not used: {why}", .entry.display())]
+    NotUsed {
+        /// The entry file.
+        entry: PathBuf,
+        /// Why.
+        why: Unusable,
+    },
+}
+
+/// Why an entry that is there is not used.
+#[derive(Debug, thiserror::Error)]
+pub enum Unusable {
+    /// It could not be examined.
+    #[error("cannot examine it: {0}")]
+    Examine(std::io::Error),
+    /// It is not a regular file of the user's that only they can write.
+    #[error(transparent)]
+    Unsafe(Unsafe),
+    /// It is over [`ENTRY_LIMIT`].
+    #[error("it is larger than {ENTRY_LIMIT} bytes")]
+    TooLarge,
+    /// It could not be read.
+    #[error("cannot read it: {0}")]
+    Read(std::io::Error),
+    /// It is not exactly an entry, for exactly this key.
+    #[error(transparent)]
+    Malformed(Malformed),
+    /// The plugin's answer in it does not pass validation.
+    #[error("the plugin answer in it is not valid: {0}")]
+    Invalid(ManifestError),
+}
+
+/// Why a file or directory of the cache may not be believed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unsafe {
+    /// A directory was expected.
+    #[error("it is not a directory")]
+    NotADirectory,
+    /// A regular file was expected.
+    #[error("it is not a regular file")]
+    NotARegularFile,
+    /// It belongs to someone other than the user running nono.
+    #[error("it is owned by uid {owner}, not by you (uid {euid})")]
+    Owner {
+        /// Its owner.
+        owner: u32,
+        /// nono's effective uid.
+        euid: u32,
+    },
+    /// Others could write it.
+    #[error("it is group- or world-writable (mode {mode:04o})")]
+    Writable {
+        /// Its permission bits.
+        mode: u32,
+    },
+}
+
+/// How an entry's bytes are not exactly what nono writes for the key
+/// looked up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Malformed {
+    /// It does not start as an entry does.
+    #[error("it is not a cache entry of this nono")]
+    NotAnEntry,
+    /// The key's length line is wrong.
+    #[error("its key line is malformed")]
+    KeyLine,
+    /// It holds another key.
+    #[error("it was written for another key")]
+    OtherKey,
+    /// What follows the key is wrong.
+    #[error("it is malformed after its key")]
+    AfterKey,
+    /// The answer's length line is wrong.
+    #[error("its answer line is malformed")]
+    AnswerLine,
+    /// The answer is not exactly its stated length.
+    #[error("its answer is truncated or has trailing bytes")]
+    AnswerLength,
+}
+
+/// Why a directory of the cache cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DirError {
+    /// It does not exist (yet).
+    #[error("{} does not exist", .0.display())]
+    Missing(PathBuf),
+    /// It could not be opened (a symlink is not followed).
+    #[error("cannot open {}: {source}", .path.display())]
+    Open {
+        /// The directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// It could not be examined.
+    #[error("cannot examine {}: {source}", .path.display())]
+    Examine {
+        /// The directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// It is not a directory of the user's that only they can write.
+    #[error("{} is not safe: {why}", .path.display())]
+    Unsafe {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        why: Unsafe,
+    },
+}
+
+/// Why an answer could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The entry would be over [`ENTRY_LIMIT`].
+    #[error("the entry would be larger than {ENTRY_LIMIT} bytes")]
+    TooLarge,
+    /// A directory of the cache could not be created.
+    #[error("cannot create {}: {source}", .path.display())]
+    Create {
+        /// The directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A directory of the cache cannot be used.
+    #[error(transparent)]
+    Dir(DirError),
+    /// The entry could not be written.
+    #[error("cannot write {}: {source}", .dir.display())]
+    Write {
+        /// The entries' directory.
+        dir: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
 }
 
 /// How a plugin's presets were obtained, for `-v`.
@@ -278,85 +477,47 @@ pub struct PluginCache {
 }
 
 fn effective_uid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
+    rustix::process::geteuid().as_raw()
 }
 
 /// Why `meta` may not be believed: not the kind expected, not the user's,
 /// or writable by others.
-fn unsafe_because(meta: &std::fs::Metadata, want_dir: bool) -> Option<String> {
-    let kind_ok = if want_dir {
-        meta.is_dir()
-    } else {
-        meta.is_file()
-    };
-    if !kind_ok {
-        return Some(if want_dir {
-            "it is not a directory".to_owned()
-        } else {
-            "it is not a regular file".to_owned()
-        });
+fn unsafe_because(meta: &std::fs::Metadata, want_dir: bool) -> Option<Unsafe> {
+    match (want_dir, meta.is_dir(), meta.is_file()) {
+        (true, false, _) => return Some(Unsafe::NotADirectory),
+        (false, _, false) => return Some(Unsafe::NotARegularFile),
+        _ => {}
     }
     let euid = effective_uid();
     if meta.uid() != euid {
-        return Some(format!(
-            "it is owned by uid {}, not by you (uid {euid})",
-            meta.uid()
-        ));
+        return Some(Unsafe::Owner {
+            owner: meta.uid(),
+            euid,
+        });
     }
     let mode = meta.mode() & 0o7777;
     if mode & 0o022 != 0 {
-        return Some(format!("it is group- or world-writable (mode {mode:04o})"));
+        return Some(Unsafe::Writable { mode });
     }
     None
 }
 
-fn c_name(name: &str) -> std::io::Result<CString> {
-    CString::new(name).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))
-}
-
 /// `openat(dir, name, flags, mode)`, close-on-exec, never following a
 /// symlink in `name`.
-fn open_at(dir: &File, name: &str, flags: i32, mode: libc::mode_t) -> std::io::Result<File> {
-    let name = c_name(name)?;
-    // SAFETY: openat with a valid directory descriptor and a NUL-terminated
-    // name; the descriptor returned is new and owned by the caller.
-    let fd = unsafe {
-        libc::openat(
-            dir.as_raw_fd(),
-            name.as_ptr(),
-            flags | libc::O_CLOEXEC | libc::O_NOFOLLOW,
-            libc::c_uint::from(mode),
-        )
-    };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: `fd` was just opened and is owned by nothing else.
-    Ok(File::from(unsafe { OwnedFd::from_raw_fd(fd) }))
-}
-
-/// Why a directory of the cache cannot be used.
-enum DirError {
-    /// It does not exist (yet).
-    Missing,
-    /// Anything else, said in words.
-    Other(String),
+fn open_at(dir: &File, name: &str, flags: OFlags, mode: Mode) -> std::io::Result<File> {
+    let fd = rustix::fs::openat(dir, name, flags | OFlags::CLOEXEC | OFlags::NOFOLLOW, mode)?;
+    Ok(File::from(fd))
 }
 
 impl DirError {
-    fn opening(path: &Path, e: &std::io::Error) -> DirError {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            DirError::Missing
+    fn opening(path: &Path, source: std::io::Error) -> DirError {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            DirError::Missing(path.to_path_buf())
         } else {
-            DirError::Other(format!("cannot open {}: {e}", path.display()))
-        }
-    }
-
-    fn text(self, path: &Path) -> String {
-        match self {
-            DirError::Missing => format!("{} does not exist", path.display()),
-            DirError::Other(why) => why,
+            DirError::Open {
+                path: path.to_path_buf(),
+                source,
+            }
         }
     }
 }
@@ -364,22 +525,24 @@ impl DirError {
 /// Opens a directory of the cache without following a symlink, and checks
 /// it is the user's and writable by no one else.
 fn open_dir(path: &Path) -> Result<File, DirError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let dir = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW)
-        .open(path)
-        .map_err(|e| DirError::opening(path, &e))?;
-    check_dir(&dir, path).map_err(DirError::Other)?;
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let dir = rustix::fs::open(path, flags, Mode::empty())
+        .map(File::from)
+        .map_err(|e| DirError::opening(path, e.into()))?;
+    check_dir(&dir, path)?;
     Ok(dir)
 }
 
-fn check_dir(dir: &File, path: &Path) -> Result<(), String> {
-    let meta = dir
-        .metadata()
-        .map_err(|e| format!("cannot examine {}: {e}", path.display()))?;
+fn check_dir(dir: &File, path: &Path) -> Result<(), DirError> {
+    let meta = dir.metadata().map_err(|source| DirError::Examine {
+        path: path.to_path_buf(),
+        source,
+    })?;
     match unsafe_because(&meta, true) {
-        Some(why) => Err(format!("{} is not safe: {why}", path.display())),
+        Some(why) => Err(DirError::Unsafe {
+            path: path.to_path_buf(),
+            why,
+        }),
         None => Ok(()),
     }
 }
@@ -398,20 +561,20 @@ fn length_line<'b>(bytes: &'b [u8], label: &str) -> Option<(usize, &'b [u8])> {
 
 /// The plugin's answer in an entry, if the entry is exactly the format
 /// [`encode`] writes, for exactly `key`.
-fn decode<'b>(bytes: &'b [u8], key: &[u8]) -> Result<&'b [u8], &'static str> {
+fn decode<'b>(bytes: &'b [u8], key: &[u8]) -> Result<&'b [u8], Malformed> {
     let rest = bytes
         .strip_prefix(ENTRY_MAGIC)
-        .ok_or("it is not a cache entry of this nono")?;
-    let (key_len, rest) = length_line(rest, "key").ok_or("its key line is malformed")?;
+        .ok_or(Malformed::NotAnEntry)?;
+    let (key_len, rest) = length_line(rest, "key").ok_or(Malformed::KeyLine)?;
     if key_len != key.len() || rest.len() < key_len || &rest[..key_len] != key {
-        return Err("it was written for another key");
+        return Err(Malformed::OtherKey);
     }
     let rest = rest[key_len..]
         .strip_prefix(b"\n")
-        .ok_or("it is malformed after its key")?;
-    let (answer_len, answer) = length_line(rest, "answer").ok_or("its answer line is malformed")?;
+        .ok_or(Malformed::AfterKey)?;
+    let (answer_len, answer) = length_line(rest, "answer").ok_or(Malformed::AnswerLine)?;
     if answer.len() != answer_len {
-        return Err("its answer is truncated or has trailing bytes");
+        return Err(Malformed::AnswerLength);
     }
     Ok(answer)
 }
@@ -455,9 +618,14 @@ impl PluginCache {
     /// directory (neither followed through a symlink).
     fn open_entries_dir(&self) -> Result<File, DirError> {
         let root = open_dir(&self.root)?;
-        let dir = open_at(&root, PLUGINS_SUBDIR, libc::O_RDONLY | libc::O_DIRECTORY, 0)
-            .map_err(|e| DirError::opening(&self.dir(), &e))?;
-        check_dir(&dir, &self.dir()).map_err(DirError::Other)?;
+        let dir = open_at(
+            &root,
+            PLUGINS_SUBDIR,
+            OFlags::RDONLY | OFlags::DIRECTORY,
+            Mode::empty(),
+        )
+        .map_err(|e| DirError::opening(&self.dir(), e))?;
+        check_dir(&dir, &self.dir())?;
         Ok(dir)
     }
 
@@ -465,72 +633,82 @@ impl PluginCache {
     /// `plugin`'s fresh answer would be. Every problem is a
     /// [`Lookup::Miss`] saying what it was.
     pub fn lookup(&self, key: &CacheKey, plugin: &str) -> Lookup {
+        match self.find(key, plugin) {
+            Ok((manifest, entry)) => Lookup::Hit { manifest, entry },
+            Err(why) => Lookup::Miss(why),
+        }
+    }
+
+    /// [`PluginCache::lookup`], a miss as an error.
+    fn find(&self, key: &CacheKey, plugin: &str) -> Result<(PluginManifest, PathBuf), Miss> {
         let entry = self.dir().join(key.file_name());
         let dir = match self.open_entries_dir() {
             Ok(dir) => dir,
-            Err(DirError::Missing) => return Lookup::Miss("no entry".to_owned()),
-            Err(DirError::Other(why)) => return Lookup::Miss(why),
+            Err(DirError::Missing(_)) => return Err(Miss::NoEntry),
+            Err(e) => return Err(Miss::Dir(e)),
         };
         // O_NONBLOCK: a FIFO planted there must not hang nono.
-        let file = match open_at(&dir, key.file_name(), libc::O_RDONLY | libc::O_NONBLOCK, 0) {
+        let file = match open_at(
+            &dir,
+            key.file_name(),
+            OFlags::RDONLY | OFlags::NONBLOCK,
+            Mode::empty(),
+        ) {
             Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Lookup::Miss("no entry".to_owned());
-            }
-            Err(e) => return Lookup::Miss(format!("cannot open {}: {e}", entry.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Miss::NoEntry),
+            Err(source) => return Err(Miss::Open { entry, source }),
         };
-        let not_used =
-            |why: &str| Lookup::Miss(format!("entry {} not used: {why}", entry.display()));
-        let meta = match file.metadata() {
-            Ok(meta) => meta,
-            Err(e) => return not_used(&format!("cannot examine it: {e}")),
+        let not_used = |why: Unusable| Miss::NotUsed {
+            entry: entry.clone(),
+            why,
         };
+        let meta = file
+            .metadata()
+            .map_err(|e| not_used(Unusable::Examine(e)))?;
         if let Some(why) = unsafe_because(&meta, false) {
-            return not_used(&why);
+            return Err(not_used(Unusable::Unsafe(why)));
         }
         if meta.size() > ENTRY_LIMIT {
-            return not_used(&format!("it is larger than {ENTRY_LIMIT} bytes"));
+            return Err(not_used(Unusable::TooLarge));
         }
         let mut bytes = Vec::with_capacity(usize::try_from(meta.size()).unwrap_or(0));
-        if let Err(e) = (&file).take(ENTRY_LIMIT + 1).read_to_end(&mut bytes) {
-            return not_used(&format!("cannot read it: {e}"));
-        }
+        (&file)
+            .take(ENTRY_LIMIT + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| not_used(Unusable::Read(e)))?;
         if bytes.len() as u64 > ENTRY_LIMIT {
-            return not_used(&format!("it is larger than {ENTRY_LIMIT} bytes"));
+            return Err(not_used(Unusable::TooLarge));
         }
-        let answer = match decode(&bytes, key.as_bytes()) {
-            Ok(answer) => answer,
-            Err(why) => return not_used(why),
-        };
-        match PluginManifest::parse(answer, plugin) {
-            Ok(manifest) => Lookup::Hit { manifest, entry },
-            Err(e) => not_used(&format!("the plugin answer in it is not valid: {e}")),
-        }
+        let answer =
+            decode(&bytes, key.as_bytes()).map_err(|e| not_used(Unusable::Malformed(e)))?;
+        let manifest =
+            PluginManifest::parse(answer, plugin).map_err(|e| not_used(Unusable::Invalid(e)))?;
+        Ok((manifest, entry))
     }
 
     /// Stores plugin's raw `answer` (already validated) under `key`,
     /// atomically, and returns the entry's path. Keeps at most
     /// [`MAX_ENTRIES`] entries.
-    pub fn store(&self, key: &CacheKey, answer: &[u8]) -> Result<PathBuf, String> {
+    pub fn store(&self, key: &CacheKey, answer: &[u8]) -> Result<PathBuf, StoreError> {
         let bytes = encode(key.as_bytes(), answer);
         if bytes.len() as u64 > ENTRY_LIMIT {
-            return Err(format!(
-                "the entry would be larger than {ENTRY_LIMIT} bytes"
-            ));
+            return Err(StoreError::TooLarge);
         }
-        self.ensure_root()
-            .map_err(|e| format!("cannot create {}: {e}", self.root.display()))?;
-        let root = open_dir(&self.root).map_err(|e| e.text(&self.root))?;
-        let name = c_name(PLUGINS_SUBDIR).map_err(|e| e.to_string())?;
-        // SAFETY: mkdirat with a valid directory descriptor and a
-        // NUL-terminated name.
-        if unsafe { libc::mkdirat(root.as_raw_fd(), name.as_ptr(), 0o700) } != 0 {
-            let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::AlreadyExists {
-                return Err(format!("cannot create {}: {e}", self.dir().display()));
+        self.ensure_root().map_err(|source| StoreError::Create {
+            path: self.root.clone(),
+            source,
+        })?;
+        let root = open_dir(&self.root).map_err(StoreError::Dir)?;
+        match rustix::fs::mkdirat(&root, PLUGINS_SUBDIR, Mode::from_raw_mode(0o700)) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => {
+                return Err(StoreError::Create {
+                    path: self.dir(),
+                    source: e.into(),
+                });
             }
         }
-        let dir = self.open_entries_dir().map_err(|e| e.text(&self.dir()))?;
+        let dir = self.open_entries_dir().map_err(StoreError::Dir)?;
         let temp = format!(
             ".tmp-{}-{}",
             std::process::id(),
@@ -542,8 +720,8 @@ impl PluginCache {
         let written = open_at(
             &dir,
             &temp,
-            libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL,
-            0o600,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL,
+            Mode::from_raw_mode(0o600),
         )
         .and_then(|mut file| {
             // The mode asked for at creation is masked by the umask; make
@@ -552,10 +730,15 @@ impl PluginCache {
             file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
             file.write_all(&bytes)
         })
-        .and_then(|()| rename_at(&dir, &temp, key.file_name()));
-        if let Err(e) = written {
-            let _ = unlink_at(&dir, &temp);
-            return Err(format!("cannot write {}: {e}", self.dir().display()));
+        .and_then(|()| {
+            rustix::fs::renameat(&dir, &temp, &dir, key.file_name()).map_err(Into::into)
+        });
+        if let Err(source) = written {
+            let _ = rustix::fs::unlinkat(&dir, &temp, AtFlags::empty());
+            return Err(StoreError::Write {
+                dir: self.dir(),
+                source,
+            });
         }
         self.prune(&dir, key.file_name());
         Ok(self.dir().join(key.file_name()))
@@ -582,32 +765,8 @@ impl PluginCache {
         files.sort();
         let excess = files.len() + 1 - MAX_ENTRIES;
         for (_, name) in files.into_iter().take(excess) {
-            let _ = unlink_at(dir, &name);
+            let _ = rustix::fs::unlinkat(dir, name.as_str(), AtFlags::empty());
         }
-    }
-}
-
-fn rename_at(dir: &File, from: &str, to: &str) -> std::io::Result<()> {
-    let (from, to) = (c_name(from)?, c_name(to)?);
-    // SAFETY: renameat within one valid directory descriptor, with
-    // NUL-terminated names.
-    let rc =
-        unsafe { libc::renameat(dir.as_raw_fd(), from.as_ptr(), dir.as_raw_fd(), to.as_ptr()) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-fn unlink_at(dir: &File, name: &str) -> std::io::Result<()> {
-    let name = c_name(name)?;
-    // SAFETY: unlinkat with a valid directory descriptor and a
-    // NUL-terminated name.
-    if unsafe { libc::unlinkat(dir.as_raw_fd(), name.as_ptr(), 0) } == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
     }
 }
 
@@ -650,7 +809,7 @@ mod tests {
     fn miss(lookup: Lookup) -> String {
         match lookup {
             Lookup::Hit { entry, .. } => panic!("a hit: {}", entry.display()),
-            Lookup::Miss(why) => why,
+            Lookup::Miss(why) => why.to_string(),
         }
     }
 
@@ -668,10 +827,17 @@ mod tests {
             cache_root(None, Some("/h")).unwrap(),
             Path::new("/h/.cache/nono")
         );
-        assert!(cache_root(Some("rel"), Some("/h")).is_err());
-        assert!(cache_root(None, Some("rel")).is_err());
-        assert!(cache_root(None, Some("")).is_err());
-        assert!(cache_root(None, None).is_err());
+        let why = |xdg, home| cache_root(xdg, home).unwrap_err().to_string();
+        assert_eq!(
+            why(Some("rel"), Some("/h")),
+            "XDG_CACHE_HOME (rel) is not an absolute path"
+        );
+        assert_eq!(why(None, Some("rel")), "HOME (rel) is not an absolute path");
+        assert_eq!(
+            why(None, Some("")),
+            "neither XDG_CACHE_HOME nor HOME is set"
+        );
+        assert_eq!(why(None, None), "neither XDG_CACHE_HOME nor HOME is set");
     }
 
     #[test]
@@ -794,9 +960,14 @@ mod tests {
         let why = miss(cache.lookup(&key(), "acme"));
         assert!(why.contains("not a regular file"), "{why}");
         std::fs::remove_dir(&entry).unwrap();
-        let fifo = CString::new(entry.as_os_str().as_bytes()).unwrap();
-        // SAFETY: mkfifo with a NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &entry,
+            rustix::fs::FileType::Fifo,
+            Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
         let why = miss(cache.lookup(&key(), "acme"));
         assert!(why.contains("not a regular file"), "{why}");
         std::fs::remove_file(&entry).unwrap();
@@ -827,7 +998,8 @@ mod tests {
         let (_t, cache) = cache();
         let huge = vec![b' '; OUTPUT_LIMIT];
         let why = cache.store(&key(), &huge).unwrap_err();
-        assert!(why.contains("larger than"), "{why}");
+        assert!(matches!(why, StoreError::TooLarge), "{why}");
+        assert!(why.to_string().contains("larger than"), "{why}");
         let entry = cache.store(&key(), ANSWER).unwrap();
         let file = std::fs::OpenOptions::new()
             .append(true)

@@ -5,7 +5,8 @@
 //! - a path ending in `.ron` is read from that file;
 //! - `PLUGIN/NAME` names a plugin's preset: the plugin `libPLUGIN.so` is
 //!   found (see [`PluginSearch`]), checked ([`trust`]), and evaluated in a
-//!   sandboxed helper process ([`isolate`]), or its answer for exactly this
+//!   sandboxed helper process ([`isolate`]; the sandbox is the `nono`
+//!   binary's, handed in as a [`Confine`]), or its answer for exactly this
 //!   file and context taken from the cache ([`cache`]); only then is any
 //!   plugin loaded;
 //! - a bare name is a user preset file (`$XDG_CONFIG_HOME/nono/presets/NAME.ron`,
@@ -28,7 +29,9 @@
 //!
 //! # Features
 //!
-//! - `host` (default): everything above; what nono uses.
+//! - `host` (default): everything above; what nono uses. This crate
+//!   depends on `nono-model` and no other nono crate: it sandboxes nothing
+//!   itself.
 //! - `sdk`: [`export_plugin!`] for plugin authors. A plugin depends on this
 //!   crate with `default-features = false, features = ["sdk"]`.
 //!
@@ -55,11 +58,12 @@ pub mod sdk;
 
 pub use builtin::BUILTIN;
 pub use manifest::{
-    HostContext, ManifestError, PLUGIN_ABI_VERSION, PluginManifest, plugin_name_from_file,
+    HostContext, ManifestError, OUTPUT_LIMIT, PLUGIN_ABI_VERSION, PluginManifest,
+    plugin_name_from_file,
 };
 
 #[cfg(feature = "host")]
-pub use cache::{CacheSetting, PluginCache, Provenance};
+pub use cache::{CacheOff, CacheSetting, PluginCache, Provenance};
 #[cfg(feature = "host")]
 pub use catalog::{
     Catalog, Listed, Listing, LoadedPlugin, LoadedPreset, Origin, PluginError, PluginHost,
@@ -72,7 +76,7 @@ pub use discovery::{
 };
 #[cfg(feature = "host")]
 pub use isolate::{
-    ContextSource, Evaluation, Evaluator, OUTPUT_LIMIT, PluginFailure, TIME_LIMIT, helper_main,
+    Confine, ContextSource, Evaluation, Evaluator, PluginFailure, TIME_LIMIT, helper_main,
 };
 
 #[cfg(feature = "host")]

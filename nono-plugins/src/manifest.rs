@@ -11,6 +11,11 @@ use std::path::Path;
 /// must return.
 pub const PLUGIN_ABI_VERSION: u32 = 1;
 
+/// The most a plugin may answer, in bytes (4 MiB). A real manifest is a few
+/// kilobytes; a plugin that answers more is broken, and nono refuses the
+/// answer (and stops the plugin).
+pub const OUTPUT_LIMIT: usize = 4 * 1024 * 1024;
+
 /// What nono tells a plugin about where it runs, passed (as RON) to
 /// `nono_plugin_presets`.
 ///

@@ -120,8 +120,7 @@ pub enum TrustError {
 }
 
 fn effective_uid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
+    rustix::process::geteuid().as_raw()
 }
 
 fn check_one(subject: Subject, path: &Path, euid: u32) -> Result<(), TrustError> {

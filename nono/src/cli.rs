@@ -41,7 +41,7 @@ pub enum Command {
         action: PresetsAction,
     },
     /// Internal: evaluate a plugin in a sandboxed helper process (nono runs
-    /// this itself; see nono_plugins::isolate).
+    /// this itself; see plugin_helper.rs and nono_plugins::isolate).
     #[command(name = "__plugin-eval", hide = true)]
     PluginEval {
         /// The plugin file (canonical).

@@ -16,6 +16,7 @@
 
 #[macro_use]
 pub mod failure;
+mod catalog;
 mod check;
 pub mod cli;
 mod exec;
@@ -23,6 +24,7 @@ mod exec;
 #[doc(hidden)]
 pub mod fuzzing;
 mod output;
+mod plugin_helper;
 pub mod policy;
 mod presets;
 mod run;
@@ -138,7 +140,7 @@ pub fn main() -> u8 {
                 failure::emit(&String::from_utf8_lossy(&out))
             }
             Command::Presets { action } => presets::presets(action),
-            Command::PluginEval { path, dev, ino } => nono_plugins::helper_main(&path, dev, ino),
+            Command::PluginEval { path, dev, ino } => plugin_helper::main(&path, dev, ino),
         });
     match result {
         Ok(()) => 0,

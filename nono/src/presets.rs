@@ -1,44 +1,13 @@
-//! `nono presets list|show`, and the catalog every command looks presets up
-//! in.
+//! `nono presets list|show`.
 
+use crate::catalog::catalog;
 use crate::cli::PresetsAction;
 use crate::failure::Failure;
 use nono_compile::{Resolution, ResolvedGrant};
 use nono_model::{FsGrant, GrantSource, Policy};
-use nono_plugins::{
-    Catalog, ContextSource, Evaluator, Listed, LoadedPreset, Origin, PluginHost, PluginSearch,
-};
+use nono_plugins::{Listed, LoadedPreset, Origin};
 use serde::Serialize;
 use std::path::PathBuf;
-
-/// The hidden subcommand nono re-executes itself with to evaluate a plugin.
-pub const PLUGIN_EVAL_SUBCOMMAND: &str = "__plugin-eval";
-
-/// The catalog for this process: user preset files, built-ins, and plugins
-/// (the `--plugin` files first, then the plugin directories), each plugin
-/// evaluated only when a preset of it is asked for, its answer cached.
-///
-/// It also creates nono's cache directory if it is missing: every sandbox
-/// carves it out of its grants (see `nono_plugins::cache`). Every command
-/// builds its catalog before its policy.
-pub fn catalog(plugin_files: &[PathBuf]) -> Catalog {
-    // /proc/self/exe is this very binary, should current_exe fail.
-    let program = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"));
-    let evaluator = Evaluator::new(
-        program,
-        vec![PLUGIN_EVAL_SUBCOMMAND.into()],
-        ContextSource::Current {
-            nono_version: env!("CARGO_PKG_VERSION").to_owned(),
-        },
-    )
-    .with_cache(nono_plugins::cache::prepare_from_env());
-    Catalog::new()
-        .with_user_dir(nono_plugins::user_preset_dir())
-        .with_plugins(PluginHost {
-            search: PluginSearch::from_env(plugin_files.to_vec()),
-            evaluator,
-        })
-}
 
 #[derive(Serialize)]
 struct PresetOut<'a> {

@@ -21,7 +21,7 @@ pub fn resolve_env() -> Result<ResolveEnv, Failure> {
 /// Compiles the policy `args` describe for this kernel. Also returns one
 /// line per plugin loaded, saying whether its presets came from the cache.
 pub fn compile_for_here(args: &SandboxArgs) -> Result<(Target, Compiled, Vec<String>), Failure> {
-    let catalog = crate::presets::catalog(&args.plugins.plugin);
+    let catalog = crate::catalog::catalog(&args.plugins.plugin);
     let policy = crate::policy::build(args, &catalog)?;
     let env = resolve_env()?;
     let target = Target {
