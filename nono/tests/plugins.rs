@@ -17,7 +17,10 @@
 //! - The helper that evaluates a plugin is sandboxed: a plugin that tries to
 //!   create a file or open a TCP connection fails (the file does not exist
 //!   afterwards, the listener sees no connection), and holds no capability;
-//!   the same code run unconfined does both.
+//!   the same code run unconfined does both. Nor does it hold a descriptor
+//!   nono's caller leaked, a variable other than those the sensitive paths
+//!   are written with, the right to dump core or to signal nono, or a
+//!   process group shared with nono; its unconfined twin holds each.
 //! - A run that names only built-in presets loads no plugin.
 //!
 //! The failing plugins are tiny C files compiled with `cc -shared -fPIC`
@@ -1171,6 +1174,167 @@ fn the_helper_cannot_read_sensitive_paths_and_the_context_has_no_credentials() {
         "{description}"
     );
     assert!(description.contains("plain=present"), "{description}");
+}
+
+/// A plugin body that reports what the helper process it runs in holds: a
+/// descriptor nono's caller leaked as number 47 (it writes through it), its
+/// dumpability and core-size limit, whether it leads its own process group,
+/// a variable nono was given, every variable name it sees, no_new_privs and
+/// the seccomp mode, and whether it may signal its parent (nono). `main`
+/// runs the same code as an ordinary child of the test.
+const HOLDINGS: &str = r#"
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+unsigned nono_plugin_abi_version(void) { return 1; }
+
+extern char **environ;
+static char report[4096];
+
+static void status_field(const char *field, char *out, size_t n) {
+    snprintf(out, n, "?");
+    FILE *status = fopen("/proc/self/status", "r");
+    if (!status) return;
+    char line[256];
+    size_t len = strlen(field);
+    while (fgets(line, sizeof line, status)) {
+        if (strncmp(line, field, len) == 0 && line[len] == ':') {
+            snprintf(out, n, "%s", line + len + 2);
+            out[strcspn(out, "\n")] = 0;
+        }
+    }
+    fclose(status);
+}
+
+static const char *probe(void) {
+    char fd[64];
+    snprintf(fd, sizeof fd, "%s", write(47, "x", 1) == 1 ? "written" : strerror(errno));
+    struct rlimit core = {0};
+    getrlimit(RLIMIT_CORE, &core);
+    char names[1024] = "";
+    for (char **e = environ; *e; e++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%.*s", used ? "+" : "",
+            (int)strcspn(*e, "="), *e);
+    }
+    char nnp[16], seccomp[16];
+    status_field("NoNewPrivs", nnp, sizeof nnp);
+    status_field("Seccomp", seccomp, sizeof seccomp);
+    char signal[64];
+    snprintf(signal, sizeof signal, "%s", kill(getppid(), 0) == 0 ? "allowed" : strerror(errno));
+    snprintf(report, sizeof report,
+        "fd=%s dumpable=%d core=%llu group=%s marker=%s nnp=%s seccomp=%s signal=%s env=%s",
+        fd, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), (unsigned long long)core.rlim_cur,
+        getpgrp() == getpid() ? "own" : "inherited",
+        getenv("NONO_TEST_MARKER") ? "present" : "absent",
+        nnp, seccomp, signal, names);
+    return report;
+}
+
+unsigned char *nono_plugin_presets(const unsigned char *c, size_t n, size_t *o) {
+    char text[8192];
+    (void)c; (void)n;
+    snprintf(text, sizeof text,
+        "(name: \"holdings\", version: \"1\", presets: [(name: \"files\", description: \"%s\")])",
+        probe());
+    return answer(text, strlen(text), o);
+}
+
+#ifdef UNCONFINED
+int main(void) {
+    puts(probe());
+    return 0;
+}
+#endif
+"#;
+
+/// `cmd` started with `leak` open as descriptor 47 (not close-on-exec),
+/// cores of up to 1 MiB allowed and `NONO_TEST_MARKER` set: what a careless
+/// caller of nono could hand it.
+fn with_leaks(cmd: &mut Command, leak: &std::fs::File) -> Outcome {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let fd = leak.as_raw_fd();
+    cmd.env("NONO_TEST_MARKER", "1");
+    // SAFETY: between fork and exec the closure only makes two system
+    // calls with plain integer arguments and a pointer to a local.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::dup2(fd, 47) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let core = libc::rlimit {
+                rlim_cur: 1 << 20,
+                rlim_max: 1 << 20,
+            };
+            if libc::setrlimit(libc::RLIMIT_CORE, &raw const core) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    Outcome::of(cmd)
+}
+
+#[test]
+fn the_helper_inherits_no_descriptor_or_variable_and_cannot_dump_core_or_signal_out() {
+    let lab = Lab::new();
+    let leaked = lab.s.join("leaked.txt");
+    let leak = std::fs::File::create(&leaked).unwrap();
+    let src = lab
+        .s
+        .write("src/holdings.c", &format!("{C_PRELUDE}\n{HOLDINGS}"));
+    lab.c_plugin("holdings", HOLDINGS);
+
+    let out = with_leaks(
+        lab.nono().args(["presets", "show", "holdings/files"]),
+        &leak,
+    );
+    out.expect_ok();
+    let description = out.stdout.lines().next().unwrap();
+    for expected in [
+        "fd=Bad file descriptor",
+        "dumpable=0",
+        "core=0",
+        "group=own",
+        "marker=absent",
+        "nnp=1",
+        "seccomp=2",
+        "signal=Operation not permitted",
+    ] {
+        assert!(description.contains(expected), "{expected}: {description}");
+    }
+    // Only the variables the sensitive paths are written with.
+    let names = description.rsplit("env=").next().unwrap();
+    for name in names.split('+').filter(|n| !n.is_empty()) {
+        assert!(
+            ["HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "CARGO_HOME"].contains(&name),
+            "{name}: {description}"
+        );
+    }
+    assert_file(&leaked, "");
+
+    // Twin: the same code, started the same way as an ordinary child, has
+    // all of it.
+    let exe = lab.s.join("src/holdings");
+    compile_c(&src, &exe, &["-DUNCONFINED"]);
+    let out = with_leaks(&mut Command::new(&exe), &leak);
+    out.expect_ok();
+    for expected in [
+        "fd=written",
+        "dumpable=1",
+        "core=1048576",
+        "group=inherited",
+        "marker=present",
+        "nnp=0",
+        "seccomp=0",
+        "signal=allowed",
+    ] {
+        assert!(out.stdout.contains(expected), "{expected}: {out:#?}");
+    }
+    assert!(out.stdout.contains("NONO_TEST_MARKER"), "{out:#?}");
+    assert_file(&leaked, "x");
 }
 
 // ---------------------------------------------------------------------------
