@@ -111,16 +111,28 @@ pub mod __private {
         let _ = writeln!(std::io::stderr(), "{message}");
     }
 
+    /// Why the plugin could not answer; its last words on standard error.
+    #[derive(Debug, thiserror::Error)]
+    enum AnswerError {
+        /// The context is not UTF-8.
+        #[error("the host context is not UTF-8: {0}")]
+        ContextNotUtf8(std::str::Utf8Error),
+        /// The context is not a `HostContext` in RON.
+        #[error("cannot read the host context: {0}")]
+        Context(nono_model::RonError),
+        /// The manifest could not be written as RON.
+        #[error("cannot write the manifest: {0}")]
+        Write(ron::Error),
+    }
+
     fn manifest(
         name: &str,
         version: &str,
         ctx: &[u8],
         presets: fn(&HostContext) -> Vec<Preset>,
-    ) -> Result<Vec<u8>, String> {
-        let text =
-            std::str::from_utf8(ctx).map_err(|e| format!("the host context is not UTF-8: {e}"))?;
-        let ctx = HostContext::from_ron(text)
-            .map_err(|e| format!("cannot read the host context: {e}"))?;
+    ) -> Result<Vec<u8>, AnswerError> {
+        let text = std::str::from_utf8(ctx).map_err(AnswerError::ContextNotUtf8)?;
+        let ctx = HostContext::from_ron(text).map_err(AnswerError::Context)?;
         let manifest = PluginManifest {
             name: name.to_owned(),
             version: version.to_owned(),
@@ -129,7 +141,7 @@ pub mod __private {
         manifest
             .to_ron()
             .map(String::into_bytes)
-            .map_err(|e| format!("cannot write the manifest: {e}"))
+            .map_err(AnswerError::Write)
     }
 
     /// The body of `nono_plugin_presets`.
@@ -173,8 +185,8 @@ pub mod __private {
         panic::set_hook(previous);
         let bytes = match result {
             Ok(Ok(bytes)) => bytes,
-            Ok(Err(message)) => {
-                say(&message);
+            Ok(Err(error)) => {
+                say(&error.to_string());
                 return std::ptr::null_mut();
             }
             Err(_) => {
@@ -260,6 +272,19 @@ pub mod __private {
         fn a_bad_context_returns_null() {
             assert_eq!(call(jdk, b"\xff"), None);
             assert_eq!(call(jdk, b"(abi_version: \"x\")"), None);
+            // Saying why on standard error.
+            let why = |ctx: &[u8]| manifest("acme", "1.0.0", ctx, jdk).unwrap_err();
+            assert!(matches!(why(b"\xff"), AnswerError::ContextNotUtf8(_)));
+            assert!(
+                why(b"\xff")
+                    .to_string()
+                    .starts_with("the host context is not UTF-8: "),
+            );
+            assert!(
+                why(b"(abi_version: \"x\")")
+                    .to_string()
+                    .starts_with("cannot read the host context: "),
+            );
         }
     }
 }
