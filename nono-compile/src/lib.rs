@@ -183,7 +183,8 @@ pub fn compile(
         merged
     };
     let abi = target.lowering_abi();
-    let lowered = passes::lower(abi, &rules, &passes::Intent::from(policy));
+    let mut lowered = passes::lower(abi, &rules, &passes::Intent::from(policy));
+    lowered.ruleset.unix_sockets = resolve::resolve_unix(policy, env, fs)?;
     let predicted = target.predict(&lowered.gaps);
     Ok(Compiled {
         resolved,

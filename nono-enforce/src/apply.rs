@@ -232,3 +232,34 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         seccomp: filter.is_some(),
     })
 }
+
+/// Confines the calling process as nono's supervisor: a Landlock domain
+/// with `ruleset`'s network rules and scopes only (no filesystem rights are
+/// handled, since the supervisor resolves and judges paths for the
+/// command). Calls made on the command's behalf are then checked by the
+/// kernel against the command's own ports and scopes, and the command's
+/// domain, created after `fork`, is nested in this one. Nothing happens
+/// when the ruleset handles neither, or without Landlock.
+pub fn confine_supervisor(ruleset: &Ruleset) -> Result<(), EnforceError> {
+    if !matches!(landlock_state(), LandlockState::Available(_))
+        || (ruleset.handled_net.is_empty() && ruleset.scoped.is_empty())
+    {
+        return Ok(());
+    }
+    let mut builder = LlRuleset::default().set_compatibility(CompatLevel::HardRequirement);
+    if !ruleset.handled_net.is_empty() {
+        builder = builder.handle_access(flags!(AccessNet, ruleset.handled_net.bits())?)?;
+    }
+    if !ruleset.scoped.is_empty() {
+        builder = builder.scope(flags!(Scope, ruleset.scoped.bits())?)?;
+    }
+    let mut created = builder.create()?;
+    for port in &ruleset.port_rules {
+        created = created.add_rule(NetPort::new(
+            port.port,
+            flags!(AccessNet, port.rights.bits())?,
+        ))?;
+    }
+    created.restrict_self()?;
+    Ok(())
+}

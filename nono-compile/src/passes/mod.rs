@@ -17,6 +17,7 @@
 //! | `audit_log`        | 7   | restrict-self logging flags    | `--log-denials`     |
 //! | `seccomp_fallback` | any | a socket filter (seccomp)      | `--net-*`           |
 //! | `syscall_guard`    | any | TIOCSTI, setuid bits (seccomp) | always              |
+//! | `supervise`        | any | Unix sockets, metadata, inotify (supervisor) | `--allow-unix`, Write, Read |
 
 mod audit_log;
 mod fs_base;
@@ -25,6 +26,7 @@ mod net_tcp;
 mod refer;
 mod scope;
 mod seccomp_fallback;
+mod supervise;
 mod syscall_guard;
 mod truncate;
 
@@ -47,7 +49,7 @@ pub struct Pass {
 }
 
 /// Every pass, in the order they run.
-pub const PIPELINE: [Pass; 9] = [
+pub const PIPELINE: [Pass; 10] = [
     fs_base::PASS,
     refer::PASS,
     truncate::PASS,
@@ -57,6 +59,7 @@ pub const PIPELINE: [Pass; 9] = [
     audit_log::PASS,
     seccomp_fallback::PASS,
     syscall_guard::PASS,
+    supervise::PASS,
 ];
 
 /// What the policy asks for beyond its filesystem rules.
