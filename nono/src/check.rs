@@ -28,8 +28,9 @@ pub struct Audit {
     pub detail: String,
 }
 
-/// The passes that need no Landlock feature, only seccomp.
-const SECCOMP_PASSES: [&str; 2] = ["seccomp_fallback", "syscall_guard"];
+/// The passes that need no Landlock feature, only seccomp (the supervisor
+/// uses seccomp user notification).
+const SECCOMP_PASSES: [&str; 3] = ["seccomp_fallback", "syscall_guard", "supervise"];
 
 /// Reads the audit state and says what it means for `--log-denials` at
 /// ABI `effective`.

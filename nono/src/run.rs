@@ -115,19 +115,19 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
     let mut status = report.status.min(compiled.predicted);
     let mut gaps = gaps_line(&compiled);
-    if let Some(handoff) = handoff {
-        if handoff.install()? == crate::supervise::Supervised::Nested {
-            let gap = "supervise: nono already runs under a supervisor, which judges Unix sockets, metadata and inotify by its own policy, not this one";
-            if args.strict {
-                return Err(Failure::new(format!("--strict: {gap}")));
-            }
-            status = status.min(EnforcementStatus::PartiallyEnforced);
-            gaps = if gaps.is_empty() {
-                gap.to_owned()
-            } else {
-                format!("{gaps}; {gap}")
-            };
+    if let Some(handoff) = handoff
+        && handoff.install()? == crate::supervise::Supervised::Nested
+    {
+        let gap = "supervise: nono already runs under a supervisor, which judges Unix sockets, metadata and inotify by its own policy, not this one";
+        if args.strict {
+            return Err(Failure::new(format!("--strict: {gap}")));
         }
+        status = status.min(EnforcementStatus::PartiallyEnforced);
+        gaps = if gaps.is_empty() {
+            gap.to_owned()
+        } else {
+            format!("{gaps}; {gap}")
+        };
     }
     tracing::debug!(?report, "sandbox applied");
     if args.verbose > 0 {

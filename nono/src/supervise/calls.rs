@@ -202,15 +202,14 @@ impl Judge {
 
     /// Whether the command may reach the pathname socket `pinned`.
     fn may_reach_socket(&self, pinned: &OwnedFd) -> Result<(), i32> {
-        if let Ok(path) = fd_path(pinned) {
-            if self
+        if let Ok(path) = fd_path(pinned)
+            && self
                 .ruleset
                 .unix_sockets
                 .iter()
                 .any(|g| path.starts_with(g))
-            {
-                return Ok(());
-            }
+        {
+            return Ok(());
         }
         let st = stat_fd(pinned).map_err(|e| errno(&e))?;
         let key = (st.st_dev, st.st_ino as u32);
@@ -224,9 +223,9 @@ impl Judge {
     /// Answers notification `n`; `None` when it is no longer pending (the
     /// caller is gone or was interrupted: nothing was done).
     pub fn answer(&self, n: &Notification, pending: &dyn Fn(u64) -> bool) -> Option<Answer> {
-        let pidfd = match nono_enforce::pidfd_open(n.pid) {
-            Ok(fd) => fd,
-            Err(_) => return None,
+        let Some(pidfd) = process_of(n.pid) else {
+            // Gone, or unreadable: refuse if it still waits.
+            return pending(n.id).then_some(Err(libc::EPERM));
         };
         let call = Call { n, pidfd };
         Some(self.dispatch(&call, &|| pending(n.id)))
@@ -582,10 +581,10 @@ impl Judge {
         behalf::bind_unix_at(&sock, &dir, &name).map_err(|e| errno(&e))?;
         // Asked of the kernel by the socket itself, so a file renamed over
         // the name in between cannot be recorded instead.
-        if let Ok(file) = behalf::unix_socket_file(&sock) {
-            if let Ok(mut bound) = self.bound.lock() {
-                bound.insert(file);
-            }
+        if let Ok(file) = behalf::unix_socket_file(&sock)
+            && let Ok(mut bound) = self.bound.lock()
+        {
+            bound.insert(file);
         }
         Ok(0)
     }
@@ -741,6 +740,28 @@ impl Judge {
         nono_enforce::write_memory(c.n.pid, vec + 56, &len.to_ne_bytes())
             .map_err(|_| libc::EFAULT)?;
         Ok(1)
+    }
+}
+
+/// A pidfd for the process thread `tid` belongs to: the thread itself when
+/// it leads its process, else its thread-group leader (found in
+/// `/proc/TID/status`), whose descriptor table the thread shares.
+fn process_of(tid: u32) -> Option<OwnedFd> {
+    match nono_enforce::pidfd_open(tid) {
+        Ok(fd) => Some(fd),
+        // A thread that does not lead its process: EINVAL on older
+        // kernels, ENOENT on newer ones.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOENT)) => {
+            let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+            let tgid = status
+                .lines()
+                .find_map(|l| l.strip_prefix("Tgid:"))?
+                .trim()
+                .parse()
+                .ok()?;
+            nono_enforce::pidfd_open(tgid).ok()
+        }
+        Err(_) => None,
     }
 }
 

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 
 /// The most calls answered at once in worker threads (sockets, which may
-/// block); beyond it a call waits for a free worker.
+/// block); beyond it a call is refused with `EAGAIN`.
 const MAX_WORKERS: usize = 64;
 
 /// The calls `ruleset` asks the supervisor to judge.
@@ -249,7 +249,11 @@ fn supervise(
             n.nr,
             libc::SYS_connect | libc::SYS_sendto | libc::SYS_sendmsg | libc::SYS_sendmmsg
         );
-        if blocking && workers.load(Ordering::Acquire) < MAX_WORKERS {
+        if blocking && workers.load(Ordering::Acquire) >= MAX_WORKERS {
+            // Every worker is busy (a flood, or calls that block): refuse
+            // rather than block the loop that notices the command's end.
+            let _ = listener.respond(n.id, Err(libc::EAGAIN));
+        } else if blocking {
             let (j, l, w) = (judge.clone(), listener.clone(), workers.clone());
             workers.fetch_add(1, Ordering::AcqRel);
             let spawned = std::thread::Builder::new()
