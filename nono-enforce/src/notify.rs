@@ -113,11 +113,22 @@ pub struct NotifyFilter {
 }
 
 impl NotifyFilter {
-    /// The program for `calls`.
+    /// The program that hands `calls` to a listener.
     pub fn new(calls: NotifiedCalls) -> NotifyFilter {
+        NotifyFilter::build(calls, libc::SECCOMP_RET_USER_NOTIF)
+    }
+
+    /// The program that refuses `calls` with `EPERM` outright, for a
+    /// process nobody supervises (the plugin helper): the same calls,
+    /// judged the strictest way.
+    pub fn refusing(calls: NotifiedCalls) -> NotifyFilter {
+        NotifyFilter::build(calls, libc::SECCOMP_RET_ERRNO | libc::EPERM as u32)
+    }
+
+    fn build(calls: NotifiedCalls, action: u32) -> NotifyFilter {
         use libc::{
             BPF_ABS, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_RET, BPF_W, SECCOMP_RET_ALLOW,
-            SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_USER_NOTIF,
+            SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
         };
         let ld = BPF_LD | BPF_W | BPF_ABS;
         let jeq = BPF_JMP | BPF_JEQ | BPF_K;
@@ -142,7 +153,7 @@ impl NotifyFilter {
         }
         for call in notified {
             p.push(jump(jeq, call as u32, 0, 1));
-            p.push(stmt(ret, SECCOMP_RET_USER_NOTIF));
+            p.push(stmt(ret, action));
         }
         if calls.sockets {
             // sendto(fd, buf, len, flags, addr, addrlen): only with an
@@ -152,7 +163,7 @@ impl NotifyFilter {
             p.push(jump(jeq, 0, 0, 2));
             p.push(stmt(ld, offset_arg(4) + 4));
             p.push(jump(jeq, 0, 1, 0));
-            p.push(stmt(ret, SECCOMP_RET_USER_NOTIF));
+            p.push(stmt(ret, action));
         }
         p.push(stmt(ret, SECCOMP_RET_ALLOW));
         NotifyFilter { program: p }
@@ -168,16 +179,40 @@ impl NotifyFilter {
         self.program.is_empty()
     }
 
+    /// Installs a [`NotifyFilter::refusing`] program on the calling thread
+    /// (no listener). `no_new_privs` must be set.
+    pub fn install_refusing(&self) -> io::Result<()> {
+        let prog = self.fprog()?;
+        // SAFETY: `prog` points to `self.program`, which outlives the call;
+        // the kernel copies the program before returning.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                0,
+                &raw const prog,
+            )
+        };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    fn fprog(&self) -> io::Result<libc::sock_fprog> {
+        Ok(libc::sock_fprog {
+            len: u16::try_from(self.program.len())
+                .map_err(|_| io::Error::from_raw_os_error(libc::E2BIG))?,
+            filter: self.program.as_ptr().cast_mut(),
+        })
+    }
+
     /// Installs the filter on the calling thread and returns the listener.
     /// `no_new_privs` must be set (or the caller privileged). Fails with
     /// `EBUSY` when a filter of this process already has a listener (nono
     /// running inside a supervised nono).
     pub fn install(&self) -> io::Result<OwnedFd> {
-        let prog = libc::sock_fprog {
-            len: u16::try_from(self.program.len())
-                .map_err(|_| io::Error::from_raw_os_error(libc::E2BIG))?,
-            filter: self.program.as_ptr().cast_mut(),
-        };
+        let prog = self.fprog()?;
         // SAFETY: `prog` points to `self.program`, which outlives the call;
         // the kernel copies the program before returning.
         let fd = unsafe {
