@@ -19,7 +19,6 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use nono_model::{AccessLevels, FileKind, FsRight, FsRights, PathRule, Ruleset};
 use std::io::{Read, Write};
-use std::os::fd::FromRawFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -69,9 +68,7 @@ fn ruleset(n: usize) -> Ruleset {
 
 /// Forks; the child applies `ruleset` and reports how long it took.
 fn apply_in_child(ruleset: &Ruleset) -> Duration {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` is a valid array of two ints for pipe(2) to fill.
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe");
+    let (read_end, write_end) = rustix::pipe::pipe().expect("pipe");
     // SAFETY: the bench is single-threaded, so the child may run normal code.
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0, "fork");
@@ -79,20 +76,21 @@ fn apply_in_child(ruleset: &Ruleset) -> Duration {
         let start = Instant::now();
         let ok = nono_enforce::apply(ruleset).is_ok();
         let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        // SAFETY: fds[1] is the pipe's write end, owned by this child now.
-        let mut out = unsafe { std::fs::File::from_raw_fd(fds[1]) };
+        let mut out = std::fs::File::from(write_end);
         let _ = out.write_all(&(if ok { nanos } else { u64::MAX }).to_le_bytes());
-        // SAFETY: leave at once, without running the parent's exit handlers.
+        // SAFETY: _exit ends the child at once, without running the exit
+        // handlers or flushing the buffers it shares with the parent.
         unsafe { libc::_exit(0) };
     }
-    // SAFETY: fds[1] is ours to close; fds[0] becomes owned by `input`.
-    unsafe { libc::close(fds[1]) };
-    let mut input = unsafe { std::fs::File::from_raw_fd(fds[0]) };
+    // The parent's write end closes here, so a child that dies before
+    // writing gives end of file rather than a hang.
+    drop(write_end);
+    let mut input = std::fs::File::from(read_end);
     let mut buf = [0u8; 8];
     input.read_exact(&mut buf).expect("the child's report");
-    let mut status = 0;
-    // SAFETY: `pid` is our child and `status` a valid int.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
+    let child = rustix::process::Pid::from_raw(pid).expect("a child's pid is positive");
+    rustix::process::waitpid(Some(child), rustix::process::WaitOptions::empty())
+        .expect("wait for the child");
     let nanos = u64::from_le_bytes(buf);
     assert_ne!(nanos, u64::MAX, "apply failed in the child");
     Duration::from_nanos(nanos)

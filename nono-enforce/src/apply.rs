@@ -70,7 +70,7 @@ pub enum EnforceError {
     Landlock(#[from] landlock::RulesetError),
     /// `no_new_privs` could not be set.
     #[error("cannot set no_new_privs: {0}")]
-    NoNewPrivs(std::io::Error),
+    NoNewPrivs(#[source] std::io::Error),
     /// The seccomp filter could not be built or installed. Landlock may
     /// already be applied; the command must not run.
     #[error(transparent)]
@@ -104,13 +104,7 @@ macro_rules! flags {
 /// Sets `no_new_privs`, which an unprivileged process needs before it may
 /// install a seccomp filter.
 fn set_no_new_privs() -> Result<(), EnforceError> {
-    // SAFETY: PR_SET_NO_NEW_PRIVS takes integer arguments only.
-    let rc = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(EnforceError::NoNewPrivs(std::io::Error::last_os_error()))
-    }
+    rustix::thread::set_no_new_privs(true).map_err(|e| EnforceError::NoNewPrivs(e.into()))
 }
 
 /// Opens a rule's path `O_PATH | O_NOFOLLOW | O_CLOEXEC` and checks it is

@@ -1,7 +1,8 @@
 //! Whether the kernel's audit log, where Landlock writes denials, is on.
 
-use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use rustix::io::Errno;
+use rustix::net::{self, AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType};
+use std::time::Duration;
 
 /// The state of the kernel audit subsystem.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -10,7 +11,7 @@ pub enum AuditState {
     Unsupported,
     /// The state could not be read (typically: not root, as the query needs
     /// `CAP_AUDIT_CONTROL`).
-    Unknown(String),
+    Unknown(AuditError),
     /// Audit is built in but disabled: nothing is recorded.
     Disabled,
     /// Audit is enabled; `daemon_pid` is the audit daemon, if one is
@@ -21,7 +22,17 @@ pub enum AuditState {
     },
 }
 
-const NETLINK_AUDIT: libc::c_int = 9;
+/// Why the audit status could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuditError {
+    /// The kernel refused a step of the query, or answered with an error.
+    #[error(transparent)]
+    Kernel(#[from] Errno),
+    /// The reply was too short to be an audit status.
+    #[error("short audit reply")]
+    ShortReply,
+}
+
 const AUDIT_GET: u16 = 1000;
 const NLMSG_HDRLEN: usize = 16;
 
@@ -29,56 +40,31 @@ const NLMSG_HDRLEN: usize = 16;
 pub fn audit_state() -> AuditState {
     match query() {
         Ok(state) => state,
-        Err(e) if e.raw_os_error() == Some(libc::EPROTONOSUPPORT) => AuditState::Unsupported,
-        Err(e) => AuditState::Unknown(e.to_string()),
+        Err(AuditError::Kernel(Errno::PROTONOSUPPORT)) => AuditState::Unsupported,
+        Err(e) => AuditState::Unknown(e),
     }
 }
 
-fn query() -> io::Result<AuditState> {
-    // SAFETY: socket(2) with constant arguments; the result is checked.
-    let raw = unsafe {
-        libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-            NETLINK_AUDIT,
-        )
-    };
-    if raw < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: `raw` is a fresh, valid descriptor that nothing else owns.
-    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-    let timeout = libc::timeval {
-        tv_sec: 1,
-        tv_usec: 0,
-    };
-    // SAFETY: the option value points at a live timeval of the size given.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            std::ptr::from_ref(&timeout).cast(),
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-        )
-    };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
+fn query() -> Result<AuditState, AuditError> {
+    let fd = net::socket_with(
+        AddressFamily::NETLINK,
+        SocketType::RAW,
+        SocketFlags::CLOEXEC,
+        Some(net::netlink::AUDIT),
+    )?;
+    net::sockopt::set_socket_timeout(
+        &fd,
+        net::sockopt::Timeout::Recv,
+        Some(Duration::from_secs(1)),
+    )?;
     let mut request = [0u8; NLMSG_HDRLEN];
     request[0..4].copy_from_slice(&(NLMSG_HDRLEN as u32).to_ne_bytes());
     request[4..6].copy_from_slice(&AUDIT_GET.to_ne_bytes());
     request[6..8].copy_from_slice(&(libc::NLM_F_REQUEST as u16).to_ne_bytes());
     request[8..12].copy_from_slice(&1u32.to_ne_bytes());
-    // SAFETY: the buffer is valid for its length.
-    let sent = unsafe { libc::send(fd.as_raw_fd(), request.as_ptr().cast(), request.len(), 0) };
-    if sent < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    net::send(&fd, &request, SendFlags::empty())?;
     let mut reply = [0u8; 512];
-    // SAFETY: the buffer is valid and writable for its length.
-    let got = unsafe { libc::recv(fd.as_raw_fd(), reply.as_mut_ptr().cast(), reply.len(), 0) };
-    let got = usize::try_from(got).map_err(|_| io::Error::last_os_error())?;
+    let (got, _) = net::recv(&fd, &mut reply[..], RecvFlags::empty())?;
     parse_reply(&reply[..got])
 }
 
@@ -88,19 +74,18 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
 
 /// Reads an `AUDIT_GET` reply: a netlink header, then `struct
 /// audit_status { mask, enabled, failure, pid, ... }`, or an error message.
-fn parse_reply(reply: &[u8]) -> io::Result<AuditState> {
-    let short = || io::Error::new(io::ErrorKind::InvalidData, "short audit reply");
+fn parse_reply(reply: &[u8]) -> Result<AuditState, AuditError> {
     let kind = reply
         .get(4..6)
         .and_then(|b| b.try_into().ok())
         .map(u16::from_ne_bytes)
-        .ok_or_else(short)?;
+        .ok_or(AuditError::ShortReply)?;
     if kind == libc::NLMSG_ERROR as u16 {
-        let errno = u32_at(reply, NLMSG_HDRLEN).ok_or_else(short)? as i32;
-        return Err(io::Error::from_raw_os_error(-errno));
+        let errno = u32_at(reply, NLMSG_HDRLEN).ok_or(AuditError::ShortReply)? as i32;
+        return Err(Errno::from_raw_os_error(-errno).into());
     }
-    let enabled = u32_at(reply, NLMSG_HDRLEN + 4).ok_or_else(short)?;
-    let pid = u32_at(reply, NLMSG_HDRLEN + 12).ok_or_else(short)?;
+    let enabled = u32_at(reply, NLMSG_HDRLEN + 4).ok_or(AuditError::ShortReply)?;
+    let pid = u32_at(reply, NLMSG_HDRLEN + 12).ok_or(AuditError::ShortReply)?;
     Ok(if enabled == 0 {
         AuditState::Disabled
     } else {
@@ -112,8 +97,7 @@ fn parse_reply(reply: &[u8]) -> io::Result<AuditState> {
 
 /// Whether this kernel accepts seccomp filters.
 pub fn seccomp_available() -> bool {
-    // SAFETY: PR_GET_SECCOMP takes no pointers and only reads the mode.
-    unsafe { libc::prctl(libc::PR_GET_SECCOMP) >= 0 }
+    rustix::thread::secure_computing_mode().is_ok()
 }
 
 #[cfg(test)]
@@ -143,7 +127,13 @@ mod tests {
         );
         let eperm = (-libc::EPERM) as u32;
         let err = parse_reply(&reply(libc::NLMSG_ERROR as u16, &[eperm])).unwrap_err();
-        assert_eq!(err.raw_os_error(), Some(libc::EPERM));
-        assert!(parse_reply(&[0u8; 3]).is_err());
+        assert_eq!(err, AuditError::Kernel(Errno::PERM));
+        // The text `nono check` shows is the kernel's, as before.
+        assert_eq!(
+            err.to_string(),
+            std::io::Error::from_raw_os_error(libc::EPERM).to_string()
+        );
+        assert_eq!(parse_reply(&[0u8; 3]), Err(AuditError::ShortReply));
+        assert_eq!(AuditError::ShortReply.to_string(), "short audit reply");
     }
 }

@@ -54,16 +54,10 @@ fn ask_landlock_state() -> LandlockState {
     }
 }
 
-/// The running kernel's release string (`uname -r`), if it can be read.
-pub fn kernel_release() -> Option<String> {
-    // SAFETY: `utsname` is plain old data; uname(2) fills it in and we only
-    // read NUL-terminated fields from it afterwards.
-    let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
-    // SAFETY: `uts` is a valid, writable utsname.
-    if unsafe { libc::uname(&mut uts) } != 0 {
-        return None;
-    }
-    // SAFETY: the kernel NUL-terminates every utsname field.
-    let release = unsafe { std::ffi::CStr::from_ptr(uts.release.as_ptr()) };
-    Some(release.to_string_lossy().into_owned())
+/// The running kernel's release string (`uname -r`).
+pub fn kernel_release() -> String {
+    rustix::system::uname()
+        .release()
+        .to_string_lossy()
+        .into_owned()
 }

@@ -15,7 +15,7 @@ mod seccomp;
 mod target_path;
 
 pub use apply::{EnforceError, Report, apply, confine_supervisor};
-pub use audit::{AuditState, audit_state, seccomp_available};
+pub use audit::{AuditError, AuditState, audit_state, seccomp_available};
 pub use caps::{CapsError, drop_capabilities, has_capabilities};
 pub use detect::{LandlockState, kernel_release, landlock_state};
 pub use notify::{
@@ -24,3 +24,32 @@ pub use notify::{
 };
 pub use seccomp::FilterError;
 pub use target_path::{PATH_MAX, Start, TargetView, fd_path, stat_fd};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    /// The errors keep the kernel's or seccompiler's error as their source,
+    /// and the one line the user sees is what it was when they were strings.
+    #[test]
+    fn errors_keep_their_source_and_their_text() {
+        let build = FilterError::from(seccompiler::BackendError::EmptyRule);
+        assert_eq!(
+            build.to_string(),
+            "seccomp filter: The condition vector of a rule cannot be empty."
+        );
+        assert!(build.source().is_some());
+        let install = FilterError::from(seccompiler::Error::EmptyFilter);
+        assert_eq!(
+            install.to_string(),
+            "seccomp filter: Cannot install empty filter."
+        );
+        assert!(install.source().is_some());
+
+        let eperm = std::io::Error::from_raw_os_error(libc::EPERM);
+        let nnp = EnforceError::NoNewPrivs(std::io::Error::from_raw_os_error(libc::EPERM));
+        assert_eq!(nnp.to_string(), format!("cannot set no_new_privs: {eperm}"));
+        assert!(nnp.source().is_some());
+    }
+}

@@ -29,8 +29,15 @@ use std::collections::BTreeMap;
 
 /// Why the filter could not be built or installed.
 #[derive(Debug, thiserror::Error)]
-#[error("seccomp filter: {0}")]
-pub struct FilterError(String);
+pub enum FilterError {
+    /// `seccompiler` refused a rule or the filter (a bad argument index, a
+    /// program past the BPF length limit).
+    #[error("seccomp filter: {0}")]
+    Build(#[from] seccompiler::BackendError),
+    /// The kernel refused to install the filter.
+    #[error("seccomp filter: {0}")]
+    Install(#[from] seccompiler::Error),
+}
 
 const DENIED: SeccompAction = SeccompAction::Errno(libc::EACCES as u32);
 
@@ -38,12 +45,11 @@ const DENIED: SeccompAction = SeccompAction::Errno(libc::EACCES as u32);
 const SOCK_TYPE_MASK: u64 = 0xf;
 
 fn cond(arg: u8, op: SeccompCmpOp, value: u64) -> Result<SeccompCondition, FilterError> {
-    SeccompCondition::new(arg, SeccompCmpArgLen::Dword, op, value)
-        .map_err(|e| FilterError(e.to_string()))
+    SeccompCondition::new(arg, SeccompCmpArgLen::Dword, op, value).map_err(FilterError::Build)
 }
 
 fn rule(conditions: Vec<SeccompCondition>) -> Result<SeccompRule, FilterError> {
-    SeccompRule::new(conditions).map_err(|e| FilterError(e.to_string()))
+    SeccompRule::new(conditions).map_err(FilterError::Build)
 }
 
 fn family(f: libc::c_int) -> u64 {
@@ -174,16 +180,12 @@ pub fn compile(ruleset: &Ruleset) -> Result<Option<BpfProgram>, FilterError> {
     if rules.is_empty() {
         return Ok(None);
     }
-    let filter = SeccompFilter::new(rules, SeccompAction::Allow, DENIED, ARCH)
-        .map_err(|e| FilterError(e.to_string()))?;
-    filter
-        .try_into()
-        .map(Some)
-        .map_err(|e: seccompiler::BackendError| FilterError(e.to_string()))
+    let filter = SeccompFilter::new(rules, SeccompAction::Allow, DENIED, ARCH)?;
+    Ok(Some(BpfProgram::try_from(filter)?))
 }
 
 /// Installs a compiled filter on the calling thread. `no_new_privs` must be
 /// set (or the caller privileged).
 pub fn install_compiled(program: &BpfProgram) -> Result<(), FilterError> {
-    seccompiler::apply_filter(program).map_err(|e| FilterError(e.to_string()))
+    seccompiler::apply_filter(program).map_err(FilterError::Install)
 }

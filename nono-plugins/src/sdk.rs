@@ -88,7 +88,9 @@ macro_rules! export_plugin {
         /// returned, and freed once.
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn nono_plugin_free(ptr: *mut u8, len: usize) {
-            // SAFETY: as documented above.
+            // SAFETY: the caller guarantees `ptr` and `len` are what one
+            // `nono_plugin_presets` call returned, not yet freed: exactly
+            // what `__private::free` requires.
             unsafe { $crate::sdk::__private::free(ptr, len) }
         }
     };

@@ -77,7 +77,7 @@ pub fn audit(effective: Option<Abi>) -> Audit {
 
 #[derive(Serialize)]
 struct Check {
-    kernel: Option<String>,
+    kernel: String,
     landlock: &'static str,
     kernel_abi: Option<u8>,
     effective_abi: Option<u8>,
@@ -139,11 +139,7 @@ pub fn check(json: bool) -> Result<(), Failure> {
         return Ok(());
     }
     let mut buf = String::new();
-    outln!(
-        buf,
-        "Kernel: Linux {}",
-        out.kernel.as_deref().unwrap_or("(unknown)")
-    );
+    outln!(buf, "Kernel: Linux {}", out.kernel);
     match (kernel_abi, effective) {
         (Some(k), Some(e)) => {
             outln!(buf, "Landlock: available, ABI {k}");

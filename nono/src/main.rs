@@ -16,7 +16,9 @@
 
 #![no_main]
 
+use rustix::fs::{Mode, OFlags};
 use std::io::Write as _;
+use std::os::fd::IntoRawFd;
 
 /// The process entry point, called by the C library.
 #[unsafe(no_mangle)]
@@ -42,9 +44,10 @@ fn open_closed_standard_fds() {
         return;
     }
     for pfd in fds.iter().filter(|p| p.revents & libc::POLLNVAL != 0) {
-        // SAFETY: a constant NUL-terminated path; open returns the lowest
-        // free descriptor, which is `pfd.fd` since lower ones are open.
-        let fd = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+        // open returns the lowest free descriptor, which is `pfd.fd` since
+        // lower ones are open; it stays open for the life of the process.
+        let null = rustix::fs::open(c"/dev/null", OFlags::RDWR, Mode::empty());
+        let fd = null.map_or(-1, IntoRawFd::into_raw_fd);
         if fd != pfd.fd {
             // SAFETY: _exit never returns and touches no memory.
             unsafe { libc::_exit(125) };
