@@ -650,7 +650,7 @@ fn the_dry_run_says_why_nothing_can_be_created_in_the_home() {
     out.expect_stdout(&format!("  {h}/proj (dir, allow): execute, write_file"));
     // `nono why` gives the same reason.
     let why = s.run_home(["why", &format!("{h}/.ssh"), "--op", "write", "--allow", "~"]);
-    why.expect_ok()
+    why.expect_code(1)
         .expect_stdout(&format!("denied: write {h}/.ssh"))
         .expect_stdout(&format!(
             "{h}/.ssh does not exist, so nothing new can be created in {h} (carved out of {h}, built-in sensitive paths)"
