@@ -7,6 +7,9 @@ use crate::output;
 use nono_compile::{Compiled, RealFs, ResolveEnv, Target, compile};
 use nono_model::{Abi, EnforcementStatus};
 
+/// The variable set to `1` in every sandboxed command's environment.
+pub const SANDBOX_MARKER: &str = "NONO_SANDBOX";
+
 /// The environment paths are resolved in: this process's.
 pub fn resolve_env() -> Result<ResolveEnv, Failure> {
     let cwd = std::env::current_dir()
@@ -44,8 +47,23 @@ fn gaps_line(compiled: &Compiled) -> String {
 /// Runs `nono run`. On success this never returns: the process becomes the
 /// command.
 pub fn run(args: RunArgs) -> Result<(), Failure> {
+    if args.json && !args.dry_run {
+        return Err(Failure::new(
+            "--json works only with --dry-run (nono run --dry-run --json ... prints the policy as JSON); a run prints no JSON",
+        ));
+    }
     let (target, compiled, plugin_notes) = compile_for_here(&args.sandbox)?;
-    let env = nono_compile::scrub_env(std::env::vars_os(), &crate::policy::env_policy(&args)?);
+    let mut env = nono_compile::scrub_env(std::env::vars_os(), &crate::policy::env_policy(&args)?);
+    // The marker a program (or an agent's prompt) checks to know it runs
+    // inside nono; a hint, not a proof, since anyone can set it.
+    env.vars.retain(|(name, _)| name != SANDBOX_MARKER);
+    env.vars.push((SANDBOX_MARKER.into(), "1".into()));
+    for warning in crate::advice::dangerous_grants(
+        &compiled.resolved,
+        &crate::advice::Surroundings::from_env(),
+    ) {
+        eprintln!("nono: WARNING: {warning}");
+    }
     let program = if args.command.is_empty() {
         None
     } else {
@@ -127,6 +145,22 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         }
         for carve in &compiled.carves {
             eprintln!("nono: carved {carve}");
+        }
+        let here = resolve_env()?;
+        let missing = crate::advice::missing_optional(&compiled.resolved, &here, &compiled.ruleset);
+        for m in missing.iter().filter(|m| m.fix.is_some()) {
+            eprintln!("nono: note: skipped {m}");
+        }
+        let absent: Vec<String> = missing
+            .iter()
+            .filter(|m| m.fix.is_none())
+            .map(|m| m.path.display().to_string())
+            .collect();
+        if !absent.is_empty() {
+            eprintln!(
+                "nono: note: skipped, not on this machine: {}",
+                absent.join(" ")
+            );
         }
         if !env.removed.is_empty() {
             eprintln!(
