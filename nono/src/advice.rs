@@ -3,13 +3,14 @@
 //! missing (with the fix), and the built-in preset that covers a program
 //! the sandbox refused to execute.
 
-use nono_compile::{Resolution, ResolveEnv, ResolvedGrant};
+use nono_compile::{FsProbe, Memo, Resolution, ResolveEnv, ResolvedGrant};
 use nono_model::{Access, FsRight, GrantSource, Preset, Ruleset};
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
-/// Shell startup files, relative to the home (or to `$ZDOTDIR` for zsh's):
-/// a shell runs them, outside any sandbox, when it starts.
-const STARTUP_FILES: [&str; 11] = [
+/// Shell startup files directly in the home (zsh's in `$ZDOTDIR` when that
+/// is set): a shell runs them, outside any sandbox, when it starts.
+const STARTUP_FILES: [&str; 10] = [
     ".profile",
     ".bash_profile",
     ".bash_login",
@@ -20,109 +21,189 @@ const STARTUP_FILES: [&str; 11] = [
     ".zprofile",
     ".zshrc",
     ".zlogin",
-    ".config/fish/config.fish",
 ];
 
-/// The places outside the sandbox that a grant may reach into: the home and
-/// the directories of `PATH`, canonical.
-#[derive(Debug, Default)]
-pub struct Surroundings {
-    /// The home directory (`$HOME`), canonical.
-    pub home: Option<PathBuf>,
-    /// `$ZDOTDIR`, canonical, when it is set.
-    pub zdotdir: Option<PathBuf>,
-    /// Every absolute directory of `$PATH` that exists, canonical.
-    pub path_dirs: Vec<PathBuf>,
+/// fish's startup file, relative to the home.
+const FISH_CONFIG: &str = ".config/fish/config.fish";
+
+/// The places outside the sandbox that a grant may reach into: the home,
+/// the shell startup files and the directories of `PATH`, canonical. Each
+/// is looked up only when a grant needs it, through one memo of `lstat`s,
+/// since nono runs this before every command: `--allow .` costs one listing
+/// of the home and a look at each directory of `PATH`, components shared
+/// between them looked up once.
+pub struct Surroundings<'m> {
+    memo: &'m Memo<'static>,
+    home_var: Option<PathBuf>,
+    zdotdir_var: Option<PathBuf>,
+    path_var: Option<std::ffi::OsString>,
+    home: OnceCell<Option<PathBuf>>,
+    startup: OnceCell<Vec<PathBuf>>,
+    path_dirs: OnceCell<Vec<PathBuf>>,
 }
 
-impl Surroundings {
-    /// This process's home and `PATH`.
-    pub fn from_env() -> Self {
-        let canonical = |var: &str| {
-            std::env::var_os(var)
-                .filter(|v| !v.is_empty())
-                .and_then(|v| std::fs::canonicalize(v).ok())
-        };
-        let path_dirs = std::env::var_os("PATH")
-            .map(|p| {
-                std::env::split_paths(&p)
-                    .filter(|d| d.is_absolute())
-                    .filter_map(|d| std::fs::canonicalize(d).ok())
-                    .collect()
-            })
-            .unwrap_or_default();
+impl<'m> Surroundings<'m> {
+    /// This process's home, `$ZDOTDIR` and `PATH`, looked up on demand
+    /// through `memo` (the one the policy was compiled with, which knows
+    /// most of their directories already).
+    pub fn from_env(memo: &'m Memo<'static>) -> Self {
+        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
         Surroundings {
-            home: canonical("HOME"),
-            zdotdir: canonical("ZDOTDIR"),
-            path_dirs,
+            memo,
+            home_var: var("HOME").map(PathBuf::from),
+            zdotdir_var: var("ZDOTDIR").map(PathBuf::from),
+            path_var: var("PATH"),
+            home: OnceCell::new(),
+            startup: OnceCell::new(),
+            path_dirs: OnceCell::new(),
         }
+    }
+
+    /// Fixed surroundings, looked up nowhere (for tests).
+    #[cfg(test)]
+    fn fixed(memo: &'m Memo<'static>, home: &str, startup: &[&str], path_dirs: &[&str]) -> Self {
+        let s = Surroundings {
+            memo,
+            home_var: None,
+            zdotdir_var: None,
+            path_var: None,
+            home: OnceCell::new(),
+            startup: OnceCell::new(),
+            path_dirs: OnceCell::new(),
+        };
+        let _ = s.home.set(Some(home.into()));
+        let _ = s.startup.set(startup.iter().map(PathBuf::from).collect());
+        let _ = s
+            .path_dirs
+            .set(path_dirs.iter().map(PathBuf::from).collect());
+        s
+    }
+
+    fn canonical(&self, path: &Path) -> Option<PathBuf> {
+        self.memo.canonicalize(path).ok()
+    }
+
+    /// The home directory, canonical.
+    fn home(&self) -> Option<&Path> {
+        self.home
+            .get_or_init(|| self.canonical(self.home_var.as_deref()?))
+            .as_deref()
+    }
+
+    /// The shell startup files that exist, canonical (a link to a dotfiles
+    /// repository is followed). One listing of the home finds which exist.
+    fn startup_files(&self) -> &[PathBuf] {
+        self.startup.get_or_init(|| {
+            let mut files: Vec<PathBuf> = Vec::new();
+            let Some(home) = self.home() else {
+                return files;
+            };
+            let zdotdir = self
+                .zdotdir_var
+                .as_deref()
+                .and_then(|z| self.canonical(z))
+                .filter(|z| z != home);
+            let mut has_config = false;
+            if let Ok(entries) = std::fs::read_dir(home) {
+                for entry in entries.flatten() {
+                    let name = entry.file_name();
+                    has_config |= name == ".config";
+                    let zsh = name.as_encoded_bytes().starts_with(b".z");
+                    if STARTUP_FILES.iter().any(|f| name == *f) && !(zsh && zdotdir.is_some()) {
+                        files.extend(self.canonical(&home.join(&name)));
+                    }
+                }
+            }
+            if let Some(z) = &zdotdir {
+                let zsh = STARTUP_FILES.iter().filter(|f| f.starts_with(".z"));
+                files.extend(zsh.filter_map(|f| self.canonical(&z.join(f))));
+            }
+            if has_config {
+                files.extend(self.canonical(&home.join(FISH_CONFIG)));
+            }
+            files.sort();
+            files.dedup();
+            files
+        })
+    }
+
+    /// Every absolute directory of `PATH` that exists, canonical.
+    fn path_dirs(&self) -> &[PathBuf] {
+        self.path_dirs.get_or_init(|| {
+            let Some(path) = &self.path_var else {
+                return Vec::new();
+            };
+            let mut dirs: Vec<PathBuf> = Vec::new();
+            for dir in std::env::split_paths(path).filter(|d| d.is_absolute()) {
+                if let Some(c) = self.canonical(&dir)
+                    && !dirs.contains(&c)
+                {
+                    dirs.push(c);
+                }
+            }
+            dirs
+        })
     }
 
     /// `path` written with `~` for the home.
     fn show(&self, path: &Path) -> String {
-        match self.home.as_deref().map(|h| path.strip_prefix(h)) {
+        match self.home().map(|h| path.strip_prefix(h)) {
             Some(Ok(rest)) if rest.as_os_str().is_empty() => "~".to_owned(),
             Some(Ok(rest)) => format!("~/{}", rest.display()),
             _ => path.display().to_string(),
         }
     }
-
-    /// The shell startup files that exist, canonical. zsh reads its own
-    /// from `$ZDOTDIR` when that is set.
-    fn startup_files(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = Vec::new();
-        for rel in STARTUP_FILES {
-            let base = if rel.starts_with(".z") {
-                self.zdotdir.as_ref().or(self.home.as_ref())
-            } else {
-                self.home.as_ref()
-            };
-            if let Some(file) = base.and_then(|b| std::fs::canonicalize(b.join(rel)).ok())
-                && !files.contains(&file)
-            {
-                files.push(file);
-            }
-        }
-        files
-    }
 }
 
-/// The warnings for the grants the user typed (`--read`, `--write`,
-/// `--allow`) that can write somewhere dangerous: the whole filesystem,
-/// `/etc`, the home, a shell startup file, a directory on `PATH`. Each is
-/// one line without the `nono: WARNING: ` prefix, saying what the grant
-/// exposes and the narrower grant to use; an ordinary grant gets none.
-/// Presets are left alone: a toolchain preset is the narrow grant (the
-/// `rust` preset's `~/.cargo` holds `~/.cargo/bin`, on `PATH`, and that is
-/// the toolchain it is for).
+/// The warnings for the grants that can write somewhere dangerous: the
+/// whole filesystem, `/etc`, the home, a shell startup file, a directory
+/// on `PATH`. Each is one line without the `nono: WARNING: ` prefix, saying
+/// what the grant exposes and the narrower grant to use; an ordinary grant
+/// gets none. The grants of built-in presets are left alone: a toolchain
+/// preset is the narrow grant (the `rust` preset's `~/.cargo` holds
+/// `~/.cargo/bin`, on `PATH`, and that is the toolchain it is for).
 pub fn dangerous_grants(resolved: &[ResolvedGrant], around: &Surroundings) -> Vec<String> {
-    let startup = around.startup_files();
     resolved
         .iter()
         .filter_map(|g| {
-            let GrantSource::Flag(flag) = &g.source else {
-                return None;
-            };
             let Resolution::Resolved { path, .. } = &g.resolution else {
                 return None;
             };
             if g.access == Access::Read {
                 return None;
             }
-            let what = exposure(path, &g.requested, around, &startup)?;
-            Some(format!("{flag} {}: {what}", g.requested))
+            let shown = match &g.source {
+                GrantSource::Flag(flag) => format!("{flag} {}", g.requested),
+                GrantSource::Preset(name) if !is_builtin_grant(g) => {
+                    format!("preset {name} grants {} {}", g.access.word(), g.requested)
+                }
+                _ => return None,
+            };
+            let what = exposure(path, &g.requested, around)?;
+            Some(format!("{shown}: {what}"))
         })
         .collect()
 }
 
+/// Whether a built-in preset has this very grant (path as written, and
+/// level): then it is the narrow grant, whatever preset it came through (a
+/// user file may copy it). A user file, a `.ron` path or a plugin that
+/// grants more gets the same warnings as a flag: a preset file shipped
+/// with a project could grant `~` on its users' behalf.
+///
+/// The built-in files are searched as text, one grant a line as they are
+/// written (a test holds every one of them to that), rather than parsed:
+/// this runs before every command.
+fn is_builtin_grant(g: &ResolvedGrant) -> bool {
+    let needle = format!("(path: {:?}, access: {:?}", g.requested, g.access);
+    nono_plugins::BUILTIN
+        .iter()
+        .any(|(_, text)| text.lines().any(|l| l.trim_start().starts_with(&needle)))
+}
+
 /// What a writable grant on `path` (written `requested`) exposes, and the
 /// narrower grant; `None` for an ordinary grant.
-fn exposure(
-    path: &Path,
-    requested: &str,
-    around: &Surroundings,
-    startup: &[PathBuf],
-) -> Option<String> {
+fn exposure(path: &Path, requested: &str, around: &Surroundings) -> Option<String> {
     let covers = |p: &Path| p.starts_with(path);
     if path == Path::new("/") {
         return Some(
@@ -135,12 +216,13 @@ fn exposure(
             path.display()
         ));
     }
-    if around.home.as_deref().is_some_and(covers) {
+    if around.home().is_some_and(covers) {
         return Some(
             "the command can change the files in your home that nono does not carve out, among them your shell's startup files (~/.bashrc, ~/.profile), which run at your next login, and the programs in ~/.local/bin; grant the project directory instead (--allow ~/PROJECT) and toolchains by their preset (--preset rust)".to_owned(),
         );
     }
-    let files: Vec<String> = startup
+    let files: Vec<String> = around
+        .startup_files()
         .iter()
         .filter(|f| covers(f))
         .map(|f| around.show(f))
@@ -152,7 +234,7 @@ fn exposure(
             files.join(", ")
         ));
     }
-    let dir = around.path_dirs.iter().find(|d| covers(d))?;
+    let dir = around.path_dirs().iter().find(|d| covers(d))?;
     Some(format!(
         "{} is on your PATH: a program the command puts there runs outside the sandbox the next time you call it by name; grant it read-only instead (--read {requested})",
         around.show(dir)
@@ -215,7 +297,7 @@ pub fn missing_optional<'a>(
             let fix = (wanted && !sandbox_can_create(&path, ruleset)).then(|| {
                 format!(
                     "create it first (mkdir -p {}) to let the command use it",
-                    path.display()
+                    shell_quoted(&path)
                 )
             });
             Some(Missing {
@@ -225,6 +307,20 @@ pub fn missing_optional<'a>(
             })
         })
         .collect()
+}
+
+/// `path` as a shell word, so that a command nono suggests can be pasted as
+/// it is: quoted unless it holds only characters no shell treats
+/// specially. A path from a preset file or the environment may hold `;`
+/// or `$(...)`, which must not run when the user pastes the fix.
+fn shell_quoted(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._+-,:@%=".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }
 
 /// Whether a sandboxed command could create the missing `path`: its
@@ -280,17 +376,19 @@ mod tests {
         }
     }
 
-    fn around() -> Surroundings {
-        Surroundings {
-            home: Some("/nonexistent-home/ada".into()),
-            zdotdir: None,
-            path_dirs: vec!["/usr/bin".into(), "/opt/tools/bin".into()],
-        }
+    fn around<'a>(memo: &'a Memo<'static>) -> Surroundings<'a> {
+        Surroundings::fixed(
+            memo,
+            "/nonexistent-home/ada",
+            &["/nonexistent-home/ada/.bashrc", "/srv/dotfiles/zshrc"],
+            &["/usr/bin", "/opt/tools/bin"],
+        )
     }
 
     #[test]
     fn each_dangerous_writable_grant_gets_one_warning_and_ordinary_ones_none() {
-        let a = around();
+        let memo = Memo::new(&nono_compile::RealFs);
+        let a = around(&memo);
         let cases = [
             ("/", Some("every file you can write")),
             ("/etc", Some("configuration in /etc")),
@@ -300,9 +398,15 @@ mod tests {
             ("/usr", Some("/usr/bin is on your PATH")),
             ("/opt/tools", Some("/opt/tools/bin is on your PATH")),
             ("/opt/tools/bin", Some("/opt/tools/bin is on your PATH")),
+            (
+                "/nonexistent-home/ada/.bashrc",
+                Some("startup file ~/.bashrc,"),
+            ),
+            ("/srv/dotfiles", Some("startup file /srv/dotfiles/zshrc,")),
+            ("/srv", Some("startup file /srv/dotfiles/zshrc,")),
             ("/nonexistent-home/ada/proj", None),
             ("/opt/other", None),
-            ("/srv", None),
+            ("/srv/www", None),
         ];
         for (path, want) in cases {
             for access in [Access::Write, Access::Allow] {
@@ -316,11 +420,63 @@ mod tests {
                     None => assert!(got.is_empty(), "{path}: {got:?}"),
                 }
             }
-            // Read grants, and grants from presets, never warn.
+            // Read grants never warn; a preset's grant does, unless a
+            // built-in preset has the very same grant.
             assert!(dangerous_grants(&[grant("--read", Access::Read, path)], &a).is_empty());
             let mut preset = grant("--allow", Access::Allow, path);
-            preset.source = GrantSource::Preset("rust".into());
-            assert!(dangerous_grants(&[preset], &a).is_empty());
+            preset.source = GrantSource::Preset("docs".into());
+            let got = dangerous_grants(&[preset], &a);
+            assert_eq!(got.len(), usize::from(want.is_some()), "{path}: {got:?}");
+            if want.is_some() {
+                assert!(got[0].starts_with(&format!("preset docs grants allow {path}: ")));
+            }
+        }
+        let mut cargo = grant("--allow", Access::Allow, "/nonexistent-home/ada");
+        cargo.requested = "${CARGO_HOME:-~/.cargo}".into();
+        cargo.source = GrantSource::Preset("rust".into());
+        assert!(dangerous_grants(&[cargo], &a).is_empty());
+    }
+
+    #[test]
+    fn every_builtin_grant_is_found_as_written_and_no_other() {
+        for (name, text) in nono_plugins::BUILTIN {
+            let preset = Preset::from_ron(text).unwrap();
+            for b in &preset.grants {
+                let mut g = grant("--allow", b.access, &b.path);
+                g.source = GrantSource::Preset(name.to_owned());
+                assert!(is_builtin_grant(&g), "{name}: {b:?}");
+                // Another level on the same path is another grant.
+                if b.access != Access::Allow
+                    && !preset
+                        .grants
+                        .iter()
+                        .any(|o| o.path == b.path && o.access == Access::Allow)
+                {
+                    g.access = Access::Allow;
+                    let elsewhere = nono_plugins::BUILTIN.iter().any(|(_, t)| {
+                        Preset::from_ron(t)
+                            .unwrap()
+                            .grants
+                            .iter()
+                            .any(|o| o.path == b.path && o.access == Access::Allow)
+                    });
+                    assert_eq!(is_builtin_grant(&g), elsewhere, "{name}: {b:?} as Allow");
+                }
+            }
+        }
+        assert!(!is_builtin_grant(&grant("--allow", Access::Allow, "~")));
+    }
+
+    #[test]
+    fn a_suggested_command_quotes_what_a_shell_would_run() {
+        for (path, want) in [
+            ("/h/.cache/go-build", "/h/.cache/go-build"),
+            ("/h/a b", "'/h/a b'"),
+            ("/h/x; rm -rf ~", "'/h/x; rm -rf ~'"),
+            ("/h/$(id)", "'/h/$(id)'"),
+            ("/h/it's", "'/h/it'\\''s'"),
+        ] {
+            assert_eq!(shell_quoted(Path::new(path)), want);
         }
     }
 }

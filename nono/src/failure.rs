@@ -30,16 +30,8 @@ impl Failure {
         // Other control characters are escaped (`\u{1b}`): messages quote
         // paths as written, and a preset path from a plugin or a file must
         // not reach the terminal as an escape sequence.
-        let mut line = String::new();
-        for c in message.to_string().trim().chars() {
-            match c {
-                '\r' | '\n' => line.push(' '),
-                c if c.is_control() => line.extend(c.escape_default()),
-                c => line.push(c),
-            }
-        }
         Failure {
-            message: Some(line),
+            message: Some(one_line(message.to_string().trim())),
             code,
         }
     }
@@ -119,6 +111,21 @@ impl Failure {
         }
         self.code
     }
+}
+
+/// `text` as one printable line: line breaks become spaces, other control
+/// characters are escaped (`\u{1b}`). For whatever nono prints that quotes
+/// paths from presets or the environment.
+pub fn one_line(text: &str) -> String {
+    let mut line = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\r' | '\n' => line.push(' '),
+            c if c.is_control() => line.extend(c.escape_default()),
+            c => line.push(c),
+        }
+    }
+    line
 }
 
 /// Appends a formatted line to a `String` buffer.

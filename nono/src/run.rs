@@ -4,7 +4,7 @@ use crate::cli::{RunArgs, SandboxArgs};
 use crate::exec;
 use crate::failure::Failure;
 use crate::output;
-use nono_compile::{Compiled, RealFs, ResolveEnv, Target, compile};
+use nono_compile::{Compiled, FsProbe, Memo, RealFs, ResolveEnv, Target, compile};
 use nono_model::{Abi, EnforcementStatus};
 
 /// The variable set to `1` in every sandboxed command's environment.
@@ -21,9 +21,13 @@ pub fn resolve_env() -> Result<ResolveEnv, Failure> {
     ))
 }
 
-/// Compiles the policy `args` describe for this kernel. Also returns one
-/// line per plugin loaded, saying whether its presets came from the cache.
-pub fn compile_for_here(args: &SandboxArgs) -> Result<(Target, Compiled, Vec<String>), Failure> {
+/// Compiles the policy `args` describe for this kernel, looking paths up
+/// through `fs`. Also returns one line per plugin loaded, saying whether
+/// its presets came from the cache.
+pub fn compile_for_here(
+    args: &SandboxArgs,
+    fs: &dyn FsProbe,
+) -> Result<(Target, Compiled, Vec<String>), Failure> {
     let catalog = crate::catalog::catalog(&args.plugins.plugin);
     let policy = crate::policy::build(args, &catalog)?;
     let env = resolve_env()?;
@@ -31,7 +35,7 @@ pub fn compile_for_here(args: &SandboxArgs) -> Result<(Target, Compiled, Vec<Str
         kernel_abi: nono_enforce::landlock_state().abi(),
         abi_limit: args.abi.map(Abi),
     };
-    let compiled = compile(&policy, &target, &env, &RealFs).map_err(Failure::new)?;
+    let compiled = compile(&policy, &target, &env, fs).map_err(Failure::new)?;
     Ok((target, compiled, catalog.plugin_notes()))
 }
 
@@ -52,7 +56,10 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
             "--json works only with --dry-run (nono run --dry-run --json ... prints the policy as JSON); a run prints no JSON",
         ));
     }
-    let (target, compiled, plugin_notes) = compile_for_here(&args.sandbox)?;
+    // One memo of lookups for the compiler and the warnings after it, which
+    // look at the home and PATH's directories the compiler mostly saw.
+    let fs = Memo::new(&RealFs);
+    let (target, compiled, plugin_notes) = compile_for_here(&args.sandbox, &fs)?;
     let mut env = nono_compile::scrub_env(std::env::vars_os(), &crate::policy::env_policy(&args)?);
     // The marker a program (or an agent's prompt) checks to know it runs
     // inside nono; a hint, not a proof, since anyone can set it.
@@ -60,9 +67,9 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     env.vars.push((SANDBOX_MARKER.into(), "1".into()));
     for warning in crate::advice::dangerous_grants(
         &compiled.resolved,
-        &crate::advice::Surroundings::from_env(),
+        &crate::advice::Surroundings::from_env(&fs),
     ) {
-        eprintln!("nono: WARNING: {warning}");
+        eprintln!("nono: WARNING: {}", crate::failure::one_line(&warning));
     }
     let program = if args.command.is_empty() {
         None
@@ -149,7 +156,10 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         let here = resolve_env()?;
         let missing = crate::advice::missing_optional(&compiled.resolved, &here, &compiled.ruleset);
         for m in missing.iter().filter(|m| m.fix.is_some()) {
-            eprintln!("nono: note: skipped {m}");
+            eprintln!(
+                "nono: note: skipped {}",
+                crate::failure::one_line(&m.to_string())
+            );
         }
         let absent: Vec<String> = missing
             .iter()
@@ -159,7 +169,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         if !absent.is_empty() {
             eprintln!(
                 "nono: note: skipped, not on this machine: {}",
-                absent.join(" ")
+                crate::failure::one_line(&absent.join(" "))
             );
         }
         if !env.removed.is_empty() {

@@ -190,7 +190,7 @@ fn exit_for(answer: &Answer) -> Result<(), Failure> {
 /// Runs `nono why`: prints the answer, and exits 0 when the operation would
 /// be allowed, [`DENIED`] when not.
 pub fn why(args: WhyArgs) -> Result<(), Failure> {
-    let (_, compiled, _) = crate::run::compile_for_here(&args.sandbox)?;
+    let (_, compiled, _) = crate::run::compile_for_here(&args.sandbox, &nono_compile::RealFs)?;
     let answer = match (&args.path, args.port) {
         (_, Some(port)) => explain_port(&compiled, port, args.port_op),
         (Some(path), None) => explain_path(&compiled, path, args.op)?,

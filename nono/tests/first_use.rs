@@ -183,6 +183,60 @@ fn a_grant_that_can_write_the_system_or_a_path_directory_is_warned() {
     }
 }
 
+#[test]
+fn a_preset_file_that_grants_the_home_is_warned_like_a_flag() {
+    // A project could ship a preset file its README tells users to pass;
+    // what it grants is warned about as if typed. A copy of a built-in
+    // grant is not.
+    let s = Scratch::new();
+    s.write(
+        "project.ron",
+        "(name: \"project\", description: \"p\", grants: [(path: \"~\", access: Allow)])",
+    );
+    s.write(
+        "home/.config/nono/presets/rust.ron",
+        "(name: \"rust\", description: \"mine\", grants: [(path: \"${CARGO_HOME:-~/.cargo}\", access: Allow, optional: true)])",
+    );
+    s.mkdir("home/.cargo/bin");
+    let out = s.run(run_args(["--preset", "./project.ron"], ["true"]));
+    out.expect_ok();
+    let w = warnings(&out);
+    assert_eq!(w.len(), 1, "{out:#?}");
+    assert!(
+        w[0].starts_with("nono: WARNING: preset project grants allow ~: the command can change the files in your home"),
+        "{out:#?}"
+    );
+    // The user file shadowing `rust` grants what the built-in grants.
+    let out = Outcome::of(
+        nono_with_path(&s, &[&s.join("home/.cargo/bin")])
+            .env_remove("CARGO_HOME")
+            .args(run_args(["--preset", "rust"], ["true"])),
+    );
+    out.expect_ok();
+    assert_eq!(out.stderr, "", "{out:#?}");
+}
+
+#[test]
+fn a_warning_quotes_a_hostile_name_without_its_control_characters() {
+    // A PATH directory whose name holds a terminal escape: the warning names
+    // it, escaped, so it cannot rewrite the user's terminal.
+    let s = Scratch::new();
+    let name = "bin\u{1b}[2J\u{1b}]0;pwned\u{7}";
+    let bin = s.mkdir(name);
+    let out = Outcome::of(nono_with_path(&s, &[&bin]).args(run_args(["--allow", name], ["true"])));
+    out.expect_ok();
+    let w = warnings(&out);
+    assert_eq!(w.len(), 1, "{out:#?}");
+    assert!(
+        !out.stderr.contains('\u{1b}') && !out.stderr.contains('\u{7}'),
+        "{out:#?}"
+    );
+    assert!(
+        w[0].contains("bin\\u{1b}[2J\\u{1b}]0;pwned\\u{7} is on your PATH"),
+        "{out:#?}"
+    );
+}
+
 // ---------------------------------------------------------------- python
 
 /// python3 from this test process's PATH, and the variables it needs in the
@@ -286,7 +340,16 @@ fn python_preset_creates_a_venv_and_pip_installs_a_local_wheel() {
 
     // The twin: `base` as it was before it granted the distribution's
     // release files (a user file shadows the built-in, and `python` extends
-    // it): pip reads them, and fails on the denial.
+    // it): pip reads them, and fails on the denial. Where neither
+    // /etc/debian_version exists nor /etc/os-release is a file of its own
+    // (it links into /usr, which base grants anyway), pip reads nothing
+    // it is denied.
+    let os_release_own =
+        std::fs::canonicalize("/etc/os-release").is_ok_and(|p| !p.starts_with("/usr"));
+    if !Path::new("/etc/debian_version").exists() && !os_release_own {
+        eprintln!("twin skipped: pip reads no release file here that /usr does not hold");
+        return;
+    }
     let release_files = ["debian_version", "-release\"", "SuSE-release"];
     let (_, builtin_base) = nono_plugins::BUILTIN
         .iter()
