@@ -881,6 +881,67 @@ fn completions_offer_the_builtin_presets() {
     assert!(!complete(&["nono", "run", "--env", "r"]).contains("rust"));
 }
 
+// ---------------------------------------------------------------- the agent recipe's limits
+
+#[test]
+fn a_single_granted_file_can_be_rewritten_but_not_replaced_atomically() {
+    // What the README's agent recipe warns about: many tools save a file by
+    // writing a temporary file beside it and renaming it over the file.
+    let s = Scratch::new();
+    let file = s.write("home/agent.json", "{}\n");
+    s.write("home/agent/state.json", "{}\n");
+    let replace = "import os, sys\n\
+        path = sys.argv[1]\n\
+        tmp = path + '.tmp'\n\
+        try:\n    \
+            open(tmp, 'w').write('{\"saved\": 1}\\n')\n    \
+            os.replace(tmp, path)\n    \
+            print('OK')\n\
+        except OSError as e:\n    \
+            print(e.strerror)\n";
+    let in_place = "import sys\nopen(sys.argv[1], 'w').write('{\"saved\": 2}\\n')\nprint('OK')\n";
+    let py = |grant: &str, code: &str, target: &Path| {
+        s.run(run_args(
+            ["--allow", grant],
+            [common::PYTHON, "-c", code, text(target)],
+        ))
+    };
+    let out = py("~/agent.json", replace, &file);
+    out.expect_ok().expect_stdout("Permission denied");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "{}\n");
+    assert_absent(&s.join("home/agent.json.tmp"));
+    // The twins: rewriting it in place works, and so does the atomic
+    // replace inside a granted directory.
+    py("~/agent.json", in_place, &file)
+        .expect_ok()
+        .expect_stdout("OK");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "{\"saved\": 2}\n");
+    let state = s.join("home/agent/state.json");
+    py("~/agent", replace, &state)
+        .expect_ok()
+        .expect_stdout("OK");
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), "{\"saved\": 1}\n");
+}
+
+#[test]
+fn an_api_key_reaches_the_command_only_when_kept() {
+    // The agent recipe passes its API key with --env-keep: nono removes
+    // *_API_KEY variables otherwise.
+    let s = Scratch::new();
+    let show = ["/bin/sh", "-c", "echo \"key=${EXAMPLE_API_KEY-unset}\""];
+    let run = |extra: &[&str]| {
+        Outcome::of(
+            s.nono()
+                .env("EXAMPLE_API_KEY", "sk-test-123")
+                .args(run_args(extra.iter().copied(), show)),
+        )
+    };
+    run(&[]).expect_ok().expect_stdout("key=unset\n");
+    run(&["--env-keep", "EXAMPLE_API_KEY"])
+        .expect_ok()
+        .expect_stdout("key=sk-test-123\n");
+}
+
 // ---------------------------------------------------------------- marker
 
 #[test]
