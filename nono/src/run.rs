@@ -65,18 +65,21 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     // inside nono; a hint, not a proof, since anyone can set it.
     env.vars.retain(|(name, _)| name != SANDBOX_MARKER);
     env.vars.push((SANDBOX_MARKER.into(), "1".into()));
-    for warning in crate::advice::dangerous_grants(
-        &compiled.resolved,
-        &crate::advice::Surroundings::from_env(&fs),
-    ) {
-        eprintln!("nono: WARNING: {}", crate::failure::one_line(&warning));
-    }
+    // Printed once nothing but the run (or the dry run) itself can fail
+    // any more, so that an error stays one line.
+    let warn = || {
+        let around = crate::advice::Surroundings::from_env(&fs);
+        for warning in crate::advice::dangerous_grants(&compiled.resolved, &around) {
+            eprintln!("nono: WARNING: {}", crate::failure::one_line(&warning));
+        }
+    };
     let program = if args.command.is_empty() {
         None
     } else {
         Some(exec::find(&args.command)?)
     };
     if args.dry_run {
+        warn();
         return output::dry_run(&args, &target, &compiled, program.as_ref(), &env.removed);
     }
     let Some(program) = program else {
@@ -103,6 +106,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         }
         _ => {}
     }
+    warn();
 
     if compiled.ruleset.log_new_exec {
         let audit = crate::check::audit(Some(compiled.ruleset.abi));
