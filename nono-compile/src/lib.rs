@@ -55,6 +55,7 @@ pub use env::{EnvOutcome, scrub_env};
 pub use eval::{allowed, granting_rules};
 pub use expand::{ExpandError, expand};
 pub use mem_fs::MemFs;
+pub use memo::Memo;
 pub use normalize::{CoveredRule, NormRule, normalize};
 pub use probe::{FileMeta, FsProbe, RealFs};
 pub use resolve::{

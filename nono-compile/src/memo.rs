@@ -65,8 +65,9 @@ impl Failed {
 }
 
 /// An [`FsProbe`] that remembers every `stat` and `read_link` of the probe it
-/// wraps, and canonicalises with them. Meant to live for one compilation.
-pub(crate) struct Memo<'a> {
+/// wraps, and canonicalises with them. Meant to live for one compilation
+/// (or one batch of lookups, such as the directories of `PATH`).
+pub struct Memo<'a> {
     fs: &'a dyn FsProbe,
     /// Keyed by the path's bytes (`Path`'s own order and hash walk its
     /// components, several times slower; every path asked for here is
@@ -80,7 +81,7 @@ pub(crate) struct Memo<'a> {
 
 impl<'a> Memo<'a> {
     /// A memo over `fs`, knowing nothing yet.
-    pub(crate) fn new(fs: &'a dyn FsProbe) -> Self {
+    pub fn new(fs: &'a dyn FsProbe) -> Self {
         Memo {
             fs,
             known: RefCell::new(BTreeMap::new()),

@@ -1,7 +1,7 @@
 //! The built-in presets, embedded at build time.
 
 /// Every built-in preset: its name and its RON text.
-pub const BUILTIN: [(&str, &str); 7] = [
+pub const BUILTIN: [(&str, &str); 8] = [
     ("base", include_str!("../presets/base.ron")),
     ("tmp", include_str!("../presets/tmp.ron")),
     ("rust", include_str!("../presets/rust.ron")),
@@ -9,6 +9,7 @@ pub const BUILTIN: [(&str, &str); 7] = [
     ("node", include_str!("../presets/node.ron")),
     ("go", include_str!("../presets/go.ron")),
     ("git", include_str!("../presets/git.ron")),
+    ("shell", include_str!("../presets/shell.ron")),
 ];
 
 #[cfg(test)]

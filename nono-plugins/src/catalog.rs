@@ -91,7 +91,10 @@ pub struct PluginError {
 #[derive(Debug, thiserror::Error)]
 pub enum PresetLookupError {
     /// No preset has this name.
-    #[error("unknown preset '{name}' (known: {known})")]
+    #[error(
+        "unknown preset '{name}'{} (known: {known})",
+        suggestion(name, known, "")
+    )]
     Unknown {
         /// The name asked for.
         name: String,
@@ -157,8 +160,9 @@ pub enum PresetLookupError {
     Plugin(Arc<PluginError>),
     /// The plugin has no preset of this name.
     #[error(
-        "plugin {plugin} ({}) has no preset '{preset}' (it has: {known})",
-        path.display()
+        "plugin {plugin} ({}) has no preset '{preset}'{} (it has: {known})",
+        path.display(),
+        suggestion(preset, known, &format!("{plugin}/"))
     )]
     NoPluginPreset {
         /// The plugin's name.
@@ -248,6 +252,58 @@ pub struct Catalog {
     user_dir: Option<PathBuf>,
     plugins: Option<PluginHost>,
     evaluated: RefCell<BTreeMap<String, Evaluated>>,
+}
+
+/// `; did you mean 'PREFIXrust'?` when one of the `known` names (as
+/// [`known_list`] writes them) is close to the mistyped `name`, else
+/// nothing.
+fn suggestion(name: &str, known: &str, prefix: &str) -> String {
+    // `none` is what known_list writes for no names at all.
+    let names = known.split(", ").filter(|_| known != "none");
+    did_you_mean(name, names)
+        .map(|n| format!("; did you mean '{prefix}{n}'?"))
+        .unwrap_or_default()
+}
+
+/// The candidate closest to a mistyped `name`, if one is close: at most
+/// two edits (an insertion, a deletion, a substitution, or two neighbours
+/// swapped) and fewer edits than `name` has characters.
+fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= 2 && *d < name.chars().count())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// The optimal string alignment distance between `a` and `b`: the
+/// Levenshtein distance, where swapping two neighbouring characters
+/// (`rsut` for `rust`) counts as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // d[i][j]: the distance between a[..i] and b[..j].
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 fn known_list(names: impl IntoIterator<Item = String>) -> String {
@@ -701,6 +757,38 @@ mod tests {
         assert_eq!((usr, tmp), (1, 1));
         let (spec, _) = Catalog::new().expand_all(&["rust", "nosuch"]).unwrap_err();
         assert_eq!(spec, "nosuch");
+    }
+
+    #[test]
+    fn a_near_miss_gets_a_suggestion_and_a_far_one_none() {
+        let names = [
+            "base", "tmp", "rust", "python", "node", "go", "git", "shell",
+        ];
+        for (typed, want) in [
+            ("rsut", Some("rust")),
+            ("rut", Some("rust")),
+            ("pyhton", Some("python")),
+            ("pythn", Some("python")),
+            ("nodes", Some("node")),
+            ("gti", Some("git")),
+            ("shel", Some("shell")),
+            ("java", None),
+            ("cobol", None),
+            // Two edits in a two-letter name rewrite all of it.
+            ("js", None),
+        ] {
+            assert_eq!(did_you_mean(typed, names), want, "{typed}");
+        }
+        assert_eq!(edit_distance("", "go"), 2);
+        assert_eq!(edit_distance("rust", "rust"), 0);
+        assert_eq!(edit_distance("ab", "ba"), 1);
+        let e = Catalog::new().load("rsut").unwrap_err().to_string();
+        assert!(
+            e.starts_with("unknown preset 'rsut'; did you mean 'rust'? (known: "),
+            "{e}"
+        );
+        let e = Catalog::new().load("java").unwrap_err().to_string();
+        assert!(!e.contains("did you mean"), "{e}");
     }
 
     #[test]

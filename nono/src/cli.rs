@@ -1,13 +1,20 @@
 //! The command line, as the design's CLI contract fixes it.
 
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueHint};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// Run a command with only the capabilities you grant it, enforced by the
 /// Linux kernel's Landlock LSM.
 #[derive(Debug, Parser)]
-#[command(name = "nono", version, about, propagate_version = true)]
+#[command(
+    name = "nono",
+    version,
+    about,
+    propagate_version = true,
+    after_help = TOP_EXAMPLES
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -18,6 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a command inside a Landlock sandbox.
+    #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
     /// Report Landlock availability, the kernel's ABI and each feature.
     Check {
@@ -25,15 +33,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Explain whether a sandbox allows an operation on a path or port, and why.
+    /// Explain whether a sandbox allows an operation on a path or port, and why
+    /// (exit 0: allowed, 1: denied).
+    #[command(after_help = WHY_EXAMPLES)]
     Why(WhyArgs),
     /// Print shell completions for SHELL.
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff) to stdout.
-    Man,
+    /// Print the manual page (roff) of nono, or of one subcommand, to stdout.
+    Man {
+        /// The subcommand whose page to print (none: nono's own page, which
+        /// lists the others).
+        #[arg(value_name = "SUBCOMMAND", value_parser = MAN_PAGES)]
+        subcommand: Option<String>,
+    },
     /// List or show presets.
     Presets {
         /// What to do with presets.
@@ -58,7 +73,7 @@ pub enum Command {
 pub struct PluginArgs {
     /// Load plugin presets from this plugin file, libNAME.so, before the
     /// plugin directories (repeatable).
-    #[arg(long = "plugin", value_name = "PATH")]
+    #[arg(long = "plugin", value_name = "PATH", value_hint = ValueHint::FilePath, help_heading = PRESETS)]
     pub plugin: Vec<PathBuf>,
 }
 
@@ -77,6 +92,7 @@ pub enum PresetsAction {
     /// Show one preset's grants, with their paths resolved here.
     Show {
         /// The preset: NAME, PLUGIN/NAME, or a path to a .ron file.
+        #[arg(value_parser = PresetName, hide_possible_values = true)]
         name: String,
         /// Print as JSON.
         #[arg(long)]
@@ -91,52 +107,59 @@ pub enum PresetsAction {
 #[derive(Debug, Args)]
 pub struct SandboxArgs {
     /// Grant Read on PATH (a file or a directory; repeatable).
-    #[arg(short = 'r', long = "read", value_name = "PATH")]
+    #[arg(short = 'r', long = "read", value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = GRANTS)]
     pub read: Vec<String>,
     /// Grant Write on PATH (repeatable).
-    #[arg(short = 'w', long = "write", value_name = "PATH")]
+    #[arg(short = 'w', long = "write", value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = GRANTS)]
     pub write: Vec<String>,
     /// Grant Allow (read and write) on PATH (repeatable).
-    #[arg(short = 'a', long = "allow", value_name = "PATH")]
+    #[arg(short = 'a', long = "allow", value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = GRANTS)]
     pub allow: Vec<String>,
     /// Add a preset's grants: NAME, PLUGIN/NAME, or a path to a .ron file (repeatable).
-    #[arg(short = 'p', long = "preset", value_name = "NAME")]
+    #[arg(
+        short = 'p',
+        long = "preset",
+        value_name = "NAME",
+        value_parser = PresetName,
+        hide_possible_values = true,
+        help_heading = PRESETS
+    )]
     pub preset: Vec<String>,
     /// Plugin files.
     #[command(flatten)]
     pub plugins: PluginArgs,
     /// Do not add the `base` preset (system libraries and devices).
-    #[arg(long)]
+    #[arg(long, help_heading = PRESETS)]
     pub no_base: bool,
     /// Keep PATH out of reach even inside granted directories (repeatable).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = SECRETS)]
     pub deny: Vec<String>,
     /// Grant a sensitive PATH on purpose: readable, and not carved out of other grants (repeatable).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = SECRETS)]
     pub expose: Vec<String>,
     /// Let the command connect or send to pathname Unix sockets at or below PATH (repeatable).
     #[arg(long, value_name = "PATH")]
     pub allow_unix: Vec<String>,
     /// Deny all network: TCP via Landlock (ABI 4+), every non-Unix socket via seccomp.
-    #[arg(long, conflicts_with_all = ["net_connect", "net_bind"])]
+    #[arg(long, conflicts_with_all = ["net_connect", "net_bind"], help_heading = NETWORK)]
     pub net_block: bool,
     /// Allow outbound TCP to PORT only (repeatable, comma lists); other ports denied.
-    #[arg(long, value_name = "PORT", value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "PORT", value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..), help_heading = NETWORK)]
     pub net_connect: Vec<u16>,
     /// Allow binding TCP PORT only (repeatable, comma lists; 0 is any ephemeral port).
-    #[arg(long, value_name = "PORT", value_delimiter = ',')]
+    #[arg(long, value_name = "PORT", value_delimiter = ',', help_heading = NETWORK)]
     pub net_bind: Vec<u16>,
     /// Do not scope signals: allow signalling processes outside the sandbox (ABI 6).
-    #[arg(long)]
+    #[arg(long, help_heading = NETWORK)]
     pub allow_signals: bool,
     /// Do not scope abstract Unix sockets: allow connecting to ones bound outside (ABI 6).
-    #[arg(long)]
+    #[arg(long, help_heading = NETWORK)]
     pub allow_abstract_unix: bool,
     /// Ask the kernel to log the command's denials to the audit log (ABI 7).
-    #[arg(long)]
+    #[arg(long, help_heading = ENFORCEMENT)]
     pub log_denials: bool,
     /// Use at most Landlock ABI N (1 to 7).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=7))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=7), help_heading = ENFORCEMENT)]
     pub abi: Option<u8>,
 }
 
@@ -147,37 +170,38 @@ pub struct RunArgs {
     #[command(flatten)]
     pub sandbox: SandboxArgs,
     /// Pass the environment variable NAME even though it looks sensitive (repeatable).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", help_heading = ENVIRONMENT)]
     pub env_keep: Vec<String>,
     /// Start the command with an empty environment (add variables with --env).
-    #[arg(long)]
+    #[arg(long, help_heading = ENVIRONMENT)]
     pub env_clear: bool,
     /// Set NAME=VALUE, or pass NAME from nono's environment (repeatable).
-    #[arg(long, value_name = "NAME[=VALUE]")]
+    #[arg(long, value_name = "NAME[=VALUE]", help_heading = ENVIRONMENT)]
     pub env: Vec<String>,
     /// Refuse to run unless the sandbox is FullyEnforced.
-    #[arg(long)]
+    #[arg(long, help_heading = ENFORCEMENT)]
     pub strict: bool,
     /// Run even when Landlock is unavailable (unconfined!).
-    #[arg(long)]
+    #[arg(long, help_heading = ENFORCEMENT)]
     pub allow_unsandboxed: bool,
     /// When run as root, keep capabilities (default: all dropped, so root cannot walk around the sandbox).
-    #[arg(long)]
+    #[arg(long, help_heading = ENFORCEMENT)]
     pub keep_caps: bool,
     /// Print the policy, the lowered ruleset and the predicted status; run nothing.
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     pub dry_run: bool,
-    /// With --dry-run: print as JSON.
-    #[arg(long, requires = "dry_run")]
+    /// With --dry-run: print as JSON (a run itself prints no JSON).
+    #[arg(long, help_heading = OUTPUT)]
     pub json: bool,
     /// -v: status line, carves and removed variables; -vv: debug; -vvv: trace (RUST_LOG also works).
-    #[arg(short, long, action = ArgAction::Count)]
+    #[arg(short, long, action = ArgAction::Count, help_heading = OUTPUT)]
     pub verbose: u8,
     /// The command to run and its arguments (after `--`).
     #[arg(
         trailing_var_arg = true,
         value_name = "COMMAND",
-        required_unless_present = "dry_run"
+        value_hint = ValueHint::CommandWithArguments,
+        required_unless_present_any = ["dry_run", "json"]
     )]
     pub command: Vec<OsString>,
 }
@@ -232,4 +256,81 @@ pub struct WhyArgs {
     /// The sandbox, as for `run`.
     #[command(flatten)]
     pub sandbox: SandboxArgs,
+}
+
+// `--help` groups the options under these headings (the man pages under the
+// same ones, as sections).
+const GRANTS: &str = "Grants";
+const PRESETS: &str = "Presets";
+const SECRETS: &str = "Sensitive paths";
+const NETWORK: &str = "Network and IPC";
+const ENVIRONMENT: &str = "Command environment";
+const ENFORCEMENT: &str = "Enforcement";
+const OUTPUT: &str = "Output";
+
+/// Examples under `nono --help`.
+const TOP_EXAMPLES: &str = "\
+Examples:
+  nono run --preset rust --allow . -- cargo build
+  nono run --dry-run --allow . -- make
+  nono why ~/.ssh/id_ed25519 --allow ~
+  nono man run | man -l -
+
+See 'nono SUBCOMMAND --help' for each subcommand's options.";
+
+/// Examples under `nono run --help` (and in its man page).
+pub const RUN_EXAMPLES: &str = "\
+Examples:
+  nono run --preset rust --allow . -- cargo build
+      build the project in the current directory; only it is writable
+  nono run --preset python --allow . -- python3 -m venv .venv
+      create a virtual environment in the project
+  nono run --preset shell --allow . -- bash
+      an interactive shell with your aliases; it can change only the project and /tmp
+  nono run --net-block --read . -- ./untrusted-tool
+      read-only, and no network at all
+  nono run --dry-run --preset node --allow . -- npm test
+      show the grants, the ruleset and the predicted status; run nothing";
+
+/// Examples under `nono why --help` (and in its man page).
+pub const WHY_EXAMPLES: &str = "\
+Examples:
+  nono why ~/.ssh/id_ed25519 --allow ~
+      denied (exit 1): ~/.ssh is carved out of the home
+  nono why target --op write --preset rust --allow .
+      allowed (exit 0), and which grant allows it
+  nono why --port 443 --net-connect 443";
+
+/// The subcommands `nono man SUBCOMMAND` has a page for.
+pub const MAN_PAGES: [&str; 6] = ["run", "check", "why", "completions", "man", "presets"];
+
+/// The value of `--preset` (and `presets show`): any text, checked when the
+/// preset is looked up, which is also where a mistyped name gets its
+/// suggestion. To completion it offers the built-in presets' names, with
+/// their descriptions.
+#[derive(Clone, Copy, Debug)]
+pub struct PresetName;
+
+impl TypedValueParser for PresetName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(nono_plugins::BUILTIN.iter().map(
+            |(name, text)| {
+                let about = nono_model::Preset::from_ron(text)
+                    .map(|p| p.description)
+                    .unwrap_or_default();
+                PossibleValue::new(*name).help(about)
+            },
+        )))
+    }
 }

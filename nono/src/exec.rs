@@ -132,7 +132,19 @@ fn elf_interpreter(file: &std::fs::File, head: &[u8]) -> Option<PathBuf> {
     Some(PathBuf::from(OsStr::from_bytes(name)))
 }
 
+/// The grant to add for a path the sandbox denied: the built-in toolchain
+/// preset that covers it (a program under `~/.cargo/bin` needs all of
+/// `rust`, not only its directory), else Read on its directory.
 fn read_hint(what: &str, path: &Path) -> String {
+    let preset = crate::run::resolve_env()
+        .ok()
+        .and_then(|env| crate::advice::covering_preset(path, &env));
+    if let Some((name, grant)) = preset {
+        return format!(
+            "the sandbox denies {what} {}; it belongs to a toolchain the preset {name} grants ({grant}): add --preset {name}",
+            path.display()
+        );
+    }
     let dir = path.parent().unwrap_or(path);
     format!(
         "the sandbox denies {what} {}; grant it with --read {}",

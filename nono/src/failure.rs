@@ -30,16 +30,8 @@ impl Failure {
         // Other control characters are escaped (`\u{1b}`): messages quote
         // paths as written, and a preset path from a plugin or a file must
         // not reach the terminal as an escape sequence.
-        let mut line = String::new();
-        for c in message.to_string().trim().chars() {
-            match c {
-                '\r' | '\n' => line.push(' '),
-                c if c.is_control() => line.extend(c.escape_default()),
-                c => line.push(c),
-            }
-        }
         Failure {
-            message: Some(line),
+            message: Some(one_line(message.to_string().trim())),
             code,
         }
     }
@@ -52,24 +44,53 @@ impl Failure {
         }
     }
 
-    /// A usage error from clap: its first line, plus where to read more.
-    pub fn usage(rendered: &str) -> Self {
-        // clap's first paragraph says what is wrong (and, for a missing
-        // argument, which one on the next line); the rest is usage text.
-        let first: Vec<&str> = rendered
+    /// A usage error from clap, in one line: what is wrong (clap's first
+    /// paragraph), clap's first tip (`a similar argument exists:
+    /// '--allow'`), and the help of the (sub)command the usage line names,
+    /// or else `command` (`nono run`), where the flags are (`see 'nono run
+    /// --help'`).
+    pub fn usage(rendered: &str, command: &str) -> Self {
+        let paragraphs: Vec<Vec<&str>> = rendered
             .trim_start()
-            .lines()
-            .take_while(|l| !l.trim().is_empty())
-            .map(str::trim)
+            .split("\n\n")
+            .map(|p| p.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
             .collect();
-        let text = first.join(" ");
-        let text = text.strip_prefix("error: ").unwrap_or(&text);
-        let text = if text.is_empty() {
-            "invalid arguments"
+        // The first paragraph says what is wrong (and, for a missing
+        // argument, which one on the next line).
+        let first = paragraphs.first().map(|p| p.join(" ")).unwrap_or_default();
+        let first = first.strip_prefix("error: ").unwrap_or(&first);
+        let mut text = if first.is_empty() {
+            "invalid arguments".to_owned()
         } else {
-            text
+            first.to_owned()
         };
-        Failure::new(format!("{text} (see 'nono --help')"))
+        // The first tip is the useful one ("a similar argument exists");
+        // a second only says how to pass the word as a value.
+        if let Some(tip) = paragraphs
+            .iter()
+            .skip(1)
+            .flatten()
+            .find(|l| l.starts_with("tip:"))
+        {
+            text.push_str("; ");
+            text.push_str(tip);
+        }
+        // `Usage: nono run [OPTIONS] ...`: the words before the first
+        // option or placeholder name the subcommand.
+        let command = paragraphs
+            .iter()
+            .flatten()
+            .find_map(|l| l.strip_prefix("Usage:"))
+            .map(|usage| {
+                usage
+                    .split_whitespace()
+                    .take_while(|w| !w.starts_with(['[', '<', '-']) && !w.contains("..."))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .filter(|c| c.starts_with("nono"))
+            .unwrap_or_else(|| command.to_owned());
+        Failure::new(format!("{text} (see '{command} --help')"))
     }
 
     /// The message, one line without the `nono:` prefix (`None`: nothing to
@@ -90,6 +111,21 @@ impl Failure {
         }
         self.code
     }
+}
+
+/// `text` as one printable line: line breaks become spaces, other control
+/// characters are escaped (`\u{1b}`). For whatever nono prints that quotes
+/// paths from presets or the environment.
+pub fn one_line(text: &str) -> String {
+    let mut line = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\r' | '\n' => line.push(' '),
+            c if c.is_control() => line.extend(c.escape_default()),
+            c => line.push(c),
+        }
+    }
+    line
 }
 
 /// Appends a formatted line to a `String` buffer.
@@ -132,5 +168,32 @@ mod tests {
         assert_eq!(f.code(), NONO_ERROR);
         let f = Failure::with_code(CANNOT_EXECUTE, "  caf\u{e9} \u{7f}\n");
         assert_eq!(f.message(), Some("caf\u{e9} \\u{7f}"));
+    }
+
+    #[test]
+    fn a_usage_error_keeps_the_tip_and_names_the_subcommand() {
+        let rendered = "error: unexpected argument '--alow' found\n\n  tip: a similar argument exists: '--allow'\n\nUsage: nono run --allow <PATH> <COMMAND>...\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            Failure::usage(rendered, "nono").message(),
+            Some(
+                "unexpected argument '--alow' found; tip: a similar argument exists: '--allow' (see 'nono run --help')"
+            )
+        );
+        let rendered = "error: the following required arguments were not provided:\n  <NAME>\n\nUsage: nono presets show <NAME>\n";
+        assert_eq!(
+            Failure::usage(rendered, "nono").message(),
+            Some(
+                "the following required arguments were not provided: <NAME> (see 'nono presets show --help')"
+            )
+        );
+        // No usage line, or nothing at all: the command given.
+        assert_eq!(
+            Failure::usage("error: bad\n", "nono man").message(),
+            Some("bad (see 'nono man --help')")
+        );
+        assert_eq!(
+            Failure::usage("", "nono").message(),
+            Some("invalid arguments (see 'nono --help')")
+        );
     }
 }

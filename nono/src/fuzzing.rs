@@ -254,11 +254,14 @@ pub fn check_argv(argv: &[String]) {
                     | ErrorKind::DisplayVersion
                     | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
             ) {
-                let failure = crate::clap_failure(&err);
+                let argv: Vec<std::ffi::OsString> = argv.iter().map(Into::into).collect();
+                let failure = crate::clap_failure(&err, &argv);
                 assert_one_line("usage", &failure);
                 let message = failure.message().unwrap_or_default();
                 assert!(
-                    message.ends_with("(see 'nono --help')") && !message.starts_with("error:"),
+                    message.ends_with(" --help')")
+                        && message.contains("(see 'nono")
+                        && !message.starts_with("error:"),
                     "usage error: {message:?}"
                 );
             }

@@ -16,6 +16,7 @@
 
 #[macro_use]
 pub mod failure;
+mod advice;
 mod catalog;
 mod check;
 pub mod cli;
@@ -23,6 +24,7 @@ mod exec;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod man;
 mod output;
 mod plugin_helper;
 pub mod policy;
@@ -50,16 +52,27 @@ fn init_tracing(verbose: u8) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour_on_stderr(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .with_writer(std::io::stderr)
         .without_time()
         .with_target(false)
         .try_init();
 }
 
+/// Whether tracing output gets colours: only on a terminal, and never when
+/// `NO_COLOR` is set to anything but the empty string (no-color.org).
+fn colour_on_stderr(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(std::ffi::OsStr::is_empty)
+}
+
 /// How a command line clap refused ends nono: `--help` and `--version` are
 /// printed (exit 0; help shown for a missing subcommand exits 125), anything
-/// else is a one-line usage error.
-pub fn clap_failure(err: &clap::Error) -> Failure {
+/// else is a one-line usage error that points to the help of the
+/// subcommand `argv` names.
+pub fn clap_failure(err: &clap::Error, argv: &[std::ffi::OsString]) -> Failure {
     use clap::error::ErrorKind;
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
@@ -71,8 +84,29 @@ pub fn clap_failure(err: &clap::Error) -> Failure {
             Failure::quiet(125)
         }
         ErrorKind::InvalidUtf8 => invalid_utf8(),
-        _ => Failure::usage(&err.render().to_string()),
+        _ => Failure::usage(&err.render().to_string(), &subcommand_path(argv)),
     }
+}
+
+/// The subcommands `argv` names, as far as they exist (`nono presets
+/// show`); options are skipped, and the first other word ends the walk.
+fn subcommand_path(argv: &[std::ffi::OsString]) -> String {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut path = vec!["nono".to_owned()];
+    for arg in argv.iter().skip(1).filter_map(|a| a.to_str()) {
+        if arg == "--" || !cmd.has_subcommands() {
+            break;
+        }
+        if arg.starts_with('-') {
+            continue;
+        }
+        let Some(sub) = cmd.find_subcommand(arg).cloned() else {
+            break;
+        };
+        path.push(sub.get_name().to_owned());
+        cmd = sub;
+    }
+    path.join(" ")
 }
 
 /// Names the first argument that is not UTF-8, and the flag before it.
@@ -118,7 +152,7 @@ fn install_panic_hook() {
 pub fn main() -> u8 {
     install_panic_hook();
     let result = Cli::try_parse()
-        .map_err(|err| clap_failure(&err))
+        .map_err(|err| clap_failure(&err, &std::env::args_os().collect::<Vec<_>>()))
         .and_then(|cli| match cli.command {
             Command::Run(args) => {
                 init_tracing(args.verbose);
@@ -132,14 +166,7 @@ pub fn main() -> u8 {
                 clap_complete::generate(shell, &mut cmd, "nono", &mut out);
                 failure::emit(&String::from_utf8_lossy(&out))
             }
-            Command::Man => {
-                let cmd = <Cli as clap::CommandFactory>::command();
-                let mut out = Vec::new();
-                clap_mangen::Man::new(cmd)
-                    .render(&mut out)
-                    .map_err(failure::Failure::new)?;
-                failure::emit(&String::from_utf8_lossy(&out))
-            }
+            Command::Man { subcommand } => man::man(subcommand.as_deref()),
             Command::Presets { action } => presets::presets(action),
             Command::PluginEval { path, dev, ino } => plugin_helper::main(&path, dev, ino),
         });

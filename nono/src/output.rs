@@ -87,12 +87,15 @@ pub fn dry_run(
         let text = serde_json::to_string_pretty(&out).map_err(Failure::new)?;
         return emit(&format!("{text}\n"));
     }
+    let here = crate::run::resolve_env()?;
+    let missing = crate::advice::missing_optional(&compiled.resolved, &here, &compiled.ruleset);
     emit(&text_report(
         &command,
         target,
         compiled,
         program,
         env_removed,
+        &missing,
     ))
 }
 
@@ -102,6 +105,7 @@ fn text_report(
     compiled: &Compiled,
     program: Option<&Program>,
     env_removed: &[String],
+    missing: &[crate::advice::Missing<'_>],
 ) -> String {
     let mut buf = String::new();
     outln!(buf, "nono dry run: nothing is executed");
@@ -120,7 +124,22 @@ fn text_report(
                 String::new()
             }
             Resolution::Resolved { path, .. } => format!(" -> {}", path.display()),
-            Resolution::Skipped { reason } => format!(" (skipped, optional: {reason})"),
+            Resolution::Skipped { reason } => {
+                match missing.iter().find(|m| std::ptr::eq(m.grant, g)) {
+                    Some(m) => {
+                        let fix = m
+                            .fix
+                            .as_deref()
+                            .map(|f| format!("; {f}"))
+                            .unwrap_or_default();
+                        format!(
+                            " (skipped, optional: {} does not exist{fix})",
+                            m.path.display()
+                        )
+                    }
+                    None => format!(" (skipped, optional: {reason})"),
+                }
+            }
         };
         outln!(
             buf,
@@ -204,6 +223,7 @@ fn text_report(
     if !env_removed.is_empty() {
         outln!(buf, "Environment: removed {}", env_removed.join(" "));
     }
+    outln!(buf, "Environment: set {}=1", crate::run::SANDBOX_MARKER);
     outln!(buf, "Predicted status: {}", compiled.predicted);
     for gap in &compiled.gaps {
         outln!(buf, "  gap: {gap}");

@@ -4,8 +4,11 @@ use crate::cli::{RunArgs, SandboxArgs};
 use crate::exec;
 use crate::failure::Failure;
 use crate::output;
-use nono_compile::{Compiled, RealFs, ResolveEnv, Target, compile};
+use nono_compile::{Compiled, FsProbe, Memo, RealFs, ResolveEnv, Target, compile};
 use nono_model::{Abi, EnforcementStatus};
+
+/// The variable set to `1` in every sandboxed command's environment.
+pub const SANDBOX_MARKER: &str = "NONO_SANDBOX";
 
 /// The environment paths are resolved in: this process's.
 pub fn resolve_env() -> Result<ResolveEnv, Failure> {
@@ -18,9 +21,13 @@ pub fn resolve_env() -> Result<ResolveEnv, Failure> {
     ))
 }
 
-/// Compiles the policy `args` describe for this kernel. Also returns one
-/// line per plugin loaded, saying whether its presets came from the cache.
-pub fn compile_for_here(args: &SandboxArgs) -> Result<(Target, Compiled, Vec<String>), Failure> {
+/// Compiles the policy `args` describe for this kernel, looking paths up
+/// through `fs`. Also returns one line per plugin loaded, saying whether
+/// its presets came from the cache.
+pub fn compile_for_here(
+    args: &SandboxArgs,
+    fs: &dyn FsProbe,
+) -> Result<(Target, Compiled, Vec<String>), Failure> {
     let catalog = crate::catalog::catalog(&args.plugins.plugin);
     let policy = crate::policy::build(args, &catalog)?;
     let env = resolve_env()?;
@@ -28,7 +35,7 @@ pub fn compile_for_here(args: &SandboxArgs) -> Result<(Target, Compiled, Vec<Str
         kernel_abi: nono_enforce::landlock_state().abi(),
         abi_limit: args.abi.map(Abi),
     };
-    let compiled = compile(&policy, &target, &env, &RealFs).map_err(Failure::new)?;
+    let compiled = compile(&policy, &target, &env, fs).map_err(Failure::new)?;
     Ok((target, compiled, catalog.plugin_notes()))
 }
 
@@ -44,14 +51,35 @@ fn gaps_line(compiled: &Compiled) -> String {
 /// Runs `nono run`. On success this never returns: the process becomes the
 /// command.
 pub fn run(args: RunArgs) -> Result<(), Failure> {
-    let (target, compiled, plugin_notes) = compile_for_here(&args.sandbox)?;
-    let env = nono_compile::scrub_env(std::env::vars_os(), &crate::policy::env_policy(&args)?);
+    if args.json && !args.dry_run {
+        return Err(Failure::new(
+            "--json works only with --dry-run (nono run --dry-run --json ... prints the policy as JSON); a run prints no JSON",
+        ));
+    }
+    // One memo of lookups for the compiler and the warnings after it, which
+    // look at the home and PATH's directories the compiler mostly saw.
+    let fs = Memo::new(&RealFs);
+    let (target, compiled, plugin_notes) = compile_for_here(&args.sandbox, &fs)?;
+    let mut env = nono_compile::scrub_env(std::env::vars_os(), &crate::policy::env_policy(&args)?);
+    // The marker a program (or an agent's prompt) checks to know it runs
+    // inside nono; a hint, not a proof, since anyone can set it.
+    env.vars.retain(|(name, _)| name != SANDBOX_MARKER);
+    env.vars.push((SANDBOX_MARKER.into(), "1".into()));
+    // Printed once nothing but the run (or the dry run) itself can fail
+    // any more, so that an error stays one line.
+    let warn = || {
+        let around = crate::advice::Surroundings::from_env(&fs);
+        for warning in crate::advice::dangerous_grants(&compiled.resolved, &around) {
+            eprintln!("nono: WARNING: {}", crate::failure::one_line(&warning));
+        }
+    };
     let program = if args.command.is_empty() {
         None
     } else {
         Some(exec::find(&args.command)?)
     };
     if args.dry_run {
+        warn();
         return output::dry_run(&args, &target, &compiled, program.as_ref(), &env.removed);
     }
     let Some(program) = program else {
@@ -78,6 +106,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         }
         _ => {}
     }
+    warn();
 
     if compiled.ruleset.log_new_exec {
         let audit = crate::check::audit(Some(compiled.ruleset.abi));
@@ -151,6 +180,25 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         }
         for carve in &compiled.carves {
             eprintln!("nono: carved {carve}");
+        }
+        let here = resolve_env()?;
+        let missing = crate::advice::missing_optional(&compiled.resolved, &here, &compiled.ruleset);
+        for m in missing.iter().filter(|m| m.fix.is_some()) {
+            eprintln!(
+                "nono: note: skipped {}",
+                crate::failure::one_line(&m.to_string())
+            );
+        }
+        let absent: Vec<String> = missing
+            .iter()
+            .filter(|m| m.fix.is_none())
+            .map(|m| m.path.display().to_string())
+            .collect();
+        if !absent.is_empty() {
+            eprintln!(
+                "nono: note: skipped, not on this machine: {}",
+                crate::failure::one_line(&absent.join(" "))
+            );
         }
         if !env.removed.is_empty() {
             eprintln!(

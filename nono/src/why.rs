@@ -174,9 +174,23 @@ fn explain_port(compiled: &Compiled, port: u16, op: PortOp) -> Answer {
     }
 }
 
-/// Runs `nono why`.
+/// `nono why`'s exit status when the answer is "denied" (0 when allowed,
+/// 125 for bad input), so that scripts can branch on it.
+pub const DENIED: u8 = 1;
+
+/// The exit of `nono why` once the answer is printed.
+fn exit_for(answer: &Answer) -> Result<(), Failure> {
+    if answer.allowed {
+        Ok(())
+    } else {
+        Err(Failure::quiet(DENIED))
+    }
+}
+
+/// Runs `nono why`: prints the answer, and exits 0 when the operation would
+/// be allowed, [`DENIED`] when not.
 pub fn why(args: WhyArgs) -> Result<(), Failure> {
-    let (_, compiled, _) = crate::run::compile_for_here(&args.sandbox)?;
+    let (_, compiled, _) = crate::run::compile_for_here(&args.sandbox, &nono_compile::RealFs)?;
     let answer = match (&args.path, args.port) {
         (_, Some(port)) => explain_port(&compiled, port, args.port_op),
         (Some(path), None) => explain_path(&compiled, path, args.op)?,
@@ -184,7 +198,8 @@ pub fn why(args: WhyArgs) -> Result<(), Failure> {
     };
     if args.json {
         let text = serde_json::to_string_pretty(&answer).map_err(Failure::new)?;
-        return emit(&format!("{text}\n"));
+        emit(&format!("{text}\n"))?;
+        return exit_for(&answer);
     }
     let mut buf = String::new();
     let verdict = if answer.allowed { "allowed" } else { "denied" };
@@ -204,5 +219,6 @@ pub fn why(args: WhyArgs) -> Result<(), Failure> {
             g.sources.join(", ")
         );
     }
-    emit(&buf)
+    emit(&buf)?;
+    exit_for(&answer)
 }

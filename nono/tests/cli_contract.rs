@@ -30,7 +30,9 @@ const FEATURES: [(&str, u64, &str); 7] = [
     ("audit_log", 7, "6.15"),
 ];
 
-const BUILTIN_PRESETS: [&str; 7] = ["base", "tmp", "rust", "python", "node", "go", "git"];
+const BUILTIN_PRESETS: [&str; 8] = [
+    "base", "tmp", "rust", "python", "node", "go", "git", "shell",
+];
 
 // ---------------------------------------------------------------------------
 // --dry-run

@@ -806,7 +806,9 @@ fn base_grants_no_secrets_and_no_proc_or_sys() {
 fn every_builtin_preset_dry_runs_with_its_own_grants() {
     let s = Scratch::new();
     let catalog = nono_plugins::Catalog::new();
-    for name in ["base", "tmp", "rust", "python", "node", "go", "git"] {
+    for name in [
+        "base", "tmp", "rust", "python", "node", "go", "git", "shell",
+    ] {
         let out = run(
             &mut nono_in(&s, &s.path(), &[]),
             &["--preset", name, "--dry-run", "--json", "--", "true"],

@@ -650,7 +650,7 @@ fn the_dry_run_says_why_nothing_can_be_created_in_the_home() {
     out.expect_stdout(&format!("  {h}/proj (dir, allow): execute, write_file"));
     // `nono why` gives the same reason.
     let why = s.run_home(["why", &format!("{h}/.ssh"), "--op", "write", "--allow", "~"]);
-    why.expect_ok()
+    why.expect_code(1)
         .expect_stdout(&format!("denied: write {h}/.ssh"))
         .expect_stdout(&format!(
             "{h}/.ssh does not exist, so nothing new can be created in {h} (carved out of {h}, built-in sensitive paths)"
@@ -915,11 +915,11 @@ fn expose_grants_a_sensitive_path_and_warns_loudly() {
     );
 
     // The denied twin: without --expose the key is unreadable, and no
-    // warning is printed.
+    // --expose warning is printed (the one for --allow ~ itself is).
     let out = run(&s, &["--allow", "~"], &["cat", text(&key)]);
     out.expect_code(1)
         .expect_stderr(DENIED)
-        .expect_no_stderr("WARNING");
+        .expect_no_stderr("WARNING: --expose");
     assert_no_secret(&out);
 }
 
@@ -1220,7 +1220,12 @@ fn env_clear_passes_exactly_the_named_variables() {
     let mut lines = env_lines(&out);
     lines.sort_unstable();
     let path_line = format!("PATH={path}");
-    assert_eq!(lines, ["MODE=ci", path_line.as_str()], "{out:#?}");
+    // And the marker nono always sets.
+    assert_eq!(
+        lines,
+        ["MODE=ci", "NONO_SANDBOX=1", path_line.as_str()],
+        "{out:#?}"
+    );
 
     // --env can also pass a sensitive variable on purpose, or set one.
     let out = run_env(
@@ -1241,7 +1246,11 @@ fn env_clear_passes_exactly_the_named_variables() {
     lines.sort_unstable();
     assert_eq!(
         lines,
-        ["FOO_TOKEN=value-of-foo-token-1d9c", "X_TOKEN=given"],
+        [
+            "FOO_TOKEN=value-of-foo-token-1d9c",
+            "NONO_SANDBOX=1",
+            "X_TOKEN=given"
+        ],
         "{out:#?}"
     );
 }

@@ -43,17 +43,18 @@ fn case(flags: &[&str], path: PathBuf, op: &'static str, expect: bool) -> Case {
     }
 }
 
-/// What `nono why ARGS --json` says: `allowed`, and the whole answer.
+/// What `nono why ARGS --json` says: `allowed`, and the whole answer. Its
+/// exit status agrees: 0 when allowed, 1 when denied.
 fn why_allowed(s: &Scratch, args: &[String]) -> (bool, serde_json::Value) {
     let mut argv = vec!["why".to_owned()];
     argv.extend(args.iter().cloned());
     argv.push("--json".to_owned());
     let out = s.run_home(&argv);
-    out.expect_ok();
     let json = out.json();
     let allowed = json["allowed"]
         .as_bool()
         .unwrap_or_else(|| panic!("no `allowed` in {json:#}"));
+    out.expect_code(if allowed { 0 } else { 1 });
     (allowed, json)
 }
 
@@ -459,7 +460,7 @@ fn why_explains_carves_and_grants_in_text() {
     let h = text(&home);
 
     let out = s.run_home(["why", &format!("{h}/.ssh/id_ed25519"), "--allow", "~"]);
-    out.expect_ok();
+    out.expect_code(1);
     let first = out.stdout.lines().next().unwrap();
     assert_eq!(
         first,
@@ -486,7 +487,7 @@ fn why_explains_carves_and_grants_in_text() {
     );
     // Ports in text.
     s.run_home(["why", "--port", "443", "--net-connect", "80"])
-        .expect_ok()
+        .expect_code(1)
         .expect_stdout("denied: connect tcp port 443 (connect_tcp)");
     s.run_home(["why", "--port", "80", "--net-connect", "80"])
         .expect_ok()
@@ -546,6 +547,6 @@ fn man_page_is_roff_about_nono_run() {
     );
     out.expect_stdout(".TH nono 1").expect_stdout("run");
     assert!(out.stderr.is_empty(), "{out:#?}");
-    // The twin: `man` takes no argument.
+    // The twin: `man` takes no argument but a subcommand.
     s.run(["man", "extra"]).expect_nono_error("extra");
 }
