@@ -138,7 +138,7 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = SECRETS)]
     pub expose: Vec<String>,
     /// Let the command connect or send to pathname Unix sockets at or below PATH (repeatable).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = NETWORK)]
     pub allow_unix: Vec<String>,
     /// Deny all network: TCP via Landlock (ABI 4+), every non-Unix socket via seccomp.
     #[arg(long, conflicts_with_all = ["net_connect", "net_bind"], help_heading = NETWORK)]

@@ -13,7 +13,7 @@ use clap_mangen::roff::{Roff, bold, roman};
 const RUN_EXIT: &[(&str, &str)] = &[
     (
         "the command's own",
-        "once the command runs, nono has become it (exec), so its exit status and signals are the command's own",
+        "once the command runs, nono supervises it and exits with its status, or dies by the same signal",
     ),
     (
         "125",
