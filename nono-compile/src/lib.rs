@@ -58,7 +58,7 @@ pub use mem_fs::MemFs;
 pub use normalize::{CoveredRule, NormRule, normalize};
 pub use probe::{FileMeta, FsProbe, RealFs};
 pub use resolve::{
-    Resolution, ResolveEnv, ResolvedGrant, resolve, resolve_denies, resolve_exposes,
+    Resolution, ResolveEnv, ResolveError, ResolvedGrant, resolve, resolve_denies, resolve_exposes,
 };
 pub use target::Target;
 
@@ -101,8 +101,9 @@ pub enum CompileError {
         source_of: String,
         /// The path as written.
         path: String,
-        /// What went wrong, with a hint.
-        reason: String,
+        /// What went wrong.
+        #[source]
+        reason: ResolveError,
     },
     /// A grant names a sensitive path, or a path inside one, without
     /// `--expose`.

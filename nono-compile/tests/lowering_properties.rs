@@ -122,7 +122,7 @@ proptest! {
             Err(CompileError::Resolve { source_of, path, reason }) => {
                 prop_assert_eq!(source_of.as_str(), named);
                 prop_assert_eq!(path.as_str(), missing);
-                prop_assert!(!reason.is_empty());
+                prop_assert!(!reason.to_string().is_empty());
             }
             Ok(out) => prop_assert!(
                 false,
@@ -424,7 +424,7 @@ fn missing_required_path_is_an_error_naming_the_source() {
     };
     assert_eq!(source_of, "preset rust");
     assert_eq!(path, "/work/missing");
-    assert_eq!(reason, "no such file or directory");
+    assert_eq!(reason.to_string(), "no such file or directory");
     assert_eq!(
         err.to_string(),
         "preset rust: /work/missing: no such file or directory"
