@@ -10,8 +10,9 @@
 //!    whose levels its ancestors already cover; then **carve** denied paths
 //!    out of the directory rules that cover them (a missing denied path out
 //!    of the rules that could create it, see [`carve`]).
-//! 3. **lower**: one pass per Landlock feature ([`passes`]), each a no-op
-//!    below its ABI, building the handled set and the per-rule rights.
+//! 3. **lower**: one pass per feature ([`passes`]), each a no-op (or a gap)
+//!    where the machine lacks what it requires, building the handled set and
+//!    the per-rule rights.
 //! 4. **predict** the enforcement status, with the gaps that explain it.
 //!
 //! ```
@@ -24,7 +25,7 @@
 //! let mut policy = Policy::default();
 //! policy.add(FsGrant::new("/work", Access::Read), GrantSource::Flag("--read".into()));
 //! let env = ResolveEnv::new("/work");
-//! let out = compile(&policy, &Target::kernel(Abi(3)), &env, &fs).unwrap();
+//! let out = compile(&policy, &Target::kernel(Abi::V3), &env, &fs).unwrap();
 //! assert!(nono_compile::allowed(&out.ruleset, Path::new("/work/src"), FsRight::ReadDir));
 //! assert!(!nono_compile::allowed(&out.ruleset, Path::new("/work/src"), FsRight::MakeReg));
 //! ```
@@ -158,6 +159,7 @@ pub fn compile(
     env: &ResolveEnv,
     fs: &dyn FsProbe,
 ) -> Result<Compiled, CompileError> {
+    let host = target.host();
     // Every path is looked up once for the whole compilation.
     let memo = memo::Memo::new(fs);
     let fs: &dyn FsProbe = &memo;
@@ -183,8 +185,7 @@ pub fn compile(
         covered.extend(more_covered);
         merged
     };
-    let abi = target.lowering_abi();
-    let lowered = passes::lower(abi, &rules, &passes::Intent::from(policy));
+    let lowered = passes::lower(host, &rules, &passes::Intent::from(policy));
     let predicted = target.predict(&lowered.gaps);
     Ok(Compiled {
         resolved,

@@ -1,10 +1,11 @@
 //! Applying a ruleset with the `landlock` crate.
 
+use crate::rights::{fs_flags, net_flags, scope_flags};
 use crate::seccomp::{self, FilterError};
 use crate::{LandlockState, landlock_state};
 use landlock::{
-    AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
-    Ruleset as LlRuleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
+    CompatLevel, Compatible, NetPort, PathBeneath, Ruleset as LlRuleset, RulesetAttr,
+    RulesetCreatedAttr, RulesetStatus,
 };
 use nono_model::{Abi, EnforcementStatus, PathRule, Ruleset};
 use std::fs::File;
@@ -62,9 +63,6 @@ pub enum EnforceError {
         /// The kernel's ABI.
         kernel: Abi,
     },
-    /// The rights set has a bit the `landlock` crate does not know.
-    #[error("unknown access rights in the ruleset: {0:#x}")]
-    UnknownRights(u64),
     /// The kernel refused the ruleset.
     #[error("Landlock refused the ruleset: {0}")]
     Landlock(#[from] landlock::RulesetError),
@@ -90,15 +88,6 @@ impl EnforceError {
             _ => false,
         }
     }
-}
-
-/// Converts a kernel bit mask from the ruleset into the `landlock` crate's
-/// flags of type `$ty`, refusing bits it does not know.
-macro_rules! flags {
-    ($ty:ty, $bits:expr) => {{
-        let bits: u64 = $bits;
-        BitFlags::<$ty>::from_bits(bits).map_err(|_| EnforceError::UnknownRights(bits))
-    }};
 }
 
 /// Sets `no_new_privs`, which an unprivileged process needs before it may
@@ -183,12 +172,12 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
     let filter = seccomp::compile(ruleset)?;
     let mut builder = LlRuleset::default()
         .set_compatibility(CompatLevel::HardRequirement)
-        .handle_access(flags!(AccessFs, ruleset.handled_fs.bits())?)?;
+        .handle_access(fs_flags(ruleset.handled_fs))?;
     if !ruleset.handled_net.is_empty() {
-        builder = builder.handle_access(flags!(AccessNet, ruleset.handled_net.bits())?)?;
+        builder = builder.handle_access(net_flags(ruleset.handled_net))?;
     }
     if !ruleset.scoped.is_empty() {
-        builder = builder.scope(flags!(Scope, ruleset.scoped.bits())?)?;
+        builder = builder.scope(scope_flags(ruleset.scoped))?;
     }
     let mut created = builder.create()?;
     let mut vanished = Vec::new();
@@ -202,13 +191,10 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
             Err(e) => return Err(e),
         };
         // The descriptor is closed as soon as the rule is added.
-        created = created.add_rule(PathBeneath::new(fd, flags!(AccessFs, rule.rights.bits())?))?;
+        created = created.add_rule(PathBeneath::new(fd, fs_flags(rule.rights)))?;
     }
     for port in &ruleset.port_rules {
-        created = created.add_rule(NetPort::new(
-            port.port,
-            flags!(AccessNet, port.rights.bits())?,
-        ))?;
+        created = created.add_rule(NetPort::new(port.port, net_flags(port.rights)))?;
     }
     if ruleset.log_new_exec {
         created = created.log_new_exec(true)?;

@@ -9,6 +9,7 @@ mod apply;
 mod audit;
 mod caps;
 mod detect;
+mod rights;
 mod seccomp;
 
 pub use apply::{EnforceError, Report, apply};

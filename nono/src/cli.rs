@@ -1,6 +1,7 @@
 //! The command line, as the design's CLI contract fixes it.
 
 use clap::{ArgAction, Args, Parser, Subcommand};
+use nono_model::Abi;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -132,9 +133,20 @@ pub struct SandboxArgs {
     /// Ask the kernel to log the command's denials to the audit log (ABI 7).
     #[arg(long)]
     pub log_denials: bool,
-    /// Use at most Landlock ABI N (1 to 7).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=7))]
+    /// Use at most Landlock ABI N (1 to the newest nono knows,
+    /// `Abi::LATEST`).
+    #[arg(
+        long,
+        value_name = "N",
+        help = abi_help(),
+        value_parser = clap::value_parser!(u8).range(1..=i64::from(Abi::LATEST.0)),
+    )]
     pub abi: Option<u8>,
+}
+
+/// The help line of `--abi`, with the ABIs nono knows.
+fn abi_help() -> String {
+    format!("Use at most Landlock ABI N (1 to {})", Abi::LATEST)
 }
 
 /// `nono run` options.

@@ -1,22 +1,28 @@
-//! The lowering pipeline: one pass per Landlock ABI feature.
+//! The lowering pipeline: one pass per feature.
 //!
-//! Each pass lives in its own file and declares the ABI it needs. At or above
-//! that ABI, `lower` adds what its feature handles and grants; below it,
-//! `below` records what is lost: a [`Gap`] (a restriction the policy implies
-//! that cannot be enforced, which makes the status `PartiallyEnforced`) or a
+//! Each pass lives in its own file and names what it [requires](Pass::requires)
+//! of the machine: a Landlock ABI, seccomp, the supervisor or user
+//! namespaces. When the [`Host`] provides it, `lower` adds what its feature
+//! handles and grants; otherwise `without` records what is lost: a [`Gap`]
+//! (a restriction the policy implies that cannot be enforced, which makes the
+//! status `PartiallyEnforced`, named after the pass and its requirement) or a
 //! note (a consequence that is not a loss of confinement).
 //!
-//! | pass               | ABI | handles                        | granted with        |
-//! |--------------------|-----|--------------------------------|---------------------|
-//! | `fs_base`          | 1   | the v1 fs rights               | Read, Write         |
-//! | `refer`            | 2   | Refer                          | Write               |
-//! | `truncate`         | 3   | Truncate                       | Write               |
-//! | `net_tcp`          | 4   | TCP bind and connect           | `--net-*` ports     |
-//! | `ioctl_dev`        | 5   | IoctlDev                       | Allow               |
-//! | `scope`            | 6   | signal, abstract Unix sockets  | (scopes deny)       |
-//! | `audit_log`        | 7   | restrict-self logging flags    | `--log-denials`     |
-//! | `seccomp_fallback` | any | a socket filter (seccomp)      | `--net-*`           |
-//! | `syscall_guard`    | any | TIOCSTI, setuid bits (seccomp) | always              |
+//! | pass               | requires | handles                        | granted with        |
+//! |--------------------|----------|--------------------------------|---------------------|
+//! | `fs_base`          | ABI 1    | the v1 fs rights               | Read, Write         |
+//! | `refer`            | ABI 2    | Refer                          | Write               |
+//! | `truncate`         | ABI 3    | Truncate                       | Write               |
+//! | `net_tcp`          | ABI 4    | TCP bind and connect           | `--net-*` ports     |
+//! | `ioctl_dev`        | ABI 5    | IoctlDev                       | Allow               |
+//! | `scope`            | ABI 6    | signal, abstract Unix sockets  | (scopes deny)       |
+//! | `audit_log`        | ABI 7    | restrict-self logging flags    | `--log-denials`     |
+//! | `seccomp_fallback` | seccomp  | a socket filter                | `--net-*`           |
+//! | `syscall_guard`    | seccomp  | TIOCSTI, setuid bits           | always              |
+//!
+//! A pass that requires a Landlock ABI missing from nono-model's ABI table
+//! does not compile (a check below), so adding an ABI's feature is a pass
+//! file, a line in [`PIPELINE`] and, if the ABI is new, a line in that table.
 
 mod audit_log;
 mod fs_base;
@@ -30,7 +36,8 @@ mod truncate;
 
 use crate::NormRule;
 use nono_model::{
-    Abi, Access, FileKind, FsRight, FsRights, Gap, NetPolicy, PathRule, Policy, Ruleset, Scopes,
+    Abi, Access, FileKind, FsRight, FsRights, Gap, NetPolicy, PathRule, Policy, Requirement,
+    Ruleset, Scopes,
 };
 
 /// One lowering pass.
@@ -38,12 +45,13 @@ use nono_model::{
 pub struct Pass {
     /// The feature's name, used in gaps and output.
     pub name: &'static str,
-    /// The first ABI that has the feature.
-    pub since: Abi,
-    /// Adds the feature to the ruleset being built (at or above `since`).
+    /// What the machine must provide for the feature.
+    pub requires: Requirement,
+    /// Adds the feature to the ruleset being built (when the [`Host`]
+    /// provides `requires`).
     pub lower: fn(&mut Lowering<'_>),
-    /// Records what is lost without the feature (below `since`).
-    pub below: fn(&mut Lowering<'_>),
+    /// Records what is lost without the feature (when it does not).
+    pub without: fn(&mut Lowering<'_>),
 }
 
 /// Every pass, in the order they run.
@@ -58,6 +66,73 @@ pub const PIPELINE: [Pass; 9] = [
     seccomp_fallback::PASS,
     syscall_guard::PASS,
 ];
+
+// A pass may only require a Landlock ABI that nono lowers to: one that needs
+// a newer ABI would never run. Add the ABI to the table in
+// nono-model/src/abi.rs (and see what else the compiler then asks for).
+const _: () = {
+    let mut i = 0;
+    while i < PIPELINE.len() {
+        if let Requirement::Landlock(abi) = PIPELINE[i].requires {
+            assert!(
+                abi.0 >= 1 && abi.0 <= Abi::LATEST.0,
+                "a pass requires a Landlock ABI that is not in nono-model's ABI table"
+            );
+        }
+        i += 1;
+    }
+};
+
+/// What the machine provides to the passes.
+///
+/// ```
+/// use nono_compile::passes::Host;
+/// use nono_model::{Abi, Requirement};
+///
+/// let host = Host::landlock(Abi::V5);
+/// assert!(host.provides(Requirement::Landlock(Abi::V4)));
+/// assert!(!host.provides(Requirement::Landlock(Abi::V6)));
+/// assert!(host.provides(Requirement::Seccomp));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Host {
+    /// The Landlock ABI lowered for.
+    pub abi: Abi,
+    /// Whether seccomp filters can be installed.
+    pub seccomp: bool,
+    /// Whether the supervisor runs (seccomp user notification answered by
+    /// nono outside the sandbox).
+    pub supervisor: bool,
+    /// Whether unprivileged user namespaces are available (for the mount
+    /// layer).
+    pub user_namespaces: bool,
+}
+
+impl Host {
+    /// What `nono run` has today at Landlock ABI `abi`: seccomp (every
+    /// kernel with Landlock has seccomp filters unless built without them,
+    /// and then installing the filter fails and the command does not run),
+    /// no supervisor and no user namespaces (nono has neither layer yet;
+    /// the issues that add them detect them here).
+    pub fn landlock(abi: Abi) -> Host {
+        Host {
+            abi,
+            seccomp: true,
+            supervisor: false,
+            user_namespaces: false,
+        }
+    }
+
+    /// Whether the machine provides `requirement`.
+    pub fn provides(&self, requirement: Requirement) -> bool {
+        match requirement {
+            Requirement::Landlock(abi) => self.abi >= abi,
+            Requirement::Seccomp => self.seccomp,
+            Requirement::Supervisor => self.supervisor,
+            Requirement::UserNamespaces => self.user_namespaces,
+        }
+    }
+}
 
 /// What the policy asks for beyond its filesystem rules.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -83,8 +158,9 @@ impl From<&Policy> for Intent {
 /// The ruleset under construction, shared by the passes.
 #[derive(Debug)]
 pub struct Lowering<'a> {
-    /// The ABI being lowered for.
-    pub abi: Abi,
+    /// What the machine provides (the ABI being lowered for, and the
+    /// rest).
+    pub host: Host,
     /// The normalised rules, one per path rule of `ruleset`, same order.
     pub rules: &'a [NormRule],
     /// The policy's network, scope and logging intent.
@@ -119,9 +195,23 @@ impl Lowering<'_> {
         }
     }
 
-    /// Records a gap in `feature`: `unenforced` stays unrestricted until ABI
-    /// `needs`.
+    /// Records a gap in `feature`: `unenforced` stays unrestricted until
+    /// Landlock ABI `needs`.
     pub fn gap(&mut self, feature: &'static str, needs: Abi, unenforced: &'static str) {
+        self.gaps.push(Gap {
+            feature,
+            needs: Requirement::Landlock(needs),
+            unenforced,
+        });
+    }
+
+    /// Records a gap of the running pass, which needs its own requirement.
+    pub fn gap_below(&mut self, unenforced: &'static str) {
+        let (feature, needs) = self
+            .current
+            .map_or(("lowering", Requirement::Landlock(self.host.abi)), |p| {
+                (p.name, p.requires)
+            });
         self.gaps.push(Gap {
             feature,
             needs,
@@ -129,23 +219,12 @@ impl Lowering<'_> {
         });
     }
 
-    /// Records a gap of the running pass, which needs its own ABI.
-    pub fn gap_below(&mut self, unenforced: &'static str) {
-        let (feature, needs) = self
-            .current
-            .map_or(("lowering", self.abi), |p| (p.name, p.since));
-        self.gap(feature, needs, unenforced);
-    }
-
     /// Records a note of the running pass.
     pub fn note(&mut self, text: &str) {
         match self.current {
-            Some(p) if self.abi < p.since => self.notes.push(format!(
-                "{}: needs ABI {} (Linux {}): {text}",
-                p.name,
-                p.since,
-                p.since.linux()
-            )),
+            Some(p) if !self.host.provides(p.requires) => self
+                .notes
+                .push(format!("{}: needs {}: {text}", p.name, p.requires)),
             Some(p) => self.notes.push(format!("{}: {text}", p.name)),
             None => self.notes.push(text.to_owned()),
         }
@@ -163,10 +242,10 @@ pub struct Lowered {
     pub notes: Vec<String>,
 }
 
-/// Runs every pass of [`PIPELINE`] for `abi` over normalised `rules` and
+/// Runs every pass of [`PIPELINE`] for `host` over normalised `rules` and
 /// the policy's `intent`.
-pub fn lower(abi: Abi, rules: &[NormRule], intent: &Intent) -> Lowered {
-    let mut ruleset = Ruleset::empty(abi);
+pub fn lower(host: Host, rules: &[NormRule], intent: &Intent) -> Lowered {
+    let mut ruleset = Ruleset::empty(host.abi);
     ruleset.rules = rules
         .iter()
         .map(|r| PathRule {
@@ -182,7 +261,7 @@ pub fn lower(abi: Abi, rules: &[NormRule], intent: &Intent) -> Lowered {
         })
         .collect();
     let mut lowering = Lowering {
-        abi,
+        host,
         rules,
         intent,
         ruleset,
@@ -192,10 +271,10 @@ pub fn lower(abi: Abi, rules: &[NormRule], intent: &Intent) -> Lowered {
     };
     for pass in PIPELINE {
         lowering.current = Some(pass);
-        if abi >= pass.since {
+        if host.provides(pass.requires) {
             (pass.lower)(&mut lowering);
         } else {
-            (pass.below)(&mut lowering);
+            (pass.without)(&mut lowering);
         }
     }
     // A rule that grants nothing changes nothing, and the kernel refuses it
@@ -206,5 +285,92 @@ pub fn lower(abi: Abi, rules: &[NormRule], intent: &Intent) -> Lowered {
         ruleset,
         gaps: lowering.gaps,
         notes: lowering.notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gap_features(lowered: &Lowered) -> Vec<(&'static str, Requirement)> {
+        lowered.gaps.iter().map(|g| (g.feature, g.needs)).collect()
+    }
+
+    #[test]
+    fn a_missing_requirement_is_a_gap_named_after_the_pass() {
+        let block = Intent {
+            net: NetPolicy::Block,
+            ..Intent::default()
+        };
+        let with = lower(Host::landlock(Abi::LATEST), &[], &block);
+        assert!(with.gaps.is_empty(), "{:?}", with.gaps);
+        assert!(with.ruleset.syscall_guard);
+        assert!(with.ruleset.socket_filter.is_some());
+
+        let host = Host {
+            seccomp: false,
+            ..Host::landlock(Abi::LATEST)
+        };
+        let without = lower(host, &[], &block);
+        assert_eq!(
+            gap_features(&without),
+            [
+                ("seccomp_fallback", Requirement::Seccomp),
+                ("syscall_guard", Requirement::Seccomp),
+            ]
+        );
+        assert!(!without.ruleset.syscall_guard);
+        assert_eq!(without.ruleset.socket_filter, None);
+        assert!(
+            without.gaps[1]
+                .to_string()
+                .starts_with("syscall_guard: needs seccomp: "),
+            "{}",
+            without.gaps[1]
+        );
+    }
+
+    #[test]
+    fn every_requirement_is_provided_or_not_by_the_host() {
+        let none = Host {
+            abi: Abi(0),
+            seccomp: false,
+            supervisor: false,
+            user_namespaces: false,
+        };
+        let all = Host {
+            abi: Abi::LATEST,
+            seccomp: true,
+            supervisor: true,
+            user_namespaces: true,
+        };
+        for requirement in [
+            Requirement::Landlock(Abi::V1),
+            Requirement::Landlock(Abi::LATEST),
+            Requirement::Seccomp,
+            Requirement::Supervisor,
+            Requirement::UserNamespaces,
+        ] {
+            assert!(!none.provides(requirement), "{requirement}");
+            assert!(all.provides(requirement), "{requirement}");
+        }
+        // What `nono run` has today: no supervisor, no user namespaces.
+        let today = Host::landlock(Abi::LATEST);
+        assert!(!today.provides(Requirement::Supervisor));
+        assert!(!today.provides(Requirement::UserNamespaces));
+        assert!(!today.provides(Requirement::Landlock(Abi(Abi::LATEST.0 + 1))));
+    }
+
+    #[test]
+    fn every_landlock_pass_requires_a_known_abi_and_names_are_unique() {
+        let mut names: Vec<&str> = PIPELINE.iter().map(|p| p.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), PIPELINE.len());
+        for pass in PIPELINE {
+            if let Some(abi) = pass.requires.landlock_abi() {
+                assert!(abi.is_known(), "{} requires ABI {abi}", pass.name);
+            }
+        }
     }
 }
