@@ -12,7 +12,8 @@
 //!    of the rules that could create it, see [`carve`]).
 //! 3. **lower**: one pass per feature ([`passes`]), each a no-op (or a gap)
 //!    where the machine lacks what it requires, building the handled set and
-//!    the per-rule rights.
+//!    the per-rule rights; in debug builds the result is then checked
+//!    against the ruleset's invariants ([`passes::verify`]).
 //! 4. **predict** the enforcement status, with the gaps that explain it.
 //!
 //! ```

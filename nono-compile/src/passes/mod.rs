@@ -23,6 +23,9 @@
 //! A pass that requires a Landlock ABI missing from nono-model's ABI table
 //! does not compile (a check below), so adding an ABI's feature is a pass
 //! file, a line in [`PIPELINE`] and, if the ABI is new, a line in that table.
+//!
+//! In debug builds the lowered ruleset is checked against [`verify`] before
+//! it is returned.
 
 mod audit_log;
 mod fs_base;
@@ -33,6 +36,9 @@ mod scope;
 mod seccomp_fallback;
 mod syscall_guard;
 mod truncate;
+mod verify;
+
+pub use verify::{Broken, verify};
 
 use crate::NormRule;
 use nono_model::{
@@ -281,6 +287,13 @@ pub fn lower(host: Host, rules: &[NormRule], intent: &Intent) -> Lowered {
     // (a carved directory under a Write-only grant has no right left).
     let mut ruleset = lowering.ruleset;
     ruleset.rules.retain(|rule| !rule.rights.is_empty());
+    // As a compiler verifies its IR after its passes: a broken invariant is
+    // a bug in a pass, caught in every debug build and test run.
+    if cfg!(debug_assertions)
+        && let Err(broken) = verify(&ruleset)
+    {
+        panic!("the lowered ruleset breaks an invariant: {broken}");
+    }
     Lowered {
         ruleset,
         gaps: lowering.gaps,
