@@ -154,6 +154,9 @@ fn check_sensitive(
 }
 
 /// Compiles `policy` for `target`, reaching the filesystem only through `fs`.
+///
+/// Each stage logs what it did at debug level (`nono run -vv`), inside a
+/// `compile` span.
 pub fn compile(
     policy: &Policy,
     target: &Target,
@@ -161,6 +164,7 @@ pub fn compile(
     fs: &dyn FsProbe,
 ) -> Result<Compiled, CompileError> {
     let host = target.host();
+    let _span = tracing::debug_span!("compile", abi = %host.abi).entered();
     // Every path is looked up once for the whole compilation.
     let memo = memo::Memo::new(fs);
     let fs: &dyn FsProbe = &memo;
@@ -176,8 +180,24 @@ pub fn compile(
         .iter()
         .cloned()
         .partition(|d| d.nearest_existing.is_some());
+    tracing::debug!(
+        "resolve: {} grants ({} skipped), {} exposed, {} denied paths ({} missing)",
+        resolved.len(),
+        resolved
+            .iter()
+            .filter(|g| matches!(g.resolution, Resolution::Skipped { .. }))
+            .count(),
+        exposes.len(),
+        all_denied.len(),
+        missing.len()
+    );
     check_sensitive(&resolved, &denied, &exposes)?;
     let (rules, mut covered) = normalize(&resolved);
+    tracing::debug!(
+        "normalise: {} rules, {} covered by an ancestor's",
+        rules.len(),
+        covered.len()
+    );
     let (rules, carves) = carve(rules, &all_denied, fs)?;
     let rules = if carves.is_empty() {
         rules
@@ -186,8 +206,17 @@ pub fn compile(
         covered.extend(more_covered);
         merged
     };
+    tracing::debug!("carve: {} carves, {} rules", carves.len(), rules.len());
+    for c in &carves {
+        tracing::trace!("carved {c}");
+    }
     let lowered = passes::lower(host, &rules, &passes::Intent::from(policy));
     let predicted = target.predict(&lowered.gaps);
+    tracing::debug!(
+        "predict: {predicted} at ABI {}, {} gaps",
+        host.abi,
+        lowered.gaps.len()
+    );
     Ok(Compiled {
         resolved,
         covered,

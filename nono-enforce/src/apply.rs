@@ -140,9 +140,10 @@ fn open_checked(rule: &PathRule) -> Result<File, EnforceError> {
 /// `NotEnforced`. Every handled right is a hard requirement: the kernel
 /// enforces all of the ruleset or the call fails.
 pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
+    let _span = tracing::debug_span!("apply", abi = %ruleset.abi).entered();
     let kernel = match landlock_state() {
         LandlockState::Available(abi) => abi,
-        LandlockState::NotEnabled | LandlockState::NotImplemented => {
+        state @ (LandlockState::NotEnabled | LandlockState::NotImplemented) => {
             // Without Landlock the seccomp filter still holds what it can.
             let seccomp = match seccomp::compile(ruleset)? {
                 Some(program) => {
@@ -152,6 +153,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
                 }
                 None => false,
             };
+            tracing::debug!("no Landlock ({state:?}); seccomp filter installed: {seccomp}");
             return Ok(Report {
                 status: EnforcementStatus::NotEnforced,
                 kernel_abi: None,
@@ -180,11 +182,18 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         builder = builder.scope(scope_flags(ruleset.scoped))?;
     }
     let mut created = builder.create()?;
+    tracing::debug!(
+        "ruleset created: handled fs {}; handled net {}; scoped {}",
+        ruleset.handled_fs,
+        ruleset.handled_net,
+        ruleset.scoped
+    );
     let mut vanished = Vec::new();
     for rule in &ruleset.rules {
         let fd = match open_checked(rule) {
             Ok(fd) => fd,
             Err(e) if rule.listed && e.is_vanished() => {
+                tracing::debug!("skipped the vanished entry {}: {e}", rule.path.display());
                 vanished.push(rule.path.clone());
                 continue;
             }
@@ -199,11 +208,23 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
     if ruleset.log_new_exec {
         created = created.log_new_exec(true)?;
     }
+    tracing::debug!(
+        "added {} path rules ({} vanished), {} port rules",
+        ruleset.rules.len() - vanished.len(),
+        vanished.len(),
+        ruleset.port_rules.len()
+    );
     let status = created.restrict_self()?;
+    tracing::debug!(
+        "restricted: {:?}, no_new_privs {}",
+        status.ruleset,
+        status.no_new_privs
+    );
     // Landlock set no_new_privs, which seccomp requires of an unprivileged
     // caller.
     if let Some(program) = &filter {
         seccomp::install_compiled(program)?;
+        tracing::debug!("seccomp filter installed ({} instructions)", program.len());
     }
     Ok(Report {
         status: match status.ruleset {

@@ -24,8 +24,9 @@
 //! does not compile (a check below), so adding an ABI's feature is a pass
 //! file, a line in [`PIPELINE`] and, if the ABI is new, a line in that table.
 //!
-//! In debug builds the lowered ruleset is checked against [`verify`] before
-//! it is returned.
+//! With `-vv` (a `tracing` subscriber at debug level for this crate), each
+//! pass logs what it added to the ruleset; in debug builds the lowered
+//! ruleset is checked against [`verify`] before it is returned.
 
 mod audit_log;
 mod fs_base;
@@ -277,10 +278,25 @@ pub fn lower(host: Host, rules: &[NormRule], intent: &Intent) -> Lowered {
     };
     for pass in PIPELINE {
         lowering.current = Some(pass);
-        if host.provides(pass.requires) {
+        let provided = host.provides(pass.requires);
+        // What the pass adds is only worked out for a reader (`-vv`).
+        let before = tracing::enabled!(tracing::Level::DEBUG).then(|| Summary::of(&lowering));
+        if provided {
             (pass.lower)(&mut lowering);
         } else {
             (pass.without)(&mut lowering);
+        }
+        if let Some(before) = before {
+            let added = before.added(&lowering);
+            if provided {
+                tracing::debug!("pass {} [{}]: {added}", pass.name, pass.requires);
+            } else {
+                tracing::debug!(
+                    "pass {} [needs {}, not here]: {added}",
+                    pass.name,
+                    pass.requires
+                );
+            }
         }
     }
     // A rule that grants nothing changes nothing, and the kernel refuses it
@@ -298,6 +314,94 @@ pub fn lower(host: Host, rules: &[NormRule], intent: &Intent) -> Lowered {
         ruleset,
         gaps: lowering.gaps,
         notes: lowering.notes,
+    }
+}
+
+/// The parts of a [`Lowering`] a pass may add to, to say what it added.
+struct Summary {
+    handled_fs: FsRights,
+    rights: Vec<FsRights>,
+    handled_net: nono_model::NetRights,
+    port_rules: usize,
+    scoped: nono_model::ScopeSet,
+    log_new_exec: bool,
+    socket_filter: Option<nono_model::SocketFilter>,
+    syscall_guard: bool,
+    gaps: usize,
+    notes: usize,
+}
+
+impl Summary {
+    fn of(lowering: &Lowering<'_>) -> Summary {
+        let rs = &lowering.ruleset;
+        Summary {
+            handled_fs: rs.handled_fs,
+            rights: rs.rules.iter().map(|r| r.rights).collect(),
+            handled_net: rs.handled_net,
+            port_rules: rs.port_rules.len(),
+            scoped: rs.scoped,
+            log_new_exec: rs.log_new_exec,
+            socket_filter: rs.socket_filter,
+            syscall_guard: rs.syscall_guard,
+            gaps: lowering.gaps.len(),
+            notes: lowering.notes.len(),
+        }
+    }
+
+    /// What `now` has that `self` did not, in words.
+    fn added(&self, now: &Lowering<'_>) -> String {
+        let rs = &now.ruleset;
+        let mut parts = Vec::new();
+        let handled = rs.handled_fs.without(self.handled_fs);
+        if !handled.is_empty() {
+            parts.push(format!("handled fs {handled}"));
+        }
+        let mut granted = FsRights::EMPTY;
+        let mut changed = 0;
+        for (rule, before) in rs.rules.iter().zip(&self.rights) {
+            let new = rule.rights.without(*before);
+            if !new.is_empty() {
+                granted |= new;
+                changed += 1;
+            }
+        }
+        if changed > 0 {
+            parts.push(format!(
+                "granted {granted} on {changed} of {} rules",
+                rs.rules.len()
+            ));
+        }
+        if rs.handled_net != self.handled_net {
+            parts.push(format!("handled net {}", rs.handled_net));
+        }
+        if rs.port_rules.len() != self.port_rules {
+            parts.push(format!("{} port rules", rs.port_rules.len()));
+        }
+        if rs.scoped != self.scoped {
+            parts.push(format!("scoped {}", rs.scoped));
+        }
+        if rs.log_new_exec != self.log_new_exec {
+            parts.push("denials logged after exec".to_owned());
+        }
+        if rs.socket_filter != self.socket_filter
+            && let Some(filter) = rs.socket_filter
+        {
+            parts.push(format!("socket filter {filter:?}"));
+        }
+        if rs.syscall_guard != self.syscall_guard {
+            parts.push("syscall guard".to_owned());
+        }
+        for gap in &now.gaps[self.gaps..] {
+            parts.push(format!("gap {gap}"));
+        }
+        for note in &now.notes[self.notes..] {
+            parts.push(format!("note {note}"));
+        }
+        if parts.is_empty() {
+            "nothing".to_owned()
+        } else {
+            parts.join("; ")
+        }
     }
 }
 
