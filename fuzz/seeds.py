@@ -20,6 +20,16 @@ def rust_list(source, name):
     return [bytes(s, "utf-8").decode("unicode_escape") for s in re.findall(r'"((?:[^"\\]|\\.)*)"', body)]
 
 
+def lowered_abis(source):
+    """How many ABIs nono lowers to: the lines of the `lowered` block of
+    the `landlock_abis!` table."""
+    body = re.search(r"landlock_abis! \{\s*lowered \{(.*?)\n    \}", source, re.S).group(1)
+    return len(re.findall(r"^\s*V\d+ = \d+ =>", body, re.M))
+
+
+# One target seed byte per ABI (`TargetSeeds`).
+ABIS = lowered_abis((ROOT / "nono-model/src/abi.rs").read_text())
+
 src = (ROOT / "nono/src/fuzzing.rs").read_text()
 SUBCOMMANDS = rust_list(src, "SUBCOMMANDS")
 FLAGS = rust_list(src, "FLAGS")
@@ -67,7 +77,7 @@ def pick(i, n):
     return min(255, (256 * i + 128) // n)
 
 
-def scenario(nodes, links=(), grants=(), denies=(), cwd=0, base=0, net=0, ports=((), ()), scopes=(1, 1), log=0, abis=(0,) * 7):
+def scenario(nodes, links=(), grants=(), denies=(), cwd=0, base=0, net=0, ports=((), ()), scopes=(1, 1), log=0, abis=(0,) * ABIS):
     """Bytes that `scenario_input` decodes to the scenario described.
 
     nodes: (parent index among the shallow directories so far, name index, dir)
@@ -121,7 +131,7 @@ LOWERING = {
         grants=[(2, (2, 3), (0, 1), 2, False)],
         net=2,
         ports=((1, 2), (2, 0)),
-        abis=(1, 2, 3, 4, 5, 6, 7),
+        abis=tuple(range(1, ABIS + 1)),  # a different form and distance per ABI
     ),
     # An offending grant, an exposed denial, a missing denial and a missing
     # optional grant, under a network block and --log-denials.

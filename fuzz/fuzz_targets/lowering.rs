@@ -1,6 +1,6 @@
 //! Fuzzes the compiler: a policy (grants in every form, denials, exposes,
 //! network, scopes) over an in-memory tree, compiled at every Landlock ABI
-//! 1..=7 and checked against every invariant of `nono_compile::testing`
+//! nono knows and checked against every invariant of `nono_compile::testing`
 //! (sound against the reference model, complete, normalised, file rules,
 //! carving, order-independent, monotone). The check is
 //! `nono_compile::testing::check_lowering_input`.

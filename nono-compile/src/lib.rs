@@ -10,8 +10,10 @@
 //!    whose levels its ancestors already cover; then **carve** denied paths
 //!    out of the directory rules that cover them (a missing denied path out
 //!    of the rules that could create it, see [`carve`]).
-//! 3. **lower**: one pass per Landlock feature ([`passes`]), each a no-op
-//!    below its ABI, building the handled set and the per-rule rights.
+//! 3. **lower**: one pass per feature ([`passes`]), each a no-op (or a gap)
+//!    where the machine lacks what it requires, building the handled set and
+//!    the per-rule rights; in debug builds the result is then checked
+//!    against the ruleset's invariants ([`passes::verify`]).
 //! 4. **predict** the enforcement status, with the gaps that explain it.
 //!
 //! ```
@@ -24,7 +26,7 @@
 //! let mut policy = Policy::default();
 //! policy.add(FsGrant::new("/work", Access::Read), GrantSource::Flag("--read".into()));
 //! let env = ResolveEnv::new("/work");
-//! let out = compile(&policy, &Target::kernel(Abi(3)), &env, &fs).unwrap();
+//! let out = compile(&policy, &Target::kernel(Abi::V3), &env, &fs).unwrap();
 //! assert!(nono_compile::allowed(&out.ruleset, Path::new("/work/src"), FsRight::ReadDir));
 //! assert!(!nono_compile::allowed(&out.ruleset, Path::new("/work/src"), FsRight::MakeReg));
 //! ```
@@ -59,7 +61,7 @@ pub use memo::Memo;
 pub use normalize::{CoveredRule, NormRule, normalize};
 pub use probe::{FileMeta, FsProbe, RealFs};
 pub use resolve::{
-    Resolution, ResolveEnv, ResolvedGrant, resolve, resolve_denies, resolve_exposes,
+    Resolution, ResolveEnv, ResolveError, ResolvedGrant, resolve, resolve_denies, resolve_exposes,
 };
 pub use target::Target;
 
@@ -102,8 +104,9 @@ pub enum CompileError {
         source_of: String,
         /// The path as written.
         path: String,
-        /// What went wrong, with a hint.
-        reason: String,
+        /// What went wrong.
+        #[source]
+        reason: ResolveError,
     },
     /// A grant names a sensitive path, or a path inside one, without
     /// `--expose`.
@@ -152,12 +155,17 @@ fn check_sensitive(
 }
 
 /// Compiles `policy` for `target`, reaching the filesystem only through `fs`.
+///
+/// Each stage logs what it did at debug level (`nono run -vv`), inside a
+/// `compile` span.
 pub fn compile(
     policy: &Policy,
     target: &Target,
     env: &ResolveEnv,
     fs: &dyn FsProbe,
 ) -> Result<Compiled, CompileError> {
+    let host = target.host();
+    let _span = tracing::debug_span!("compile", abi = %host.abi).entered();
     // Every path is looked up once for the whole compilation.
     let memo = memo::Memo::new(fs);
     let fs: &dyn FsProbe = &memo;
@@ -173,8 +181,24 @@ pub fn compile(
         .iter()
         .cloned()
         .partition(|d| d.nearest_existing.is_some());
+    tracing::debug!(
+        "resolve: {} grants ({} skipped), {} exposed, {} denied paths ({} missing)",
+        resolved.len(),
+        resolved
+            .iter()
+            .filter(|g| matches!(g.resolution, Resolution::Skipped { .. }))
+            .count(),
+        exposes.len(),
+        all_denied.len(),
+        missing.len()
+    );
     check_sensitive(&resolved, &denied, &exposes)?;
     let (rules, mut covered) = normalize(&resolved);
+    tracing::debug!(
+        "normalise: {} rules, {} covered by an ancestor's",
+        rules.len(),
+        covered.len()
+    );
     let (rules, carves) = carve(rules, &all_denied, fs)?;
     let rules = if carves.is_empty() {
         rules
@@ -183,10 +207,18 @@ pub fn compile(
         covered.extend(more_covered);
         merged
     };
-    let abi = target.lowering_abi();
-    let mut lowered = passes::lower(abi, &rules, &passes::Intent::from(policy));
+    tracing::debug!("carve: {} carves, {} rules", carves.len(), rules.len());
+    for c in &carves {
+        tracing::trace!("carved {c}");
+    }
+    let mut lowered = passes::lower(host, &rules, &passes::Intent::from(policy));
     lowered.ruleset.unix_sockets = resolve::resolve_unix(policy, env, fs)?;
     let predicted = target.predict(&lowered.gaps);
+    tracing::debug!(
+        "predict: {predicted} at ABI {}, {} gaps",
+        host.abi,
+        lowered.gaps.len()
+    );
     Ok(Compiled {
         resolved,
         covered,

@@ -1,6 +1,6 @@
 //! Resolution: from grants as written to canonical paths with identities.
 
-use crate::{CompileError, DeniedPath, FileMeta, FsProbe, expand};
+use crate::{CompileError, DeniedPath, ExpandError, FileMeta, FsProbe, expand};
 use nono_model::{Access, FileKind, GrantSource, Policy};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
@@ -79,6 +79,21 @@ pub struct ResolvedGrant {
     pub resolution: Resolution,
 }
 
+/// Why a path as written could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// A variable or `~` in it could not be expanded.
+    #[error(transparent)]
+    Expand(#[from] ExpandError),
+    /// It expands to nothing (`${VAR:-}` with `VAR` unset): an empty path
+    /// must not mean "here".
+    #[error("expands to an empty path")]
+    Empty,
+    /// It could not be canonicalised or examined.
+    #[error("{}", describe_io(.0))]
+    Io(#[source] io::Error),
+}
+
 fn describe_io(err: &io::Error) -> String {
     match err.kind() {
         io::ErrorKind::NotFound => "no such file or directory".to_owned(),
@@ -95,10 +110,10 @@ fn resolve_one(
     text: &str,
     env: &crate::ResolveEnv,
     fs: &dyn FsProbe,
-) -> Result<(PathBuf, PathBuf, FileMeta), String> {
+) -> Result<(PathBuf, PathBuf, FileMeta), ResolveError> {
     let absolute = expand_absolute(text, env)?;
-    let canonical = fs.canonicalize(&absolute).map_err(|e| describe_io(&e))?;
-    let meta = fs.stat(&canonical).map_err(|e| describe_io(&e))?;
+    let canonical = fs.canonicalize(&absolute).map_err(ResolveError::Io)?;
+    let meta = fs.stat(&canonical).map_err(ResolveError::Io)?;
     Ok((absolute, canonical, meta))
 }
 
@@ -124,7 +139,9 @@ pub fn resolve(
                     dev: meta.dev,
                     ino: meta.ino,
                 },
-                Err(reason) if grant.optional => Resolution::Skipped { reason },
+                Err(reason) if grant.optional => Resolution::Skipped {
+                    reason: reason.to_string(),
+                },
                 Err(reason) => {
                     return Err(CompileError::Resolve {
                         source_of: source_label(&pg.source),
@@ -268,11 +285,10 @@ fn missing_path(dir: &Path, first: OsString, rest: &VecDeque<OsString>) -> PathB
 }
 
 /// `text` expanded and made absolute against the working directory.
-fn expand_absolute(text: &str, env: &ResolveEnv) -> Result<PathBuf, String> {
-    let expanded = expand(text, env).map_err(|e| e.to_string())?;
+fn expand_absolute(text: &str, env: &ResolveEnv) -> Result<PathBuf, ResolveError> {
+    let expanded = expand(text, env)?;
     if expanded.is_empty() {
-        // `${VAR:-}` with VAR unset: an empty path must not mean "here".
-        return Err("expands to an empty path".to_owned());
+        return Err(ResolveError::Empty);
     }
     let expanded = Path::new(&expanded);
     Ok(if expanded.is_absolute() {

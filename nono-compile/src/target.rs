@@ -1,5 +1,6 @@
 //! What the ruleset is compiled for: the kernel's ABI and the user's limit.
 
+use crate::passes::Host;
 use nono_model::{Abi, EnforcementStatus, Gap};
 
 /// The kernel a policy is compiled for.
@@ -11,8 +12,8 @@ use nono_model::{Abi, EnforcementStatus, Gap};
 /// use nono_compile::Target;
 /// use nono_model::Abi;
 ///
-/// let t = Target { kernel_abi: Some(Abi(7)), abi_limit: Some(Abi(3)) };
-/// assert_eq!(t.effective_abi(), Some(Abi(3)));
+/// let t = Target { kernel_abi: Some(Abi::LATEST), abi_limit: Some(Abi::V3) };
+/// assert_eq!(t.effective_abi(), Some(Abi::V3));
 /// assert_eq!(Target { kernel_abi: None, abi_limit: None }.effective_abi(), None);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +50,12 @@ impl Target {
     pub fn lowering_abi(&self) -> Abi {
         self.effective_abi()
             .unwrap_or_else(|| self.abi_limit.unwrap_or(Abi::LATEST).min(Abi::LATEST))
+    }
+
+    /// What the passes may use: the lowering ABI, and the other layers as
+    /// `nono run` has them (see [`Host::landlock`]).
+    pub fn host(&self) -> Host {
+        Host::landlock(self.lowering_abi())
     }
 
     /// The status the kernel should report, given the lowering's gaps.

@@ -17,7 +17,7 @@
 //! existing denials are also `--expose`d. The generator knows which node
 //! every grant and denial names, and for a missing path its nearest existing
 //! directory, so the reference never asks the compiler how a path resolves.
-//! Each case is compiled at a random ABI 1..=7.
+//! Each case is compiled at a random ABI that nono knows.
 //!
 //! Terms: `D` is the set of *effective* denied paths (denials that exist and
 //! are not at or below an exposed path); `M` the effective denials of paths
@@ -92,7 +92,7 @@
 
 use nono_compile::testing::{
     self, Scenario, check_appliable, check_carving, check_missing_denied, check_same_lowering,
-    check_sensitive, compile_in, scenario_with_denies, shuffled_policy, target_seeds,
+    check_sensitive, compile_in, known_abi, scenario_with_denies, shuffled_policy, target_seeds,
 };
 use nono_compile::{CompileError, MemFs, ResolveEnv, Target, allowed, compile};
 use nono_model::{Abi, Access, FsGrant, FsRight, GrantSource, Policy};
@@ -122,7 +122,7 @@ proptest! {
     /// the first offending grant and a denial containing it; a policy
     /// without one compiles.
     #[test]
-    fn grants_inside_a_denied_path_are_refused(s in scenario_with_denies(), abi in 1u8..=7) {
+    fn grants_inside_a_denied_path_are_refused(s in scenario_with_denies(), abi in known_abi()) {
         check_sensitive(&s, &target(abi))?;
         // Without the offending grants the policy compiles.
         compile_in(&s, &s.clean_policy(), &target(abi))?;
@@ -131,7 +131,7 @@ proptest! {
     /// Denied and carves, nothing denied reachable, everything else keeps
     /// its rights, sound (see the file's documentation).
     #[test]
-    fn carving_hides_exactly_the_denied_paths(s in scenario_with_denies(), abi in 1u8..=7) {
+    fn carving_hides_exactly_the_denied_paths(s in scenario_with_denies(), abi in known_abi()) {
         let out = compile_in(&s, &s.clean_policy(), &target(abi))?;
         let out0 = compile_in(&s, &s.undenied_policy(), &target(abi))?;
         check_carving(&s, &out, &out0)?;
@@ -142,7 +142,7 @@ proptest! {
     /// down to that one, allow no right that creates, removes or moves an
     /// entry, while the existing entries there keep their rights.
     #[test]
-    fn missing_denied_paths_cannot_be_created(s in scenario_with_denies(), abi in 1u8..=7) {
+    fn missing_denied_paths_cannot_be_created(s in scenario_with_denies(), abi in known_abi()) {
         let out = compile_in(&s, &s.clean_policy(), &target(abi))?;
         let out0 = compile_in(&s, &s.undenied_policy(), &target(abi))?;
         check_missing_denied(&s, &out, &out0)?;
@@ -154,7 +154,7 @@ proptest! {
     #[test]
     fn the_ruleset_is_independent_of_order(
         s in scenario_with_denies(),
-        abi in 1u8..=7,
+        abi in known_abi(),
         seed in any::<u64>(),
     ) {
         check_shuffled(&s, abi, seed)?;
@@ -166,7 +166,7 @@ proptest! {
     #[test]
     fn denied_and_carves_are_independent_of_order(
         s in scenario_with_denies(),
-        abi in 1u8..=7,
+        abi in known_abi(),
         seed in any::<u64>(),
     ) {
         check_shuffled(&s, abi, seed)?;
@@ -175,13 +175,13 @@ proptest! {
     /// Appliable: no rule has an empty access set (Landlock refuses one:
     /// `nono run` would fail with "empty access-right").
     #[test]
-    fn every_rule_grants_something(s in scenario_with_denies(), abi in 1u8..=7) {
+    fn every_rule_grants_something(s in scenario_with_denies(), abi in known_abi()) {
         check_appliable(&compile_in(&s, &s.clean_policy(), &target(abi))?)?;
     }
 }
 
 proptest! {
-    // Each case compiles at all seven ABIs, several times over.
+    // Each case compiles at every ABI nono knows, several times over.
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Every invariant of `testing::check_scenario` at once, with denials:
@@ -229,7 +229,7 @@ fn a_home_grant_carves_every_sensitive_path_that_exists() {
     let (fs, env) = home();
     let out = compile(
         &home_policy(&[("~", Access::Allow)]),
-        &Target::kernel(Abi(7)),
+        &Target::kernel(Abi::LATEST),
         &env,
         &fs,
     )
@@ -272,7 +272,7 @@ fn a_home_grant_carves_every_sensitive_path_that_exists() {
 #[test]
 fn grants_on_sensitive_paths_need_expose() {
     let (fs, env) = home();
-    let t = Target::kernel(Abi(7));
+    let t = Target::kernel(Abi::LATEST);
     for grant in [
         "~/.ssh",
         "~/.ssh/id_ed25519",
@@ -340,7 +340,7 @@ const CREATE: [FsRight; 7] = [
 #[test]
 fn missing_sensitive_paths_leave_nothing_to_create_in_their_nearest_directory() {
     let (fs, env) = bare_home();
-    let t = Target::kernel(Abi(7));
+    let t = Target::kernel(Abi::LATEST);
     let out = compile(&home_policy(&[("~", Access::Allow)]), &t, &env, &fs).unwrap();
     // No existing sensitive path here: only missing ones, each with the
     // directory it would be created in.
@@ -428,7 +428,7 @@ fn missing_sensitive_paths_leave_nothing_to_create_in_their_nearest_directory() 
 #[test]
 fn an_exposed_path_is_not_carved_when_what_it_holds_is_missing() {
     let (fs, env) = bare_home();
-    let t = Target::kernel(Abi(7));
+    let t = Target::kernel(Abi::LATEST);
     // ~/.docker exposed: the missing ~/.docker/config.json inside it is not
     // carved, so it can be created...
     let mut policy = home_policy(&[("~", Access::Allow)]);
@@ -485,7 +485,7 @@ impl nono_compile::FsProbe for Vanishing {
 fn an_entry_gone_between_listing_and_looking_is_left_out_and_the_rest_is_marked_listed() {
     let (fs, env) = home();
     let policy = home_policy(&[("~", Access::Allow)]);
-    let target = Target::kernel(Abi(7));
+    let target = Target::kernel(Abi::LATEST);
     let plain = compile(&policy, &target, &env, &fs).unwrap();
     let racing = Vanishing {
         fs,

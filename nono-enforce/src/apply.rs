@@ -1,10 +1,11 @@
 //! Applying a ruleset with the `landlock` crate.
 
+use crate::rights::{fs_flags, net_flags, scope_flags};
 use crate::seccomp::{self, FilterError};
 use crate::{LandlockState, landlock_state};
 use landlock::{
-    AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
-    Ruleset as LlRuleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
+    CompatLevel, Compatible, NetPort, PathBeneath, Ruleset as LlRuleset, RulesetAttr,
+    RulesetCreatedAttr, RulesetStatus,
 };
 use nono_model::{Abi, EnforcementStatus, PathRule, Ruleset};
 use std::fs::File;
@@ -62,9 +63,6 @@ pub enum EnforceError {
         /// The kernel's ABI.
         kernel: Abi,
     },
-    /// The rights set has a bit the `landlock` crate does not know.
-    #[error("unknown access rights in the ruleset: {0:#x}")]
-    UnknownRights(u64),
     /// The kernel refused the ruleset.
     #[error("Landlock refused the ruleset: {0}")]
     Landlock(#[from] landlock::RulesetError),
@@ -90,15 +88,6 @@ impl EnforceError {
             _ => false,
         }
     }
-}
-
-/// Converts a kernel bit mask from the ruleset into the `landlock` crate's
-/// flags of type `$ty`, refusing bits it does not know.
-macro_rules! flags {
-    ($ty:ty, $bits:expr) => {{
-        let bits: u64 = $bits;
-        BitFlags::<$ty>::from_bits(bits).map_err(|_| EnforceError::UnknownRights(bits))
-    }};
 }
 
 /// Sets `no_new_privs`, which an unprivileged process needs before it may
@@ -145,9 +134,10 @@ fn open_checked(rule: &PathRule) -> Result<File, EnforceError> {
 /// `NotEnforced`. Every handled right is a hard requirement: the kernel
 /// enforces all of the ruleset or the call fails.
 pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
+    let _span = tracing::debug_span!("apply", abi = %ruleset.abi).entered();
     let kernel = match landlock_state() {
         LandlockState::Available(abi) => abi,
-        LandlockState::NotEnabled | LandlockState::NotImplemented => {
+        state @ (LandlockState::NotEnabled | LandlockState::NotImplemented) => {
             // Without Landlock the seccomp filter still holds what it can.
             let seccomp = match seccomp::compile(ruleset)? {
                 Some(program) => {
@@ -157,6 +147,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
                 }
                 None => false,
             };
+            tracing::debug!("no Landlock ({state:?}); seccomp filter installed: {seccomp}");
             return Ok(Report {
                 status: EnforcementStatus::NotEnforced,
                 kernel_abi: None,
@@ -177,41 +168,57 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
     let filter = seccomp::compile(ruleset)?;
     let mut builder = LlRuleset::default()
         .set_compatibility(CompatLevel::HardRequirement)
-        .handle_access(flags!(AccessFs, ruleset.handled_fs.bits())?)?;
+        .handle_access(fs_flags(ruleset.handled_fs))?;
     if !ruleset.handled_net.is_empty() {
-        builder = builder.handle_access(flags!(AccessNet, ruleset.handled_net.bits())?)?;
+        builder = builder.handle_access(net_flags(ruleset.handled_net))?;
     }
     if !ruleset.scoped.is_empty() {
-        builder = builder.scope(flags!(Scope, ruleset.scoped.bits())?)?;
+        builder = builder.scope(scope_flags(ruleset.scoped))?;
     }
     let mut created = builder.create()?;
+    tracing::debug!(
+        "ruleset created: handled fs {}; handled net {}; scoped {}",
+        ruleset.handled_fs,
+        ruleset.handled_net,
+        ruleset.scoped
+    );
     let mut vanished = Vec::new();
     for rule in &ruleset.rules {
         let fd = match open_checked(rule) {
             Ok(fd) => fd,
             Err(e) if rule.listed && e.is_vanished() => {
+                tracing::debug!("skipped the vanished entry {}: {e}", rule.path.display());
                 vanished.push(rule.path.clone());
                 continue;
             }
             Err(e) => return Err(e),
         };
         // The descriptor is closed as soon as the rule is added.
-        created = created.add_rule(PathBeneath::new(fd, flags!(AccessFs, rule.rights.bits())?))?;
+        created = created.add_rule(PathBeneath::new(fd, fs_flags(rule.rights)))?;
     }
     for port in &ruleset.port_rules {
-        created = created.add_rule(NetPort::new(
-            port.port,
-            flags!(AccessNet, port.rights.bits())?,
-        ))?;
+        created = created.add_rule(NetPort::new(port.port, net_flags(port.rights)))?;
     }
     if ruleset.log_new_exec {
         created = created.log_new_exec(true)?;
     }
+    tracing::debug!(
+        "added {} path rules ({} vanished), {} port rules",
+        ruleset.rules.len() - vanished.len(),
+        vanished.len(),
+        ruleset.port_rules.len()
+    );
     let status = created.restrict_self()?;
+    tracing::debug!(
+        "restricted: {:?}, no_new_privs {}",
+        status.ruleset,
+        status.no_new_privs
+    );
     // Landlock set no_new_privs, which seccomp requires of an unprivileged
     // caller.
     if let Some(program) = &filter {
         seccomp::install_compiled(program)?;
+        tracing::debug!("seccomp filter installed ({} instructions)", program.len());
     }
     Ok(Report {
         status: match status.ruleset {
@@ -241,15 +248,15 @@ pub fn confine_supervisor(ruleset: &Ruleset) -> Result<(), EnforceError> {
     if !matches!(landlock_state(), LandlockState::Available(_)) || ruleset.handled_fs.is_empty() {
         return Ok(());
     }
-    let everything = flags!(AccessFs, ruleset.handled_fs.bits())?;
+    let everything = fs_flags(ruleset.handled_fs);
     let mut builder = LlRuleset::default()
         .set_compatibility(CompatLevel::HardRequirement)
         .handle_access(everything)?;
     if !ruleset.handled_net.is_empty() {
-        builder = builder.handle_access(flags!(AccessNet, ruleset.handled_net.bits())?)?;
+        builder = builder.handle_access(net_flags(ruleset.handled_net))?;
     }
     if !ruleset.scoped.is_empty() {
-        builder = builder.scope(flags!(Scope, ruleset.scoped.bits())?)?;
+        builder = builder.scope(scope_flags(ruleset.scoped))?;
     }
     let root = std::fs::OpenOptions::new()
         .read(true)
@@ -265,7 +272,7 @@ pub fn confine_supervisor(ruleset: &Ruleset) -> Result<(), EnforceError> {
     for port in &ruleset.port_rules {
         created = created.add_rule(NetPort::new(
             port.port,
-            flags!(AccessNet, port.rights.bits())?,
+            net_flags(port.rights),
         ))?;
     }
     created.restrict_self()?;

@@ -11,6 +11,7 @@ pub mod behalf;
 mod caps;
 mod detect;
 mod notify;
+mod rights;
 mod seccomp;
 mod target_path;
 

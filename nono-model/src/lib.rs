@@ -18,6 +18,7 @@
 //! assert_eq!(preset.grants[0].access, Access::Read);
 //! ```
 
+mod abi;
 mod access;
 mod env;
 mod grant;
@@ -30,15 +31,16 @@ mod ruleset;
 mod sensitive;
 mod status;
 
+pub use abi::{Abi, Requirement};
 pub use access::{Access, AccessLevels};
 pub use env::EnvPolicy;
 pub use grant::{FsGrant, GrantError};
 pub use net::{NetPolicy, Scopes};
 pub use policy::{GrantSource, Policy, PolicyDeny, PolicyGrant, UnixGrant};
 pub use preset::{Preset, PresetError};
-pub use rights::{FsRight, FsRights, NetRights, ScopeSet};
+pub use rights::{FsRight, FsRights, NetRight, NetRights, ScopeFlag, ScopeSet};
 pub use ron_text::{RonError, parse as parse_ron};
-pub use ruleset::{Abi, FileKind, PathRule, PortRule, Ruleset, SocketFilter, Supervision};
+pub use ruleset::{FileKind, PathRule, PortRule, Ruleset, SocketFilter, Supervision};
 pub use sensitive::{
     NONO_CACHE_PATHS, NONO_CONFIG_PATHS, SENSITIVE_PATHS, is_sensitive_var, sensitive_path_vars,
     template_vars,

@@ -6,84 +6,90 @@
 use serde::{Serialize, Serializer};
 use std::fmt;
 
-/// One Landlock filesystem access right.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(u64)]
-pub enum FsRight {
+/// Defines [`FsRight`] from one table: the variants with their kernel
+/// bits, [`FsRight::ALL`] and the names, so that a new right is one line
+/// here (and the compiler then asks, through exhaustive matches, whether it
+/// is directory-only, which level grants it in the reference model, and what
+/// the `landlock` crate calls it).
+macro_rules! fs_rights {
+    ( $( $(#[$doc:meta])* $name:ident = $bit:expr => $text:literal, )+ ) => {
+        /// One Landlock filesystem access right.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u64)]
+        pub enum FsRight {
+            $( $(#[$doc])* $name = $bit, )+
+        }
+
+        impl FsRight {
+            /// Every right, in bit order.
+            pub const ALL: [FsRight; [$($text),+].len()] = [$(FsRight::$name),+];
+
+            /// The snake_case name used in output (`read_file`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( FsRight::$name => $text, )+
+                }
+            }
+        }
+    };
+}
+
+fs_rights! {
     /// Execute a file.
-    Execute = 1 << 0,
+    Execute = 1 << 0 => "execute",
     /// Open a file for writing.
-    WriteFile = 1 << 1,
+    WriteFile = 1 << 1 => "write_file",
     /// Open a file for reading.
-    ReadFile = 1 << 2,
+    ReadFile = 1 << 2 => "read_file",
     /// Open or list a directory.
-    ReadDir = 1 << 3,
+    ReadDir = 1 << 3 => "read_dir",
     /// Remove (or rename away) a directory.
-    RemoveDir = 1 << 4,
+    RemoveDir = 1 << 4 => "remove_dir",
     /// Unlink (or rename away) a file.
-    RemoveFile = 1 << 5,
+    RemoveFile = 1 << 5 => "remove_file",
     /// Create a character device.
-    MakeChar = 1 << 6,
+    MakeChar = 1 << 6 => "make_char",
     /// Create a directory.
-    MakeDir = 1 << 7,
+    MakeDir = 1 << 7 => "make_dir",
     /// Create a regular file.
-    MakeReg = 1 << 8,
+    MakeReg = 1 << 8 => "make_reg",
     /// Create a Unix socket.
-    MakeSock = 1 << 9,
+    MakeSock = 1 << 9 => "make_sock",
     /// Create a named pipe.
-    MakeFifo = 1 << 10,
+    MakeFifo = 1 << 10 => "make_fifo",
     /// Create a block device.
-    MakeBlock = 1 << 11,
+    MakeBlock = 1 << 11 => "make_block",
     /// Create a symbolic link.
-    MakeSym = 1 << 12,
+    MakeSym = 1 << 12 => "make_sym",
     /// Link or rename a file into another directory (ABI 2).
-    Refer = 1 << 13,
+    Refer = 1 << 13 => "refer",
     /// Truncate a file (ABI 3).
-    Truncate = 1 << 14,
+    Truncate = 1 << 14 => "truncate",
     /// Use ioctl on a device (ABI 5).
-    IoctlDev = 1 << 15,
+    IoctlDev = 1 << 15 => "ioctl_dev",
 }
 
 impl FsRight {
-    /// Every right, in bit order.
-    pub const ALL: [FsRight; 16] = [
-        FsRight::Execute,
-        FsRight::WriteFile,
-        FsRight::ReadFile,
-        FsRight::ReadDir,
-        FsRight::RemoveDir,
-        FsRight::RemoveFile,
-        FsRight::MakeChar,
-        FsRight::MakeDir,
-        FsRight::MakeReg,
-        FsRight::MakeSock,
-        FsRight::MakeFifo,
-        FsRight::MakeBlock,
-        FsRight::MakeSym,
-        FsRight::Refer,
-        FsRight::Truncate,
-        FsRight::IoctlDev,
-    ];
-
-    /// The snake_case name used in output (`read_file`).
-    pub fn name(self) -> &'static str {
+    /// Whether the right means something only on a directory (the kernel
+    /// refuses it in a rule on a file).
+    pub const fn directory_only(self) -> bool {
         match self {
-            FsRight::Execute => "execute",
-            FsRight::WriteFile => "write_file",
-            FsRight::ReadFile => "read_file",
-            FsRight::ReadDir => "read_dir",
-            FsRight::RemoveDir => "remove_dir",
-            FsRight::RemoveFile => "remove_file",
-            FsRight::MakeChar => "make_char",
-            FsRight::MakeDir => "make_dir",
-            FsRight::MakeReg => "make_reg",
-            FsRight::MakeSock => "make_sock",
-            FsRight::MakeFifo => "make_fifo",
-            FsRight::MakeBlock => "make_block",
-            FsRight::MakeSym => "make_sym",
-            FsRight::Refer => "refer",
-            FsRight::Truncate => "truncate",
-            FsRight::IoctlDev => "ioctl_dev",
+            FsRight::Execute
+            | FsRight::WriteFile
+            | FsRight::ReadFile
+            | FsRight::Truncate
+            | FsRight::IoctlDev => false,
+            FsRight::ReadDir
+            | FsRight::RemoveDir
+            | FsRight::RemoveFile
+            | FsRight::MakeChar
+            | FsRight::MakeDir
+            | FsRight::MakeReg
+            | FsRight::MakeSock
+            | FsRight::MakeFifo
+            | FsRight::MakeBlock
+            | FsRight::MakeSym
+            | FsRight::Refer => true,
         }
     }
 
@@ -116,20 +122,18 @@ impl FsRights {
     pub const EMPTY: FsRights = FsRights(0);
 
     /// Rights that only mean something on a directory; the kernel refuses
-    /// them in a rule on a file.
-    pub const DIRECTORY_ONLY: FsRights = FsRights(
-        FsRight::ReadDir as u64
-            | FsRight::RemoveDir as u64
-            | FsRight::RemoveFile as u64
-            | FsRight::MakeChar as u64
-            | FsRight::MakeDir as u64
-            | FsRight::MakeReg as u64
-            | FsRight::MakeSock as u64
-            | FsRight::MakeFifo as u64
-            | FsRight::MakeBlock as u64
-            | FsRight::MakeSym as u64
-            | FsRight::Refer as u64,
-    );
+    /// them in a rule on a file (see [`FsRight::directory_only`]).
+    pub const DIRECTORY_ONLY: FsRights = {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < FsRight::ALL.len() {
+            if FsRight::ALL[i].directory_only() {
+                bits |= FsRight::ALL[i] as u64;
+            }
+            i += 1;
+        }
+        FsRights(bits)
+    };
 
     /// The raw kernel bit mask.
     pub fn bits(self) -> u64 {
@@ -250,18 +254,59 @@ mod tests {
             assert!(!FsRights::DIRECTORY_ONLY.contains(r), "{r}");
         }
         assert!(FsRights::DIRECTORY_ONLY.contains(FsRight::Refer));
+        for r in FsRight::ALL {
+            assert_eq!(FsRights::DIRECTORY_ONLY.contains(r), r.directory_only());
+        }
+    }
+
+    #[test]
+    fn net_and_scope_sets_iterate_their_members() {
+        let all = NetRights::BIND_TCP | NetRights::CONNECT_TCP;
+        assert_eq!(all.iter().collect::<Vec<_>>(), NetRight::ALL);
+        assert_eq!(all.to_string(), "bind_tcp, connect_tcp");
+        assert_eq!(NetRights::EMPTY.iter().count(), 0);
+        for r in ScopeFlag::ALL {
+            assert_eq!(ScopeSet::from(r).iter().collect::<Vec<_>>(), [r]);
+        }
+        assert_eq!(ScopeSet::SIGNAL.to_string(), "signal");
     }
 }
 
-/// Defines a small set type over kernel bit values: named constants, set
-/// operations, and `Display`/`Serialize` as the list of names.
+/// Defines a small set type over kernel bit values, and the enum of its
+/// single members: named constants, set operations, iteration over the
+/// members, and `Display`/`Serialize` as the list of names.
 macro_rules! kernel_bit_set {
     (
         $(#[$doc:meta])*
-        $name:ident, $what:literal {
-            $( $(#[$cdoc:meta])* $konst:ident = $bit:expr => $text:literal, )+
+        $name:ident of $item:ident, $what:literal {
+            $( $(#[$cdoc:meta])* $konst:ident / $variant:ident = $bit:expr => $text:literal, )+
         }
     ) => {
+        #[doc = concat!("One ", $what, " of [`", stringify!($name), "`].")]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u64)]
+        pub enum $item {
+            $( $(#[$cdoc])* $variant = $bit, )+
+        }
+
+        impl $item {
+            #[doc = concat!("Every ", $what, ", in bit order.")]
+            pub const ALL: [$item; [$($text),+].len()] = [$($item::$variant),+];
+
+            /// The snake_case name used in output.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( $item::$variant => $text, )+
+                }
+            }
+        }
+
+        impl fmt::Display for $item {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(u64);
@@ -269,7 +314,7 @@ macro_rules! kernel_bit_set {
         impl $name {
             #[doc = concat!("No ", $what, ".")]
             pub const EMPTY: $name = $name(0);
-            $( $(#[$cdoc])* pub const $konst: $name = $name($bit); )+
+            $( $(#[$cdoc])* pub const $konst: $name = $name($item::$variant as u64); )+
 
             /// The raw kernel bit mask.
             pub fn bits(self) -> u64 {
@@ -286,11 +331,17 @@ macro_rules! kernel_bit_set {
                 self.0 == 0
             }
 
-            fn names(self) -> impl Iterator<Item = &'static str> {
-                [$( ($name::$konst, $text), )+]
+            #[doc = concat!("The ", $what, "s held, in bit order.")]
+            pub fn iter(self) -> impl Iterator<Item = $item> {
+                $item::ALL
                     .into_iter()
-                    .filter(move |(r, _)| self.contains(*r))
-                    .map(|(_, n)| n)
+                    .filter(move |r| self.0 & (*r as u64) != 0)
+            }
+        }
+
+        impl From<$item> for $name {
+            fn from(item: $item) -> Self {
+                $name(item as u64)
             }
         }
 
@@ -309,7 +360,7 @@ macro_rules! kernel_bit_set {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let names: Vec<_> = self.names().collect();
+                let names: Vec<_> = self.iter().map($item::name).collect();
                 f.write_str(&if names.is_empty() {
                     "(none)".to_owned()
                 } else {
@@ -320,7 +371,7 @@ macro_rules! kernel_bit_set {
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_seq(self.names())
+                s.collect_seq(self.iter().map($item::name))
             }
         }
     };
@@ -328,20 +379,20 @@ macro_rules! kernel_bit_set {
 
 kernel_bit_set! {
     /// Landlock network rights (ABI 4), as the kernel's bit mask.
-    NetRights, "right" {
+    NetRights of NetRight, "right" {
         /// Bind a TCP port (`LANDLOCK_ACCESS_NET_BIND_TCP`).
-        BIND_TCP = 1 << 0 => "bind_tcp",
+        BIND_TCP / BindTcp = 1 << 0 => "bind_tcp",
         /// Connect to a TCP port (`LANDLOCK_ACCESS_NET_CONNECT_TCP`).
-        CONNECT_TCP = 1 << 1 => "connect_tcp",
+        CONNECT_TCP / ConnectTcp = 1 << 1 => "connect_tcp",
     }
 }
 
 kernel_bit_set! {
     /// Landlock IPC scopes (ABI 6), as the kernel's bit mask.
-    ScopeSet, "scope" {
+    ScopeSet of ScopeFlag, "scope" {
         /// Abstract Unix sockets (`LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET`).
-        ABSTRACT_UNIX_SOCKET = 1 << 0 => "abstract_unix_socket",
+        ABSTRACT_UNIX_SOCKET / AbstractUnixSocket = 1 << 0 => "abstract_unix_socket",
         /// Signals (`LANDLOCK_SCOPE_SIGNAL`).
-        SIGNAL = 1 << 1 => "signal",
+        SIGNAL / Signal = 1 << 1 => "signal",
     }
 }

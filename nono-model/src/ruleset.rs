@@ -1,43 +1,9 @@
 //! The concrete ruleset: what `nono-compile` produces and `nono-enforce`
 //! applies.
 
-use crate::{AccessLevels, FsRights, GrantSource, NetRights, ScopeSet};
+use crate::{Abi, AccessLevels, FsRights, GrantSource, NetRights, ScopeSet};
 use serde::Serialize;
-use std::fmt;
 use std::path::PathBuf;
-
-/// A Landlock ABI version (1 = Linux 5.13, 7 = Linux 6.15).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct Abi(pub u8);
-
-impl Abi {
-    /// The highest ABI that nono knows how to lower to.
-    pub const LATEST: Abi = Abi(7);
-
-    /// The first Linux release with this ABI.
-    pub fn linux(self) -> &'static str {
-        match self.0 {
-            0 => "none",
-            1 => "5.13",
-            2 => "5.19",
-            3 => "6.2",
-            4 => "6.7",
-            5 => "6.10",
-            6 => "6.12",
-            7 => "6.15",
-            8 => "7.0",
-            9 => "7.1",
-            _ => "7.2",
-        }
-    }
-}
-
-impl fmt::Display for Abi {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
 
 /// Whether a path is a directory (a rule covers everything beneath it) or
 /// anything else (the rule covers that one file).

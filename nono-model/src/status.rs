@@ -1,6 +1,6 @@
 //! Enforcement status and the gaps that explain it.
 
-use crate::Abi;
+use crate::Requirement;
 use serde::Serialize;
 use std::fmt;
 
@@ -28,20 +28,26 @@ impl fmt::Display for EnforcementStatus {
     }
 }
 
-/// A restriction the policy implies but the effective ABI cannot enforce.
+/// A restriction the policy implies but this machine cannot enforce: the
+/// effective ABI is too old, or another [`Requirement`] of the pass is
+/// missing.
 ///
 /// ```
-/// use nono_model::{Abi, Gap};
+/// use nono_model::{Abi, Gap, Requirement};
 ///
-/// let gap = Gap { feature: "truncate", needs: Abi(3), unenforced: "truncating files anywhere" };
+/// let gap = Gap {
+///     feature: "truncate",
+///     needs: Requirement::Landlock(Abi::V3),
+///     unenforced: "truncating files anywhere",
+/// };
 /// assert_eq!(gap.to_string(), "truncate: needs ABI 3 (Linux 6.2): truncating files anywhere is not restricted");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Gap {
     /// The pass (feature) name.
     pub feature: &'static str,
-    /// The ABI that would enforce it.
-    pub needs: Abi,
+    /// What would enforce it.
+    pub needs: Requirement,
     /// What stays unrestricted because of the gap.
     pub unenforced: &'static str,
 }
@@ -50,11 +56,8 @@ impl fmt::Display for Gap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}: needs ABI {} (Linux {}): {} is not restricted",
-            self.feature,
-            self.needs,
-            self.needs.linux(),
-            self.unenforced
+            "{}: needs {}: {} is not restricted",
+            self.feature, self.needs, self.unenforced
         )
     }
 }

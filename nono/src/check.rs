@@ -1,17 +1,18 @@
 //! `nono check`: what this kernel can enforce.
 
 use crate::failure::Failure;
-use nono_compile::passes::PIPELINE;
+use nono_compile::passes::{Host, PIPELINE};
 use nono_enforce::{
     AuditState, LandlockState, audit_state, kernel_release, landlock_state, seccomp_available,
 };
-use nono_model::Abi;
+use nono_model::{Abi, Requirement};
 use serde::Serialize;
 
 #[derive(Serialize)]
 struct Feature {
     name: &'static str,
-    /// The Landlock ABI it needs; `None` for the seccomp fallback.
+    /// The Landlock ABI it needs; `None` for a pass that needs another
+    /// layer (seccomp).
     abi: Option<u8>,
     linux: &'static str,
     enforceable: bool,
@@ -27,10 +28,6 @@ pub struct Audit {
     /// One sentence for the user.
     pub detail: String,
 }
-
-/// The passes that need no Landlock feature, only seccomp (the supervisor
-/// uses seccomp user notification).
-const SECCOMP_PASSES: [&str; 3] = ["seccomp_fallback", "syscall_guard", "supervise"];
 
 /// Reads the audit state and says what it means for `--log-denials` at
 /// ABI `effective`.
@@ -62,11 +59,14 @@ pub fn audit(effective: Option<Abi>) -> Audit {
             "enabled, no audit daemon: records go to the kernel log (dmesg)".to_owned(),
         ),
     };
-    let landlock_logs = effective.is_some_and(|abi| abi >= Abi(7));
+    let landlock_logs = effective.is_some_and(|abi| abi >= Abi::V7);
     let detail = if landlock_logs {
         detail
     } else {
-        format!("{detail}; Landlock logs denials only from ABI 7 (Linux 6.15)")
+        format!(
+            "{detail}; Landlock logs denials only from ABI 7 (Linux {})",
+            Abi::V7.linux()
+        )
     };
     Audit {
         state,
@@ -108,22 +108,25 @@ pub fn check(json: bool) -> Result<(), Failure> {
         effective_abi: effective.map(|a| a.0),
         features: PIPELINE
             .iter()
-            .map(|p| {
-                if SECCOMP_PASSES.contains(&p.name) {
-                    Feature {
-                        name: p.name,
-                        abi: None,
-                        linux: "any",
-                        enforceable: seccomp_available(),
-                    }
-                } else {
-                    Feature {
-                        name: p.name,
-                        abi: Some(p.since.0),
-                        linux: p.since.linux(),
-                        enforceable: effective.is_some_and(|e| e >= p.since),
-                    }
-                }
+            .map(|p| match p.requires {
+                Requirement::Landlock(abi) => Feature {
+                    name: p.name,
+                    abi: Some(abi.0),
+                    linux: abi.linux(),
+                    enforceable: effective.is_some_and(|e| e >= abi),
+                },
+                Requirement::Seccomp | Requirement::Supervisor => Feature {
+                    name: p.name,
+                    abi: None,
+                    linux: "any",
+                    enforceable: seccomp_available(),
+                },
+                Requirement::UserNamespaces => Feature {
+                    name: p.name,
+                    abi: None,
+                    linux: "any",
+                    enforceable: Host::landlock(effective.unwrap_or(Abi(0))).provides(p.requires),
+                },
             })
             .collect(),
         audit: audit(effective),

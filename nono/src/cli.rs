@@ -2,6 +2,7 @@
 
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{ArgAction, Args, Parser, Subcommand, ValueHint};
+use nono_model::Abi;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -158,9 +159,21 @@ pub struct SandboxArgs {
     /// Ask the kernel to log the command's denials to the audit log (ABI 7).
     #[arg(long, help_heading = ENFORCEMENT)]
     pub log_denials: bool,
-    /// Use at most Landlock ABI N (1 to 7).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=7), help_heading = ENFORCEMENT)]
+    /// Use at most Landlock ABI N (1 to the newest nono knows,
+    /// `Abi::LATEST`).
+    #[arg(
+        long,
+        value_name = "N",
+        help = abi_help(),
+        value_parser = clap::value_parser!(u8).range(1..=i64::from(Abi::LATEST.0)),
+        help_heading = ENFORCEMENT,
+    )]
     pub abi: Option<u8>,
+}
+
+/// The help line of `--abi`, with the ABIs nono knows.
+fn abi_help() -> String {
+    format!("Use at most Landlock ABI N (1 to {})", Abi::LATEST)
 }
 
 /// `nono run` options.

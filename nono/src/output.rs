@@ -11,7 +11,9 @@ use std::path::PathBuf;
 #[derive(Serialize)]
 struct GapOut {
     feature: &'static str,
-    needs_abi: u8,
+    /// The Landlock ABI that would close the gap (`null` for another
+    /// requirement, which `message` names).
+    needs_abi: Option<u8>,
     unenforced: &'static str,
     message: String,
 }
@@ -77,7 +79,7 @@ pub fn dry_run(
                 .iter()
                 .map(|g| GapOut {
                     feature: g.feature,
-                    needs_abi: g.needs.0,
+                    needs_abi: g.needs.landlock_abi().map(|a| a.0),
                     unenforced: g.unenforced,
                     message: g.to_string(),
                 })

@@ -50,6 +50,7 @@
 mod common;
 
 use common::{NONO, Outcome, PYTHON, Scratch};
+use nono_model::Abi;
 use std::ffi::OsString;
 use std::io::Read;
 use std::os::unix::ffi::OsStringExt;
@@ -515,6 +516,14 @@ fn run_table(table: &[Bad], tag: &str) {
 // Flags.
 // ---------------------------------------------------------------------------
 
+/// `--abi N` followed by `rest`, for the tables (which hold static words).
+fn abi_args(abi: u8, rest: &[&'static str]) -> &'static [&'static str] {
+    let abi: &'static str = Box::leak(abi.to_string().into_boxed_str());
+    let mut args = vec!["--abi", abi];
+    args.extend_from_slice(rest);
+    Box::leak(args.into_boxed_slice())
+}
+
 #[rustfmt::skip]
 fn flag_cases() -> Vec<Bad> {
     vec![
@@ -524,7 +533,7 @@ fn flag_cases() -> Vec<Bad> {
         bad("--preset without its value", Run(&["--preset"]), Error(125, "--preset")),
         bad("--abi without its value", Run(&["--abi"]), Error(125, "--abi")),
         bad("--abi 0", Run(&["--abi", "0"]), Error(125, "--abi")),
-        bad("--abi 8 (nono knows 1 to 7)", Run(&["--abi", "8"]), Error(125, "--abi")),
+        bad("--abi newer than nono knows", Run(abi_args(Abi::LATEST.0 + 1, &[])), Error(125, "--abi")),
         bad("--abi seven", Run(&["--abi", "seven"]), Error(125, "'seven' for '--abi")),
         bad("--abi 2.5", Run(&["--abi", "2.5"]), Error(125, "'2.5' for '--abi")),
         bad("--net-connect 0", Run(&["--net-connect", "0"]), Error(125, "'0' for '--net-connect")),
@@ -557,7 +566,7 @@ fn flag_cases() -> Vec<Bad> {
         bad("presets show without a name", Raw(&["presets", "show"]), Error(125, "NAME")),
         bad("completions for an unknown shell", Raw(&["completions", "klingon"]), Error(125, "klingon")),
         // Twins: the same flags, well formed.
-        bad("twin: well-formed flags", Run(&["--abi", "7", "--net-connect", "443,8080", "--net-bind", "0", "--env", "GOOD_NAME=1", "--env-keep", "HOME", "--deny", "{S}/nothing", "--read", "{S}/out"]), Runs),
+        bad("twin: well-formed flags", Run(abi_args(Abi::LATEST.0, &["--net-connect", "443,8080", "--net-bind", "0", "--env", "GOOD_NAME=1", "--env-keep", "HOME", "--deny", "{S}/nothing", "--read", "{S}/out"])), Runs),
         bad("twin: --abi 1 and --net-block", Run(&["--abi", "1", "--net-block"]), Runs),
     ]
 }

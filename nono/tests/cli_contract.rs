@@ -11,12 +11,15 @@
 //!   path, unknown preset, malformed preset file with line:column, bad
 //!   `--abi`), and in each case the command did not run;
 //! - `nono check` (text and JSON) reports the kernel, the Landlock ABI and
-//!   one line per feature; `nono presets list|show`.
+//!   one line per feature; `nono presets list|show`;
+//! - `-vv` shows the pipeline: each stage, and each pass by name with what
+//!   it added.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use common::{Outcome, Scratch, assert_absent, assert_file, kernel_landlock_abi, run_args};
+use nono_model::Abi;
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 
@@ -577,7 +580,8 @@ fn a_malformed_preset_file_is_125_naming_file_line_and_column() {
 #[test]
 fn a_bad_abi_value_is_125_naming_it() {
     let s = Scratch::new();
-    for bad in ["0", "8", "abc", "256", ""] {
+    let too_new = (Abi::LATEST.0 + 1).to_string();
+    for bad in ["0", too_new.as_str(), "abc", "256", ""] {
         let out = s.run(run_args(
             ["--allow", ".", "--abi", bad],
             ["touch", "MARKER"],
@@ -592,7 +596,7 @@ fn a_bad_abi_value_is_125_naming_it() {
         .expect_stderr("'-1'");
     assert_absent(&s.join("MARKER"));
     // Twin: each valid value runs.
-    for good in 1..=7 {
+    for good in Abi::known() {
         let good = good.to_string();
         s.run(run_args(["--allow", ".", "--abi", good.as_str()], ["true"]))
             .expect_ok();
@@ -642,7 +646,7 @@ fn check_reports_kernel_abi_and_features() {
     assert_eq!(json["kernel"], release);
     assert_eq!(json["landlock"], "available");
     assert_eq!(json["kernel_abi"], abi);
-    assert_eq!(json["effective_abi"], abi.min(7));
+    assert_eq!(json["effective_abi"], abi.min(u64::from(Abi::LATEST.0)));
     let features = json["features"].as_array().unwrap();
     // The Landlock passes, then the two seccomp passes and the supervisor,
     // which need no ABI.
@@ -752,4 +756,56 @@ fn presets_show_prints_grants_and_rejects_unknown_names() {
     s.run(["presets", "show", "nosuch"])
         .expect_nono_error("nosuch");
     assert!(s.run(["presets", "show", "nosuch"]).stdout.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// -vv: the pipeline
+// ---------------------------------------------------------------------------
+
+/// `-vv` shows each stage of the pipeline and each pass by name with what it
+/// added (or, for a pass the ABI lacks, the gap it recorded); `-v` (the
+/// twin) shows the status line and none of it.
+#[test]
+fn verbose_twice_shows_each_stage_and_pass() {
+    use nono_compile::passes::PIPELINE;
+    let s = Scratch::new();
+    let out = s.run(run_args(["-vv", "--allow", "."], ["true"]));
+    out.expect_ok()
+        .expect_stderr("Sandbox status: FullyEnforced");
+    for stage in [
+        "compile{abi=",
+        "resolve: ",
+        "normalise: ",
+        "carve: ",
+        "predict: FullyEnforced",
+        "apply{abi=",
+        "ruleset created: handled fs ",
+        "restricted: FullyEnforced",
+        "seccomp filter installed",
+    ] {
+        out.expect_stderr(stage);
+    }
+    for pass in PIPELINE {
+        out.expect_stderr(&format!("pass {} [", pass.name));
+    }
+    out.expect_stderr("pass fs_base [ABI 1 (Linux 5.13)]: handled fs execute, ")
+        .expect_stderr("pass syscall_guard [seccomp]: syscall guard");
+
+    // Below ABI 5, the ioctl_dev pass says what is lost instead.
+    let out = s.run(run_args(["-vv", "--abi", "3", "--allow", "."], ["true"]));
+    out.expect_ok()
+        .expect_stderr(
+            "pass truncate [ABI 3 (Linux 6.2)]: handled fs truncate; granted truncate on ",
+        )
+        .expect_stderr(
+            "pass ioctl_dev [needs ABI 5 (Linux 6.10), not here]: gap ioctl_dev: needs ABI 5",
+        );
+
+    let out = s.run(run_args(["-v", "--allow", "."], ["true"]));
+    out.expect_ok()
+        .expect_stderr("Sandbox status: FullyEnforced");
+    for pass in PIPELINE {
+        out.expect_no_stderr(&format!("pass {} [", pass.name));
+    }
+    out.expect_no_stderr("resolve: ").expect_no_stderr("DEBUG");
 }

@@ -6,7 +6,7 @@
 //! directories, to other symlinks and to nothing, with absolute and relative
 //! targets), draws a random policy (`--read`, `--write` and `--allow` on
 //! random nodes, spelled absolute, relative to the working directory or
-//! through a symlink; `--abi N` for a random N in 1..=7, or none), and
+//! through a symlink; `--abi N` for a random N nono knows, or none), and
 //! computes in this process what every case should do: the same
 //! [`Policy`] the CLI builds from those flags, compiled by
 //! [`nono_compile::compile`] against the real filesystem for this kernel's
@@ -394,7 +394,7 @@ impl Flags {
                 (flag, text)
             })
             .collect();
-        let abi = (!rng.chance(1, 8)).then(|| 1 + rng.below(7) as u8);
+        let abi = (!rng.chance(1, 8)).then(|| 1 + rng.below(Abi::COUNT) as u8);
         Flags { grants, abi }
     }
 

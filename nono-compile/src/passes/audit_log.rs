@@ -5,13 +5,13 @@
 //! `--log-denials` asks it to log the command's denials too.
 
 use super::{Lowering, Pass};
-use nono_model::Abi;
+use nono_model::{Abi, Requirement};
 
 fn lower_audit_log(lowering: &mut Lowering<'_>) {
     lowering.ruleset.log_new_exec = lowering.intent.log_denials;
 }
 
-fn below_audit_log(lowering: &mut Lowering<'_>) {
+fn without_audit_log(lowering: &mut Lowering<'_>) {
     if lowering.intent.log_denials {
         lowering.note("denials cannot be logged (--log-denials has no effect)");
     }
@@ -20,7 +20,7 @@ fn below_audit_log(lowering: &mut Lowering<'_>) {
 /// The `audit_log` pass.
 pub const PASS: Pass = Pass {
     name: "audit_log",
-    since: Abi(7),
+    requires: Requirement::Landlock(Abi::V7),
     lower: lower_audit_log,
-    below: below_audit_log,
+    without: without_audit_log,
 };

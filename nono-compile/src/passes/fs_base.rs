@@ -1,7 +1,7 @@
 //! ABI 1: the base filesystem rights and the path rules.
 
 use super::{Lowering, Pass};
-use nono_model::{Abi, Access, FsRight, FsRights};
+use nono_model::{Abi, Access, FsRight, FsRights, Requirement};
 
 /// The rights Read lowers to.
 pub const READ: [FsRight; 3] = [FsRight::Execute, FsRight::ReadFile, FsRight::ReadDir];
@@ -43,14 +43,14 @@ fn lower_fs_base(lowering: &mut Lowering<'_>) {
     lowering.grant(Access::Write, FsRights::of(&WRITE));
 }
 
-fn below_fs_base(lowering: &mut Lowering<'_>) {
+fn without_fs_base(lowering: &mut Lowering<'_>) {
     lowering.gap_below("the filesystem");
 }
 
 /// The `fs_base` pass.
 pub const PASS: Pass = Pass {
     name: "fs_base",
-    since: Abi(1),
+    requires: Requirement::Landlock(Abi::V1),
     lower: lower_fs_base,
-    below: below_fs_base,
+    without: without_fs_base,
 };

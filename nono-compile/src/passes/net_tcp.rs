@@ -5,7 +5,7 @@
 //! block is still enforced, by the seccomp fallback; port rules cannot be.
 
 use super::{Lowering, Pass};
-use nono_model::{Abi, NetPolicy, NetRights, PortRule};
+use nono_model::{Abi, NetPolicy, NetRights, PortRule, Requirement};
 use std::collections::BTreeMap;
 
 fn lower_net_tcp(lowering: &mut Lowering<'_>) {
@@ -33,7 +33,7 @@ fn lower_net_tcp(lowering: &mut Lowering<'_>) {
     }
 }
 
-fn below_net_tcp(lowering: &mut Lowering<'_>) {
+fn without_net_tcp(lowering: &mut Lowering<'_>) {
     match lowering.intent.net {
         NetPolicy::Unrestricted => {}
         NetPolicy::Block => {
@@ -48,7 +48,7 @@ fn below_net_tcp(lowering: &mut Lowering<'_>) {
 /// The `net_tcp` pass.
 pub const PASS: Pass = Pass {
     name: "net_tcp",
-    since: Abi(4),
+    requires: Requirement::Landlock(Abi::V4),
     lower: lower_net_tcp,
-    below: below_net_tcp,
+    without: without_net_tcp,
 };

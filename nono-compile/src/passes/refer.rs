@@ -6,21 +6,21 @@
 //! the file more rights than it had where it was.
 
 use super::{Lowering, Pass};
-use nono_model::{Abi, Access, FsRight};
+use nono_model::{Abi, Access, FsRight, Requirement};
 
 fn lower_refer(lowering: &mut Lowering<'_>) {
     lowering.handle(FsRight::Refer.into());
     lowering.grant(Access::Write, FsRight::Refer.into());
 }
 
-fn below_refer(lowering: &mut Lowering<'_>) {
+fn without_refer(lowering: &mut Lowering<'_>) {
     lowering.note("renaming or linking a file into another directory is always refused, even inside one writable tree");
 }
 
 /// The `refer` pass.
 pub const PASS: Pass = Pass {
     name: "refer",
-    since: Abi(2),
+    requires: Requirement::Landlock(Abi::V2),
     lower: lower_refer,
-    below: below_refer,
+    without: without_refer,
 };

@@ -5,7 +5,7 @@
 //! inside it (its own children, sockets it bound itself).
 
 use super::{Lowering, Pass};
-use nono_model::{Abi, ScopeSet};
+use nono_model::{Abi, Requirement, ScopeSet};
 
 fn lower_scope(lowering: &mut Lowering<'_>) {
     let scopes = lowering.intent.scopes;
@@ -19,7 +19,7 @@ fn lower_scope(lowering: &mut Lowering<'_>) {
     lowering.ruleset.scoped = set;
 }
 
-fn below_scope(lowering: &mut Lowering<'_>) {
+fn without_scope(lowering: &mut Lowering<'_>) {
     let scopes = lowering.intent.scopes;
     match (scopes.signals, scopes.abstract_unix) {
         (true, true) => lowering.gap_below(
@@ -36,7 +36,7 @@ fn below_scope(lowering: &mut Lowering<'_>) {
 /// The `scope` pass.
 pub const PASS: Pass = Pass {
     name: "scope",
-    since: Abi(6),
+    requires: Requirement::Landlock(Abi::V6),
     lower: lower_scope,
-    below: below_scope,
+    without: without_scope,
 };

@@ -7,24 +7,30 @@
 //! refuses the rest; UDP stays unfiltered by port until Landlock ABI 10.
 
 use super::{Lowering, Pass};
-use nono_model::{Abi, NetPolicy, SocketFilter};
+use nono_model::{Abi, NetPolicy, Requirement, SocketFilter};
 
 fn lower_seccomp_fallback(lowering: &mut Lowering<'_>) {
     lowering.ruleset.socket_filter = match lowering.intent.net {
         NetPolicy::Unrestricted => None,
         NetPolicy::Block => Some(SocketFilter::UnixOnly),
         NetPolicy::Ports { .. } => {
-            lowering.gap("net_udp", Abi(10), "UDP to and from any port");
+            lowering.gap("net_udp", Abi::V10, "UDP to and from any port");
             Some(SocketFilter::TcpUdpOnly)
         }
     };
+}
+
+fn without_seccomp_fallback(lowering: &mut Lowering<'_>) {
+    if lowering.intent.net.is_restricted() {
+        lowering.gap_below("the network beyond Landlock's TCP rules (UDP, raw and other sockets)");
+    }
 }
 
 /// The `seccomp_fallback` pass (needs no Landlock feature; runs at every
 /// ABI).
 pub const PASS: Pass = Pass {
     name: "seccomp_fallback",
-    since: Abi(1),
+    requires: Requirement::Seccomp,
     lower: lower_seccomp_fallback,
-    below: lower_seccomp_fallback,
+    without: without_seccomp_fallback,
 };

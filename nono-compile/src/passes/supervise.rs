@@ -14,7 +14,7 @@
 //! - `inotify_add_watch`: only where Read is granted.
 
 use super::{Lowering, Pass};
-use nono_model::{Abi, Supervision};
+use nono_model::{Requirement, Supervision};
 
 fn lower_supervise(lowering: &mut Lowering<'_>) {
     lowering.ruleset.supervision = Supervision {
@@ -24,26 +24,55 @@ fn lower_supervise(lowering: &mut Lowering<'_>) {
     };
 }
 
-/// The `supervise` pass (needs no Landlock feature; runs at every ABI).
+fn without_supervisor(lowering: &mut Lowering<'_>) {
+    lowering.gap_below(
+        "connecting to pathname Unix sockets, changing metadata and watching with inotify outside the grants",
+    );
+}
+
+/// The `supervise` pass (needs no Landlock feature, only the supervisor).
 pub const PASS: Pass = Pass {
     name: "supervise",
-    since: Abi(1),
+    requires: Requirement::Supervisor,
     lower: lower_supervise,
-    below: lower_supervise,
+    without: without_supervisor,
 };
 
 #[cfg(test)]
 mod tests {
-    use crate::passes::{Intent, lower};
+    use crate::passes::{Host, Intent, lower};
     use nono_model::Abi;
 
     #[test]
     fn every_abi_is_supervised_for_sockets_metadata_and_inotify() {
-        for abi in 1..=Abi::LATEST.0 {
-            let lowered = lower(Abi(abi), &[], &Intent::default());
+        for abi in Abi::known() {
+            let lowered = lower(Host::landlock(abi), &[], &Intent::default());
             let s = lowered.ruleset.supervision;
             assert!(s.unix_sockets && s.metadata && s.inotify, "ABI {abi}");
             assert!(lowered.gaps.iter().all(|g| g.feature != "supervise"));
         }
+    }
+}
+
+#[cfg(test)]
+mod without {
+    use crate::passes::{Host, Intent, lower};
+    use nono_model::{Abi, Requirement};
+
+    #[test]
+    fn without_the_supervisor_the_calls_are_a_gap_not_silently_open() {
+        let host = Host {
+            supervisor: false,
+            ..Host::landlock(Abi::LATEST)
+        };
+        let lowered = lower(host, &[], &Intent::default());
+        let s = lowered.ruleset.supervision;
+        assert!(!s.unix_sockets && !s.metadata && !s.inotify);
+        assert!(
+            lowered
+                .gaps
+                .iter()
+                .any(|g| g.feature == "supervise" && g.needs == Requirement::Supervisor)
+        );
     }
 }

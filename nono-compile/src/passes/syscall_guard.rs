@@ -16,29 +16,33 @@
 //! README says so.
 
 use super::{Lowering, Pass};
-use nono_model::Abi;
+use nono_model::Requirement;
 
 fn lower_syscall_guard(lowering: &mut Lowering<'_>) {
     lowering.ruleset.syscall_guard = true;
 }
 
+fn without_syscall_guard(lowering: &mut Lowering<'_>) {
+    lowering.gap_below("typing into the terminal and setting setuid/setgid bits");
+}
+
 /// The `syscall_guard` pass (needs no Landlock feature; runs at every ABI).
 pub const PASS: Pass = Pass {
     name: "syscall_guard",
-    since: Abi(1),
+    requires: Requirement::Seccomp,
     lower: lower_syscall_guard,
-    below: lower_syscall_guard,
+    without: without_syscall_guard,
 };
 
 #[cfg(test)]
 mod tests {
-    use crate::passes::{Intent, lower};
+    use crate::passes::{Host, Intent, lower};
     use nono_model::Abi;
 
     #[test]
     fn the_guard_is_on_at_every_abi_whatever_the_policy() {
-        for abi in 1..=7 {
-            let lowered = lower(Abi(abi), &[], &Intent::default());
+        for abi in Abi::known() {
+            let lowered = lower(Host::landlock(abi), &[], &Intent::default());
             assert!(lowered.ruleset.syscall_guard, "ABI {abi}");
             assert!(lowered.gaps.iter().all(|g| g.feature != "syscall_guard"));
         }

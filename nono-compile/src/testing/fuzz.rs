@@ -7,7 +7,7 @@ use super::scenario::{
     Scenario, ScenarioSpec, TargetSeeds,
 };
 use arbitrary::{Result, Unstructured};
-use nono_model::{Access, NetPolicy, Scopes};
+use nono_model::{Abi, Access, NetPolicy, Scopes};
 use std::collections::BTreeSet;
 
 fn pick(u: &mut Unstructured<'_>) -> Result<Pick> {
@@ -67,7 +67,7 @@ pub fn scenario_input(u: &mut Unstructured<'_>) -> Result<(ScenarioSpec, TargetS
     let base = pick(u)?;
     let intent = intent(u)?;
     let shuffle = u64::from(u.arbitrary::<u16>()?);
-    let mut seeds: TargetSeeds = [(0, 0); 7];
+    let mut seeds: TargetSeeds = [(0, 0); Abi::COUNT];
     for seed in &mut seeds {
         let b: u8 = u.arbitrary()?;
         *seed = ((b % 3), (b / 3) % 3);
@@ -130,8 +130,8 @@ pub fn scenario_input(u: &mut Unstructured<'_>) -> Result<(ScenarioSpec, TargetS
 }
 
 /// The lowering fuzz target: decodes a scenario from `data` and checks
-/// every invariant at every ABI 1..=7. `Err` describes the broken invariant
-/// and the scenario.
+/// every invariant at every ABI of [`Abi::known`]. `Err` describes the
+/// broken invariant and the scenario.
 pub fn check_lowering_input(data: &[u8]) -> std::result::Result<(), String> {
     let mut u = Unstructured::new(data);
     // Running out of input is not an error: `arbitrary` then gives the

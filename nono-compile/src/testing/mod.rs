@@ -17,8 +17,8 @@
 //!   denials, exposes, a network policy and scopes. The generator knows
 //!   which node each grant and denial names, so the checks never ask the
 //!   compiler how a path resolves.
-//! - **Targets**: [`target_seeds`] and [`targets`] reach every ABI 1..=7
-//!   the three ways a [`Target`](crate::Target) can (the kernel's ABI, an
+//! - **Targets**: [`target_seeds`] and [`targets`] reach every ABI nono
+//!   knows ([`Abi::known`](nono_model::Abi::known)) the three ways a [`Target`](crate::Target) can (the kernel's ABI, an
 //!   `--abi` limit below a newer kernel, a kernel below a higher limit).
 //! - **Checks**: [`check_case`] checks one (tree, policy, target) case
 //!   against every invariant (sound against the [`reference`](mod@reference) model,
@@ -71,7 +71,7 @@
 //!     // through any symlinks.
 //!     let named = nono_compile::expand("${DOCS_ROOT:-~/src}", &env).unwrap_or_default();
 //!     let roots: Vec<PathBuf> = t.fs.canonicalize(named.as_ref()).into_iter().collect();
-//!     let out = compile(&policy, &Target::kernel(Abi(7)), &env, &t.fs)
+//!     let out = compile(&policy, &Target::kernel(Abi::LATEST), &env, &t.fs)
 //!         .map_err(|e| TestCaseError::fail(format!("does not compile: {e}")))?;
 //!     check_confined(&out.ruleset, &t, &roots)
 //! }
@@ -113,7 +113,7 @@ pub use fuzz::{check_lowering_input, scenario_input};
 pub use scenario::{
     DENY_SOURCES, DenySpec, GrantSpec, IntentSpec, LinkSpec, MAX_DEPTH, NAMES, NEW, NodeSpec, Pick,
     SOURCES, Scenario, ScenarioSpec, TargetSeeds, Tree, VAR, access, deny_source, depth, intent,
-    net_policy, ports, relative, scenario, scenario_with_denies, scopes, source, suffix,
+    known_abi, net_policy, ports, relative, scenario, scenario_with_denies, scopes, source, suffix,
     target_for, target_seeds, targets, text, tree,
 };
 

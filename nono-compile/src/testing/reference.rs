@@ -5,7 +5,8 @@
 //! RemoveDir, MakeDir, MakeReg, MakeSock, MakeFifo, MakeSym, Truncate
 //! (ABI 3+), Refer (ABI 2+); Allow = Read ∪ Write ∪ IoctlDev (ABI 5+);
 //! MakeChar and MakeBlock are never granted; directory-only rights do not
-//! come from a grant on a file. A grant on a directory applies to everything
+//! come from a grant on a file. The filesystem part is one line per right
+//! ([`ref_right`]), a match the compiler keeps complete. A grant on a directory applies to everything
 //! beneath it. For the network and IPC (DESIGN.md sections 2 and 3): TCP
 //! bind and connect are handled from ABI 4 when any `--net-*` is given, with
 //! one port rule per listed port; the seccomp socket filter is UnixOnly for
@@ -14,93 +15,75 @@
 
 use nono_model::{
     Abi, Access, AccessLevels, FileKind, FsRight, FsRights, NetPolicy, NetRights, Policy,
-    PolicyGrant, PortRule, ScopeSet, Scopes, SocketFilter,
+    PolicyGrant, PortRule, Requirement, ScopeSet, Scopes, SocketFilter,
 };
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// The 13 filesystem rights of ABI 1.
-pub const V1_RIGHTS: [FsRight; 13] = [
-    FsRight::Execute,
-    FsRight::WriteFile,
-    FsRight::ReadFile,
-    FsRight::ReadDir,
-    FsRight::RemoveDir,
-    FsRight::RemoveFile,
-    FsRight::MakeChar,
-    FsRight::MakeDir,
-    FsRight::MakeReg,
-    FsRight::MakeSock,
-    FsRight::MakeFifo,
-    FsRight::MakeBlock,
-    FsRight::MakeSym,
-];
+/// One line of DESIGN.md section 2's table of rights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefRight {
+    /// The first ABI that has the right.
+    pub since: u8,
+    /// The levels that grant it (on a directory).
+    pub levels: &'static [Access],
+    /// Whether it means something only on a directory, so that a grant on a
+    /// file does not give it.
+    pub directory_only: bool,
+}
+
+/// The reference's line for `right`: a match over every right, so that a
+/// new one does not compile until the reference says what it is.
+pub fn ref_right(right: FsRight) -> RefRight {
+    use Access::{Allow, Read, Write};
+    const READ: &[Access] = &[Read, Allow];
+    const WRITE: &[Access] = &[Write, Allow];
+    let (since, levels, directory_only) = match right {
+        FsRight::Execute => (1, READ, false),
+        FsRight::ReadFile => (1, READ, false),
+        FsRight::ReadDir => (1, READ, true),
+        FsRight::WriteFile => (1, WRITE, false),
+        FsRight::RemoveDir => (1, WRITE, true),
+        FsRight::RemoveFile => (1, WRITE, true),
+        FsRight::MakeChar => (1, &[][..], true),
+        FsRight::MakeDir => (1, WRITE, true),
+        FsRight::MakeReg => (1, WRITE, true),
+        FsRight::MakeSock => (1, WRITE, true),
+        FsRight::MakeFifo => (1, WRITE, true),
+        FsRight::MakeBlock => (1, &[][..], true),
+        FsRight::MakeSym => (1, WRITE, true),
+        FsRight::Refer => (2, WRITE, true),
+        FsRight::Truncate => (3, WRITE, false),
+        FsRight::IoctlDev => (5, &[Allow][..], false),
+    };
+    RefRight {
+        since,
+        levels,
+        directory_only,
+    }
+}
+
+/// The rights for which `keep` holds.
+fn rights_where(keep: impl Fn(FsRight, RefRight) -> bool) -> FsRights {
+    FsRight::ALL
+        .into_iter()
+        .filter(|r| keep(*r, ref_right(*r)))
+        .fold(FsRights::EMPTY, |acc, r| acc | r.into())
+}
 
 /// Rights that mean something only on a directory.
-pub const DIRECTORY_ONLY: [FsRight; 11] = [
-    FsRight::ReadDir,
-    FsRight::RemoveDir,
-    FsRight::RemoveFile,
-    FsRight::MakeChar,
-    FsRight::MakeDir,
-    FsRight::MakeReg,
-    FsRight::MakeSock,
-    FsRight::MakeFifo,
-    FsRight::MakeBlock,
-    FsRight::MakeSym,
-    FsRight::Refer,
-];
+pub fn ref_directory_only() -> FsRights {
+    rights_where(|_, line| line.directory_only)
+}
 
 /// Every right ABI `abi` knows (all of them handled).
 pub fn ref_handled(abi: u8) -> FsRights {
-    let mut rights = FsRights::of(&V1_RIGHTS);
-    if abi >= 2 {
-        rights |= FsRight::Refer.into();
-    }
-    if abi >= 3 {
-        rights |= FsRight::Truncate.into();
-    }
-    if abi >= 5 {
-        rights |= FsRight::IoctlDev.into();
-    }
-    rights
-}
-
-/// The number of rights handled at `abi`.
-pub fn ref_handled_count(abi: u8) -> usize {
-    match abi {
-        1 => 13,
-        2 => 14,
-        3 | 4 => 15,
-        _ => 16,
-    }
+    rights_where(|_, line| line.since <= abi)
 }
 
 /// The rights `access` stands for at `abi`, on a directory.
 pub fn ref_level(access: Access, abi: u8) -> FsRights {
-    let read = FsRights::of(&[FsRight::ReadFile, FsRight::ReadDir, FsRight::Execute]);
-    let mut write = FsRights::of(&[
-        FsRight::WriteFile,
-        FsRight::RemoveFile,
-        FsRight::RemoveDir,
-        FsRight::MakeDir,
-        FsRight::MakeReg,
-        FsRight::MakeSock,
-        FsRight::MakeFifo,
-        FsRight::MakeSym,
-    ]);
-    if abi >= 3 {
-        write |= FsRight::Truncate.into();
-    }
-    if abi >= 2 {
-        write |= FsRight::Refer.into();
-    }
-    match access {
-        Access::Read => read,
-        Access::Write => write,
-        Access::Allow if abi >= 5 => read | write | FsRight::IoctlDev.into(),
-        Access::Allow => read | write,
-    }
+    rights_where(|_, line| line.since <= abi && line.levels.contains(&access))
 }
 
 /// The rights a grant of `access` on a path of `kind` gives at `abi`.
@@ -108,7 +91,7 @@ pub fn ref_grant(access: Access, kind: FileKind, abi: u8) -> FsRights {
     let rights = ref_level(access, abi);
     match kind {
         FileKind::Dir => rights,
-        FileKind::File => rights.without(FsRights::of(&DIRECTORY_ONLY)),
+        FileKind::File => rights.without(ref_directory_only()),
     }
 }
 
@@ -213,23 +196,24 @@ pub fn ref_scoped(scopes: Scopes, abi: u8) -> ScopeSet {
 /// below 4 for port rules (a block is still enforced, by seccomp);
 /// `ioctl_dev` below 5; `scope` below 6 when a scope is asked for;
 /// `net_udp` (ABI 10) at every ABI for port rules.
-pub fn ref_gaps(policy: &Policy, abi: u8) -> Vec<(&'static str, Abi)> {
+pub fn ref_gaps(policy: &Policy, abi: u8) -> Vec<(&'static str, Requirement)> {
     let ports = matches!(policy.net, NetPolicy::Ports { .. });
     let mut want = Vec::new();
+    let needs = |n| Requirement::Landlock(Abi(n));
     if abi < 3 {
-        want.push(("truncate", Abi(3)));
+        want.push(("truncate", needs(3)));
     }
     if abi < 4 && ports {
-        want.push(("net_tcp", Abi(4)));
+        want.push(("net_tcp", needs(4)));
     }
     if abi < 5 {
-        want.push(("ioctl_dev", Abi(5)));
+        want.push(("ioctl_dev", needs(5)));
     }
     if abi < 6 && policy.scopes.any() {
-        want.push(("scope", Abi(6)));
+        want.push(("scope", needs(6)));
     }
     if ports {
-        want.push(("net_udp", Abi(10)));
+        want.push(("net_udp", needs(10)));
     }
     want
 }

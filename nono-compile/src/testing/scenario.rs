@@ -849,14 +849,15 @@ fn scenario_of(
 // Targets.
 // ---------------------------------------------------------------------------
 
-/// A target whose effective ABI is `abi` (1..=7), reached in one of three
-/// ways picked by `form`: the kernel's own ABI (a newer kernel than nono knows
-/// when `abi` is 7), an `abi_limit` below a newer kernel, or a kernel below a
-/// higher `abi_limit`. `extra` (0..=2) is how much newer.
+/// A target whose effective ABI is `abi` (one of [`Abi::known`]), reached
+/// in one of three ways picked by `form`: the kernel's own ABI (a newer
+/// kernel than nono knows when `abi` is [`Abi::LATEST`]), an `abi_limit`
+/// below a newer kernel, or a kernel below a higher `abi_limit`. `extra`
+/// (0..3) is how much newer.
 pub fn target_for(abi: u8, form: u8, extra: u8) -> Target {
     match form % 3 {
-        0 if abi == 7 => Target {
-            kernel_abi: Some(Abi(7u8.saturating_add(extra))),
+        0 if abi == Abi::LATEST.0 => Target {
+            kernel_abi: Some(Abi(abi.saturating_add(extra))),
             abi_limit: None,
         },
         0 => Target::kernel(Abi(abi)),
@@ -871,18 +872,23 @@ pub fn target_for(abi: u8, form: u8, extra: u8) -> Target {
     }
 }
 
-/// One (form, extra) seed per ABI 1..=7, for [`target_for`].
-pub type TargetSeeds = [(u8, u8); 7];
+/// One (form, extra) seed per ABI of [`Abi::known`], for [`target_for`].
+pub type TargetSeeds = [(u8, u8); Abi::COUNT];
+
+/// One ABI of [`Abi::known`], as its number: where a property takes the
+/// ABI as a parameter.
+pub fn known_abi() -> impl Strategy<Value = u8> {
+    proptest::sample::select(Abi::known().map(|abi| abi.0).collect::<Vec<u8>>())
+}
 
 /// Random [`TargetSeeds`].
 pub fn target_seeds() -> impl Strategy<Value = TargetSeeds> {
-    proptest::array::uniform7((0u8..3, 0u8..3))
+    proptest::array::uniform((0u8..3, 0u8..3))
 }
 
-/// Every ABI 1..=7 with the target the seeds pick for it.
+/// Every ABI of [`Abi::known`] with the target the seeds pick for it.
 pub fn targets(seeds: &TargetSeeds) -> impl Iterator<Item = (u8, Target)> + '_ {
-    (1u8..=7).map(move |abi| {
-        let (form, extra) = seeds[usize::from(abi - 1)];
-        (abi, target_for(abi, form % 3, extra % 3))
-    })
+    Abi::known()
+        .zip(seeds)
+        .map(|(abi, &(form, extra))| (abi.0, target_for(abi.0, form % 3, extra % 3)))
 }

@@ -194,7 +194,7 @@ fn presets_stay_in_their_directories(m: &Machine) -> CheckResult {
                 Vec::new()
             }
         };
-        match compile(&policy, &Target::kernel(Abi(7)), &m.env, &m.tree.fs) {
+        match compile(&policy, &Target::kernel(Abi::LATEST), &m.env, &m.tree.fs) {
             Ok(out) => check_confined(&out.ruleset, &m.tree, &roots)?,
             Err(CompileError::Resolve { path, .. })
                 if preset.name == "jdk" && m.missing_jdk.as_deref() == Some(path.as_str()) => {}
