@@ -46,7 +46,7 @@ pub const NONO_CONFIG_PATHS: [&str; 2] = ["${XDG_CONFIG_HOME:-~/.config}/nono", 
 
 /// Names removed because they inject code into the programs the command
 /// runs.
-const INJECTION: [&str; 14] = [
+const INJECTION: [&str; 16] = [
     "LD_PRELOAD",
     "LD_AUDIT",
     "LD_DEBUG",
@@ -61,10 +61,24 @@ const INJECTION: [&str; 14] = [
     "NODE_OPTIONS",
     "JAVA_TOOL_OPTIONS",
     "_JAVA_OPTIONS",
+    // Git configuration given on the command line of an outer git (`git -c`
+    // passes it to the gits it starts this way): any setting, so code
+    // (`core.sshCommand`, `core.fsmonitor`, `core.hooksPath`,
+    // `credential.helper`) and credentials (`http.extraHeader`).
+    "GIT_CONFIG_PARAMETERS",
+    // How many GIT_CONFIG_KEY_<n> / GIT_CONFIG_VALUE_<n> pairs git reads
+    // (see INJECTION_PREFIXES).
+    "GIT_CONFIG_COUNT",
 ];
 
-/// Names removed because they are credentials or reach a credential agent.
-const CREDENTIALS: [&str; 12] = [
+/// Prefixes of names removed because they inject code: git's
+/// `GIT_CONFIG_COUNT` / `GIT_CONFIG_KEY_<n>` / `GIT_CONFIG_VALUE_<n>` set
+/// any git configuration, like [`INJECTION`]'s `GIT_CONFIG_PARAMETERS`.
+const INJECTION_PREFIXES: [&str; 3] = ["BASH_FUNC_", "GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"];
+
+/// Names removed because they are credentials, reach a credential agent,
+/// or name the program a tool asks for credentials or connects through.
+const CREDENTIALS: [&str; 18] = [
     "GITHUB_TOKEN",
     "GH_TOKEN",
     "GITLAB_TOKEN",
@@ -77,7 +91,22 @@ const CREDENTIALS: [&str; 12] = [
     "GOOGLE_APPLICATION_CREDENTIALS",
     "SSH_AUTH_SOCK",
     "GPG_AGENT_INFO",
+    // Bitwarden's unlocked-vault session key.
+    "BW_SESSION",
+    // Yarn's `user:password` for the npm registry, base64.
+    "YARN_NPM_AUTH_IDENT",
+    // The programs git and ssh run to ask for a password or passphrase
+    // (an IDE's, which hands out its stored credentials), and the command
+    // git connects to a remote through.
+    "GIT_ASKPASS",
+    "SSH_ASKPASS",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
 ];
+
+/// Prefixes of credential names: 1Password's `OP_SESSION_<account>`
+/// session tokens, Terraform's `TF_TOKEN_<host>` API tokens.
+const CREDENTIAL_PREFIXES: [&str; 2] = ["OP_SESSION_", "TF_TOKEN_"];
 
 /// Fragments that mark a credential wherever they appear in a name.
 const CREDENTIAL_FRAGMENTS: [&str; 6] = [
@@ -89,10 +118,27 @@ const CREDENTIAL_FRAGMENTS: [&str; 6] = [
     "CREDENTIAL",
 ];
 
-/// Suffixes that mark a credential.
-const CREDENTIAL_SUFFIXES: [&str; 5] = ["_TOKEN", "_API_KEY", "_APIKEY", "_AUTH", "_PASS"];
+/// Suffixes that mark a credential: `_KEY` (`AZURE_STORAGE_KEY`,
+/// `KAGGLE_KEY`, `OPENAI_API_KEY`), `_PAT` (a personal access token:
+/// `GITHUB_PAT`), npm's `_authToken`.
+const CREDENTIAL_SUFFIXES: [&str; 7] = [
+    "_TOKEN",
+    "_KEY",
+    "_APIKEY",
+    "_AUTH",
+    "_AUTHTOKEN",
+    "_PASS",
+    "_PAT",
+];
+
+/// npm reads its configuration from every variable named `npm_config_*`
+/// (in any case); those whose name holds `auth` (`_auth`, `_authToken`,
+/// `//registry.example/:_authToken`) are credentials.
+const NPM_CONFIG_PREFIX: &str = "NPM_CONFIG_";
 
 /// Whether a variable name looks like a credential or an injection variable.
+///
+/// The name alone: [`is_sensitive_env`] also looks at the value.
 ///
 /// ```
 /// use nono_model::is_sensitive_var;
@@ -100,21 +146,100 @@ const CREDENTIAL_SUFFIXES: [&str; 5] = ["_TOKEN", "_API_KEY", "_APIKEY", "_AUTH"
 /// assert!(is_sensitive_var("FOO_TOKEN"));
 /// assert!(is_sensitive_var("db_password"));
 /// assert!(is_sensitive_var("LD_PRELOAD"));
+/// assert!(is_sensitive_var("GITHUB_PAT"));
+/// assert!(is_sensitive_var("npm_config_//registry.npmjs.org/:_authToken"));
 /// assert!(!is_sensitive_var("PATH"));
 /// assert!(!is_sensitive_var("TOKENIZERS_PARALLELISM"));
+/// assert!(!is_sensitive_var("SSH_KEY_PATH"));
 /// ```
 pub fn is_sensitive_var(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
+    // A plain scan: the names and fragments are short, and str::contains
+    // sets up a two-way searcher for every call (nono asks this of every
+    // variable of its environment on every run).
+    let holds = |fragment: &str| {
+        upper
+            .as_bytes()
+            .windows(fragment.len())
+            .any(|w| w == fragment.as_bytes())
+    };
     INJECTION.contains(&upper.as_str())
-        || upper.starts_with("BASH_FUNC_")
         || CREDENTIALS.contains(&upper.as_str())
-        // A plain scan: the names and fragments are short, and str::contains
-        // sets up a two-way searcher for every call (nono asks this of every
-        // variable of its environment on every run).
-        || CREDENTIAL_FRAGMENTS
+        || INJECTION_PREFIXES
             .iter()
-            .any(|f| upper.as_bytes().windows(f.len()).any(|w| w == f.as_bytes()))
+            .chain(&CREDENTIAL_PREFIXES)
+            .any(|p| upper.starts_with(p))
+        || CREDENTIAL_FRAGMENTS.iter().any(|f| holds(f))
         || CREDENTIAL_SUFFIXES.iter().any(|s| upper.ends_with(s))
+        || (upper.starts_with(NPM_CONFIG_PREFIX) && holds("AUTH"))
+}
+
+/// Whether a variable's value holds a URL with a password in it,
+/// `scheme://user:password@host` (or `scheme://:password@host`), anywhere
+/// in the value: `DATABASE_URL`, `PIP_INDEX_URL`, a list of such URLs. A
+/// URL with a user and no password (`ssh://git@host`, `https://user@host`)
+/// is not a credential, nor is `user@host:path` (no `://`).
+///
+/// Cheap, since every value of nono's environment goes through it on every
+/// run: one pass over a value without `@`, and otherwise a look at what
+/// follows each `://`.
+///
+/// ```
+/// use nono_model::has_url_credentials;
+///
+/// assert!(has_url_credentials(b"postgres://app:s3cret@db.internal:5432/app"));
+/// assert!(has_url_credentials(b"redis://:s3cret@cache:6379"));
+/// assert!(!has_url_credentials(b"ssh://git@github.com/org/repo.git"));
+/// assert!(!has_url_credentials(b"https://example.com/a:b@c"));
+/// assert!(!has_url_credentials(b"/usr/local/bin:/usr/bin"));
+/// ```
+pub fn has_url_credentials(value: &[u8]) -> bool {
+    if !value.contains(&b'@') {
+        return false;
+    }
+    let mut rest = value;
+    while let Some(at) = rest.windows(3).position(|w| w == b"://") {
+        let after = &rest[at + 3..];
+        let has_scheme = at > 0 && is_scheme_byte(rest[at - 1]);
+        // The authority ends at the path, query or fragment (RFC 3986), or
+        // where the URL itself ends in a list of them.
+        let end = after
+            .iter()
+            .position(|&b| matches!(b, b'/' | b'?' | b'#') || b.is_ascii_whitespace())
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        if has_scheme
+            && let Some(userinfo_end) = authority.iter().rposition(|&b| b == b'@')
+            && let Some(colon) = authority[..userinfo_end].iter().position(|&b| b == b':')
+            && colon + 1 < userinfo_end
+        {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
+/// A byte a URL scheme may end with (RFC 3986: letters, digits, `+-.`).
+fn is_scheme_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')
+}
+
+/// Whether a variable is kept from the command: its name looks like a
+/// credential or an injection variable ([`is_sensitive_var`]; a name that
+/// is not UTF-8 always is), or its value holds a URL with a password
+/// ([`has_url_credentials`]).
+///
+/// ```
+/// use nono_model::is_sensitive_env;
+///
+/// assert!(is_sensitive_env(b"DATABASE_URL", b"postgres://app:pw@db/app"));
+/// assert!(is_sensitive_env(b"GITHUB_TOKEN", b"ghp_x"));
+/// assert!(!is_sensitive_env(b"DATABASE_URL", b"postgres://app@db/app"));
+/// assert!(!is_sensitive_env(b"HOME", b"/home/ada"));
+/// ```
+pub fn is_sensitive_env(name: &[u8], value: &[u8]) -> bool {
+    std::str::from_utf8(name).map_or(true, is_sensitive_var) || has_url_credentials(value)
 }
 
 /// The environment variables a path template is written with, in order of
