@@ -20,8 +20,13 @@ pub fn resolve_env() -> Result<ResolveEnv, Failure> {
 
 /// Compiles the policy `args` describe for this kernel. Also returns one
 /// line per plugin loaded, saying whether its presets came from the cache.
-pub fn compile_for_here(args: &SandboxArgs) -> Result<(Target, Compiled, Vec<String>), Failure> {
-    let catalog = crate::catalog::catalog(&args.plugins.plugin);
+/// Plugins' answers are stored in the cache only when `stores` (see
+/// [`crate::catalog::catalog`]).
+pub fn compile_for_here(
+    args: &SandboxArgs,
+    stores: bool,
+) -> Result<(Target, Compiled, Vec<String>), Failure> {
+    let catalog = crate::catalog::catalog(&args.plugins.plugin, stores);
     let policy = crate::policy::build(args, &catalog)?;
     let env = resolve_env()?;
     let target = Target {
@@ -44,7 +49,8 @@ fn gaps_line(compiled: &Compiled) -> String {
 /// Runs `nono run`. On success this never returns: the process becomes the
 /// command.
 pub fn run(args: RunArgs) -> Result<(), Failure> {
-    let (target, compiled, plugin_notes) = compile_for_here(&args.sandbox)?;
+    // A dry run changes nothing on disk: not even the plugin cache.
+    let (target, compiled, plugin_notes) = compile_for_here(&args.sandbox, !args.dry_run)?;
     let env = nono_compile::scrub_env(std::env::vars_os(), &crate::policy::env_policy(&args)?);
     let program = if args.command.is_empty() {
         None

@@ -176,7 +176,7 @@ fn explain_port(compiled: &Compiled, port: u16, op: PortOp) -> Answer {
 
 /// Runs `nono why`.
 pub fn why(args: WhyArgs) -> Result<(), Failure> {
-    let (_, compiled, _) = crate::run::compile_for_here(&args.sandbox)?;
+    let (_, compiled, _) = crate::run::compile_for_here(&args.sandbox, false)?;
     let answer = match (&args.path, args.port) {
         (_, Some(port)) => explain_port(&compiled, port, args.port_op),
         (Some(path), None) => explain_path(&compiled, path, args.op)?,
