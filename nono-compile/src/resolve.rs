@@ -46,8 +46,10 @@ pub enum Resolution {
     /// The grant names this existing path.
     Resolved {
         /// The expanded, absolute path before symlinks were resolved.
+        #[serde(serialize_with = "nono_model::serialize_path")]
         expanded: PathBuf,
         /// The canonical path.
+        #[serde(serialize_with = "nono_model::serialize_path")]
         path: PathBuf,
         /// Directory or file.
         kind: FileKind,
@@ -269,14 +271,13 @@ fn missing_path(dir: &Path, first: OsString, rest: &VecDeque<OsString>) -> PathB
 
 /// `text` expanded and made absolute against the working directory.
 fn expand_absolute(text: &str, env: &ResolveEnv) -> Result<PathBuf, String> {
-    let expanded = expand(text, env).map_err(|e| e.to_string())?;
-    if expanded.is_empty() {
+    let expanded = PathBuf::from(expand(text, env).map_err(|e| e.to_string())?);
+    if expanded.as_os_str().is_empty() {
         // `${VAR:-}` with VAR unset: an empty path must not mean "here".
         return Err("expands to an empty path".to_owned());
     }
-    let expanded = Path::new(&expanded);
     Ok(if expanded.is_absolute() {
-        expanded.to_path_buf()
+        expanded
     } else {
         env.cwd.join(expanded)
     })

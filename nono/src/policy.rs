@@ -4,6 +4,8 @@ use crate::cli::SandboxArgs;
 use crate::failure::Failure;
 use nono_model::{Access, EnvPolicy, FsGrant, GrantSource, NetPolicy, Policy, Scopes};
 use nono_plugins::Catalog;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 
 /// The preset added to every run unless `--no-base`.
 pub const BASE_PRESET: &str = "base";
@@ -44,20 +46,20 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
     ];
     for (flag, access, paths) in flags {
         for path in paths {
-            check_path(flag, path)?;
-            let grant = FsGrant::new(path.clone(), access);
+            let path = check_path(flag, path)?;
+            let grant = FsGrant::new(path, access);
             policy.add(grant, GrantSource::Flag(flag.to_owned()));
         }
     }
     for path in &args.deny {
-        check_path("--deny", path)?;
-        policy.deny(path.clone(), GrantSource::Flag("--deny".to_owned()));
+        let path = check_path("--deny", path)?;
+        policy.deny(path, GrantSource::Flag("--deny".to_owned()));
     }
     for path in &args.expose {
-        check_path("--expose", path)?;
+        let path = check_path("--expose", path)?;
         policy.exposes.push(path.clone());
         policy.add(
-            FsGrant::new(path.clone(), Access::Read),
+            FsGrant::new(path, Access::Read),
             GrantSource::Flag("--expose".to_owned()),
         );
     }
@@ -105,11 +107,15 @@ fn deny_plugin_path(policy: &mut Policy) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Refuses a path flag's value that no path can be (empty, or with a NUL).
-fn check_path(flag: &str, path: &str) -> Result<(), Failure> {
-    FsGrant::new(path, Access::Read)
+/// A path flag's value as grant text (bytes that are not UTF-8 written
+/// `${\xHH}`, see [`nono_model::grant_text`]); refuses one that no path
+/// can be (empty, or with a NUL).
+fn check_path(flag: &str, path: &OsStr) -> Result<String, Failure> {
+    let text = nono_model::grant_text(path.as_bytes());
+    FsGrant::new(text.as_str(), Access::Read)
         .validate()
-        .map_err(|e| Failure::new(format!("{flag} {path:?}: {e}")))
+        .map_err(|e| Failure::new(format!("{flag} {text:?}: {e}")))?;
+    Ok(text)
 }
 
 /// The environment policy `run`'s flags describe.

@@ -143,7 +143,8 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     }
     for exposed in &args.sandbox.expose {
         eprintln!(
-            "nono: WARNING: --expose {exposed}: granted on purpose, not carved out even if sensitive"
+            "nono: WARNING: --expose {}: granted on purpose, not carved out even if sensitive",
+            nono_model::grant_text(exposed.as_encoded_bytes())
         );
     }
     match status {
