@@ -42,7 +42,7 @@ pub use rights::{FsRight, FsRights, NetRights, ScopeSet};
 pub use ron_text::{RonError, parse as parse_ron};
 pub use ruleset::{Abi, FileKind, PathRule, PortRule, Ruleset, SocketFilter};
 pub use sensitive::{
-    NONO_CACHE_PATHS, NONO_CONFIG_PATHS, SENSITIVE_PATHS, has_url_credentials, is_sensitive_env,
-    is_sensitive_var, sensitive_path_vars, template_vars,
+    NONO_CACHE_PATHS, NONO_CONFIG_PATHS, SENSITIVE_PATH_LISTS, SENSITIVE_PATHS,
+    has_url_credentials, is_sensitive_env, is_sensitive_var, sensitive_path_vars, template_vars,
 };
 pub use status::{EnforcementStatus, Gap};

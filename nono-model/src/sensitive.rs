@@ -8,25 +8,79 @@
 /// The built-in sensitive paths that hold credentials. A grant that covers
 /// one of them is carved so that the path stays out of reach; `--expose
 /// PATH` opts back in.
-pub const SENSITIVE_PATHS: [&str; 17] = [
+///
+/// Each follows where its tool really looks: the place a variable names
+/// when it is set (an entry whose variable is unset names no path and is
+/// left out), and the default place, where the tool looks without the
+/// variable (as a run without it would). `~` is `$HOME`, and the account's
+/// home from the password database too (see [`Policy::deny_in_home`](crate::Policy::deny_in_home)):
+/// ssh reads `~/.ssh` there whatever `$HOME` says, and tools fall back to
+/// it when `$HOME` is unset. `$KUBECONFIG`, a list, is in
+/// [`SENSITIVE_PATH_LISTS`].
+pub const SENSITIVE_PATHS: [&str; 33] = [
+    // ssh: the account's home only (no variable).
     "~/.ssh",
+    // GnuPG: $GNUPGHOME, else ~/.gnupg.
+    "$GNUPGHOME",
     "~/.gnupg",
+    // AWS CLI and SDKs: ~/.aws (credentials, config, SSO and CLI caches),
+    // and the two files when moved by their variables.
     "~/.aws",
+    "$AWS_SHARED_CREDENTIALS_FILE",
+    "$AWS_CONFIG_FILE",
+    // Azure CLI: $AZURE_CONFIG_DIR, else ~/.azure.
+    "$AZURE_CONFIG_DIR",
     "~/.azure",
-    "${XDG_CONFIG_HOME:-~/.config}/gcloud",
+    // gcloud: $CLOUDSDK_CONFIG, else ~/.config/gcloud; it ignores
+    // $XDG_CONFIG_HOME.
+    "$CLOUDSDK_CONFIG",
+    "~/.config/gcloud",
+    // kubectl: ~/.kube (config and caches); $KUBECONFIG's files are in
+    // SENSITIVE_PATH_LISTS.
     "~/.kube",
+    // docker: $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
+    "$DOCKER_CONFIG/config.json",
     "~/.docker/config.json",
+    // git's credential store: ~/.git-credentials, and
+    // $XDG_CONFIG_HOME/git/credentials (~/.config/git/credentials when
+    // XDG_CONFIG_HOME is unset or empty).
     "~/.git-credentials",
     "${XDG_CONFIG_HOME:-~/.config}/git/credentials",
+    "~/.config/git/credentials",
+    // netrc: $NETRC (Go, Python requests), else ~/.netrc (curl, git).
+    "$NETRC",
     "~/.netrc",
+    // npm: its userconfig setting from the environment (npm reads
+    // npm_config_* in any case), else ~/.npmrc.
+    "$NPM_CONFIG_USERCONFIG",
+    "$npm_config_userconfig",
     "~/.npmrc",
+    // twine: ~/.pypirc (no variable).
     "~/.pypirc",
+    // cargo: $CARGO_HOME, else ~/.cargo.
     "${CARGO_HOME:-~/.cargo}/credentials.toml",
     "${CARGO_HOME:-~/.cargo}/credentials",
+    "~/.cargo/credentials.toml",
+    "~/.cargo/credentials",
+    // gh: $GH_CONFIG_DIR, else $XDG_CONFIG_HOME/gh, else ~/.config/gh.
+    "$GH_CONFIG_DIR/hosts.yml",
     "${XDG_CONFIG_HOME:-~/.config}/gh/hosts.yml",
+    "~/.config/gh/hosts.yml",
+    // pass: $PASSWORD_STORE_DIR, else ~/.password-store.
+    "$PASSWORD_STORE_DIR",
     "~/.password-store",
+    // GNOME keyring: $XDG_DATA_HOME/keyrings, else
+    // ~/.local/share/keyrings.
     "${XDG_DATA_HOME:-~/.local/share}/keyrings",
+    "~/.local/share/keyrings",
 ];
+
+/// Variables whose value is a list of credential files, separated by `:`:
+/// kubectl merges every file of `$KUBECONFIG` (and uses `~/.kube/config`
+/// only when it is unset). Each entry is denied as written (relative ones
+/// against the working directory), see
+/// [`Policy::deny_sensitive_lists`](crate::Policy::deny_sensitive_lists).
+pub const SENSITIVE_PATH_LISTS: [&str; 1] = ["KUBECONFIG"];
 
 /// nono's own cache directory, denied to every sandbox like the sensitive
 /// paths: it holds plugins' answers, which later runs trust, so no sandboxed
@@ -277,9 +331,10 @@ pub fn template_vars(template: &str) -> Vec<&str> {
 }
 
 /// The variables the built-in sensitive paths ([`SENSITIVE_PATHS`]) are
-/// written with ([`template_vars`]): all a process needs in its
-/// environment to find them, as nono's plugin helper does to carve them out
-/// of its own view while it is given no other variable.
+/// written with ([`template_vars`]), and the list variables of
+/// [`SENSITIVE_PATH_LISTS`]: all a process needs in its environment to
+/// find them, as nono's plugin helper does to carve them out of its own
+/// view while it is given no other variable.
 ///
 /// ```
 /// assert!(nono_model::sensitive_path_vars().contains(&"HOME"));
@@ -287,6 +342,9 @@ pub fn template_vars(template: &str) -> Vec<&str> {
 pub fn sensitive_path_vars() -> Vec<&'static str> {
     let mut vars = Vec::new();
     for name in SENSITIVE_PATHS.iter().flat_map(|path| template_vars(path)) {
+        push_new(&mut vars, name);
+    }
+    for name in SENSITIVE_PATH_LISTS {
         push_new(&mut vars, name);
     }
     vars
@@ -324,7 +382,49 @@ mod tests {
         vars.sort_unstable();
         assert_eq!(
             vars,
-            ["CARGO_HOME", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"]
+            [
+                "AWS_CONFIG_FILE",
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "AZURE_CONFIG_DIR",
+                "CARGO_HOME",
+                "CLOUDSDK_CONFIG",
+                "DOCKER_CONFIG",
+                "GH_CONFIG_DIR",
+                "GNUPGHOME",
+                "HOME",
+                "KUBECONFIG",
+                "NETRC",
+                "NPM_CONFIG_USERCONFIG",
+                "PASSWORD_STORE_DIR",
+                "XDG_CONFIG_HOME",
+                "XDG_DATA_HOME",
+                "npm_config_userconfig",
+            ]
         );
+    }
+
+    #[test]
+    fn every_variable_place_has_its_default_beside_it() {
+        // A `${VAR:-DEFAULT}/rest` entry is listed as `DEFAULT/rest` too: a
+        // later run without the variable looks there.
+        for path in SENSITIVE_PATHS
+            .iter()
+            .chain(&NONO_CACHE_PATHS)
+            .chain(&NONO_CONFIG_PATHS)
+        {
+            if let Some(inner) = path.strip_prefix("${") {
+                let (var, rest) = inner.split_once('}').unwrap();
+                let (_, default) = var.split_once(":-").unwrap();
+                let plain = format!("{default}{rest}");
+                assert!(
+                    SENSITIVE_PATHS
+                        .iter()
+                        .chain(&NONO_CACHE_PATHS)
+                        .chain(&NONO_CONFIG_PATHS)
+                        .any(|p| *p == plain),
+                    "{path} has no {plain}"
+                );
+            }
+        }
     }
 }

@@ -6,16 +6,26 @@ use crate::failure::Failure;
 use crate::output;
 use nono_compile::{Compiled, RealFs, ResolveEnv, Target, compile};
 use nono_model::{Abi, EnforcementStatus};
+use std::path::{Path, PathBuf};
 
-/// The environment paths are resolved in: this process's.
+/// The environment paths are resolved in: this process's. `~` is `$HOME`
+/// (UTF-8 or not) or, when that is unset or empty, the account's home from the password
+/// database ([`crate::policy::account_home`]), as ssh, GnuPG, Python and
+/// cargo fall back to: the secrets there must be denied even then.
 pub fn resolve_env() -> Result<ResolveEnv, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::new(format!("cannot read the working directory: {e}")))?;
-    Ok(ResolveEnv::new(cwd).with_vars(
+    let mut env = ResolveEnv::new(cwd).with_vars(
         std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect(),
-    ))
+    );
+    // $HOME as bytes: a home that is not UTF-8 is still a home.
+    env.home = match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        Some(home) => Some(PathBuf::from(home)),
+        None => crate::policy::account_home().map(Path::to_path_buf),
+    };
+    Ok(env)
 }
 
 /// Compiles the policy `args` describe for this kernel. Also returns one
