@@ -175,7 +175,7 @@ mod tests {
 
     /// Credentials and injection variables the scrubber must remove, by name
     /// or by value.
-    const SENSITIVE: [(&str, &str); 34] = [
+    const SENSITIVE: [(&str, &str); 35] = [
         ("BW_SESSION", "bw-session-key"),
         ("OP_SESSION_my", "op-session"),
         ("OP_SESSION_acme_corp", "op-session"),
@@ -192,6 +192,7 @@ mod tests {
         ("npm_config_//registry.npmjs.org/:_authToken", "npm-token"),
         ("NPM_AUTHTOKEN", "npm-token"),
         ("YARN_NPM_AUTH_IDENT", "dXNlcjpwYXNz"),
+        ("DOCKER_AUTH_CONFIG", "{\"auths\":{}}"),
         ("GIT_CONFIG_COUNT", "1"),
         ("GIT_CONFIG_KEY_0", "core.sshCommand"),
         ("GIT_CONFIG_VALUE_0", "sh -c evil"),

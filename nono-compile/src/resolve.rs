@@ -1,7 +1,7 @@
 //! Resolution: from grants as written to canonical paths with identities.
 
 use crate::{CompileError, DeniedPath, FileMeta, FsProbe, expand};
-use nono_model::{Access, FileKind, GrantSource, Policy};
+use nono_model::{Access, FileKind, GrantSource, Policy, PolicyDeny};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::ffi::OsString;
@@ -156,14 +156,24 @@ pub fn resolve(
 /// walk fails for another reason than a missing component (a symlink loop,
 /// a directory that cannot be searched).
 pub fn resolve_denies(policy: &Policy, env: &ResolveEnv, fs: &dyn FsProbe) -> Vec<DeniedPath> {
-    let mut out: Vec<DeniedPath> = policy
+    // Expanded first, and each absolute path walked once: the built-in
+    // list names many paths twice (a variable's place and the default,
+    // which are one path when the variable is unset), and this runs on
+    // every run. The one kept for a path named twice is the first by
+    // source and text, as below.
+    let mut expanded: Vec<(PathBuf, &PolicyDeny)> = policy
         .denies
         .iter()
-        .filter_map(|d| {
-            let (path, nearest_existing) = match resolve_one(&d.path, env, fs) {
-                Ok((_, path, _)) => (path, None),
+        .filter_map(|d| Some((expand_absolute(&d.path, env).ok()?, d)))
+        .collect();
+    expanded.sort_by(|(pa, a), (pb, b)| (pa, &a.source, &a.path).cmp(&(pb, &b.source, &b.path)));
+    expanded.dedup_by(|a, b| a.0 == b.0);
+    let mut out: Vec<DeniedPath> = expanded
+        .into_iter()
+        .filter_map(|(absolute, d)| {
+            let (path, nearest_existing) = match fs.canonicalize(&absolute) {
+                Ok(path) => (path, None),
                 Err(_) => {
-                    let absolute = expand_absolute(&d.path, env).ok()?;
                     let (path, nearest) = nearest_existing(&absolute, fs)?;
                     (path, Some(nearest))
                 }

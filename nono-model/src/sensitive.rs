@@ -132,7 +132,7 @@ const INJECTION_PREFIXES: [&str; 3] = ["BASH_FUNC_", "GIT_CONFIG_KEY_", "GIT_CON
 
 /// Names removed because they are credentials, reach a credential agent,
 /// or name the program a tool asks for credentials or connects through.
-const CREDENTIALS: [&str; 18] = [
+const CREDENTIALS: [&str; 19] = [
     "GITHUB_TOKEN",
     "GH_TOKEN",
     "GITLAB_TOKEN",
@@ -149,6 +149,8 @@ const CREDENTIALS: [&str; 18] = [
     "BW_SESSION",
     // Yarn's `user:password` for the npm registry, base64.
     "YARN_NPM_AUTH_IDENT",
+    // Registry credentials as docker's config.json text (GitLab CI).
+    "DOCKER_AUTH_CONFIG",
     // The programs git and ssh run to ask for a password or passphrase
     // (an IDE's, which hands out its stored credentials), and the command
     // git connects to a remote through.
