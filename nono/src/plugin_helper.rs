@@ -87,16 +87,12 @@ impl nono_plugins::Confine for HelperSandbox {
         // The parent gave the helper no other variable than these (see
         // `nono_plugins::isolate`); taking only them here too keeps the
         // carve independent of whatever else might be set.
-        let mut env = ResolveEnv::new("/").with_vars(
+        let env = ResolveEnv::new("/").with_vars(
             nono_model::sensitive_path_vars()
                 .into_iter()
                 .filter_map(|name| Some((name.to_owned(), std::env::var(name).ok()?)))
                 .collect(),
         );
-        // Without HOME, `~` is the account's home, as for a run.
-        if env.home.is_none() {
-            env.home = crate::policy::account_home().map(Path::to_path_buf);
-        }
         let mut ruleset = compile(&policy, &target, &env, &RealFs)?.ruleset;
         // Not even Unix sockets: below Landlock ABI 9 nothing else would
         // keep the plugin from connecting to, say, a container runtime's

@@ -97,12 +97,12 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
 }
 
 /// Denies the credentials the built-in list cannot name by itself: every
-/// file of `$KUBECONFIG`, and, when `$HOME` is set to another directory
-/// than the account's home ([`account_home`]), the home's sensitive paths
-/// in the account's home too: ssh reads `~/.ssh` there whatever `$HOME`
-/// says, and a sandboxed command can run any tool with `HOME` set back to
-/// it. (When `$HOME` is unset, `~` is the account's home already, see
-/// [`crate::run::resolve_env`].) The plugin helper denies the same.
+/// file of `$KUBECONFIG`, and the home's sensitive paths in the account's
+/// home ([`account_home`]) when `$HOME` is unset, empty or another
+/// directory: ssh reads `~/.ssh` there whatever `$HOME` says, tools fall
+/// back to it without `$HOME` (where `~` names nothing for nono), and a
+/// sandboxed command can run any tool with `HOME` set back to it. The
+/// plugin helper denies the same.
 pub fn deny_host_credentials(policy: &mut Policy) {
     policy.deny_sensitive_lists(|name| std::env::var_os(name).map(OsString::into_vec));
     if let Some(account) = other_account_home() {
@@ -110,12 +110,11 @@ pub fn deny_host_credentials(policy: &mut Policy) {
     }
 }
 
-/// The account's home ([`account_home`]) when `$HOME` is set to another
-/// directory.
+/// The account's home ([`account_home`]) unless `$HOME` names it.
 fn other_account_home() -> Option<&'static Path> {
     let account = account_home()?;
-    let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
-    (Path::new(&home) != account).then_some(account)
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
+    (home.as_deref().map(Path::new) != Some(account)).then_some(account)
 }
 
 /// The home directory of the account nono runs as (its real user id), from

@@ -6,12 +6,12 @@ use crate::failure::Failure;
 use crate::output;
 use nono_compile::{Compiled, RealFs, ResolveEnv, Target, compile};
 use nono_model::{Abi, EnforcementStatus};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The environment paths are resolved in: this process's. `~` is `$HOME`
-/// (UTF-8 or not) or, when that is unset or empty, the account's home from the password
-/// database ([`crate::policy::account_home`]), as ssh, GnuPG, Python and
-/// cargo fall back to: the secrets there must be denied even then.
+/// (UTF-8 or not); without it, a grant with `~` is an error, and the
+/// secrets of the account's home are denied by name instead (see
+/// [`crate::policy::deny_host_credentials`]).
 pub fn resolve_env() -> Result<ResolveEnv, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::new(format!("cannot read the working directory: {e}")))?;
@@ -21,10 +21,9 @@ pub fn resolve_env() -> Result<ResolveEnv, Failure> {
             .collect(),
     );
     // $HOME as bytes: a home that is not UTF-8 is still a home.
-    env.home = match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        Some(home) => Some(PathBuf::from(home)),
-        None => crate::policy::account_home().map(Path::to_path_buf),
-    };
+    env.home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
     Ok(env)
 }
 

@@ -15,10 +15,10 @@
 //! - the account's home from the password database (here a copy of
 //!   `/etc/passwd` bound over it in a private mount namespace, so that
 //!   root's home is a scratch directory): its secrets are denied when
-//!   `HOME` is unset (`~` falls back to it, as ssh, GnuPG and Python do)
-//!   and when `HOME` is another directory (ssh reads `~/.ssh` there
-//!   whatever `HOME` says); twin: with the real password database the
-//!   same files are ordinary ones.
+//!   `HOME` is unset (ssh, GnuPG and Python fall back to it) and when
+//!   `HOME` is another directory (ssh reads `~/.ssh` there whatever `HOME`
+//!   says); twin: with the real password database the same files are
+//!   ordinary ones.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
