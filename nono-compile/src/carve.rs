@@ -45,12 +45,14 @@ pub struct DeniedPath {
     pub requested: String,
     /// The canonical path; for a path that does not exist, where it would
     /// be: its nearest existing directory joined with the missing rest.
+    #[serde(serialize_with = "nono_model::serialize_path")]
     pub path: PathBuf,
     /// Where the denial came from.
     pub source: GrantSource,
     /// `None` when the path exists. When it does not, its nearest existing
     /// directory (canonical): the first missing component would be created
     /// there, so carving refuses every new entry in it.
+    #[serde(serialize_with = "nono_model::serialize_opt_path")]
     pub nearest_existing: Option<PathBuf>,
 }
 
@@ -58,14 +60,17 @@ pub struct DeniedPath {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Carve {
     /// The granted directory that covered the denied path.
+    #[serde(serialize_with = "nono_model::serialize_path")]
     pub under: PathBuf,
     /// The denied path (for a missing one, where it would be).
+    #[serde(serialize_with = "nono_model::serialize_path")]
     pub denied: PathBuf,
     /// Where the denial came from.
     pub source: GrantSource,
     /// For a denied path that does not exist: its nearest existing
     /// directory, in which nothing new can be created (see the module
     /// documentation). `None` when the denied path exists.
+    #[serde(serialize_with = "nono_model::serialize_opt_path")]
     pub nearest_existing: Option<PathBuf>,
 }
 

@@ -1,6 +1,8 @@
 //! Expansion of `~`, `$VAR` and `${VAR:-default}` in grant paths.
 
 use crate::ResolveEnv;
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 /// Why a path could not be expanded.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -24,8 +26,13 @@ fn is_name_char(c: char) -> bool {
 ///
 /// `$NAME` and `${NAME}` take the variable's value and fail when it is unset
 /// or empty; `${NAME:-default}` takes `default` (itself expanded) then. A `$`
-/// not followed by a name is kept as is. A leading `~` (alone or before `/`)
-/// becomes the home directory, also when it came from a default.
+/// not followed by a name is kept as is. `${\xHH}` is the byte HH (two hex
+/// digits, not 00): how a path that is not UTF-8, or a literal `$`, is
+/// written (see `nono_model::grant_text`). A leading `~` (alone or before
+/// `/`) becomes the home directory, also when it came from a default, but
+/// not when it was written `${\x7e}`.
+///
+/// The result is bytes (an [`OsString`]): a path need not be UTF-8.
 ///
 /// ```
 /// use nono_compile::{expand, ResolveEnv};
@@ -35,19 +42,29 @@ fn is_name_char(c: char) -> bool {
 /// env.vars.insert("CARGO_HOME".into(), "/opt/cargo".into());
 /// assert_eq!(expand("${CARGO_HOME:-~/.cargo}/bin", &env).unwrap(), "/opt/cargo/bin");
 /// assert_eq!(expand("${RUSTUP_HOME:-~/.rustup}", &env).unwrap(), "/home/ada/.rustup");
+/// assert_eq!(expand("/cost${\\x24}5", &env).unwrap(), "/cost$5");
 /// assert!(expand("$NOPE/x", &env).is_err());
 /// ```
-pub fn expand(text: &str, env: &ResolveEnv) -> Result<String, ExpandError> {
-    let vars_done = expand_vars(text, env)?;
-    expand_tilde(&vars_done, env)
+pub fn expand(text: &str, env: &ResolveEnv) -> Result<OsString, ExpandError> {
+    let mut out = Vec::with_capacity(text.len());
+    expand_vars(text, env, &mut out)?;
+    // A leading `~` that was written as an escape is a name, not the home.
+    let literal_lead = text.starts_with("${\\x");
+    Ok(OsString::from_vec(if literal_lead {
+        out
+    } else {
+        expand_tilde(out, env)?
+    }))
 }
 
-fn expand_tilde(text: &str, env: &ResolveEnv) -> Result<String, ExpandError> {
-    if text == "~" || text.starts_with("~/") {
+fn expand_tilde(text: Vec<u8>, env: &ResolveEnv) -> Result<Vec<u8>, ExpandError> {
+    if text == b"~" || text.starts_with(b"~/") {
         let home = env.home.as_ref().ok_or(ExpandError::NoHome)?;
-        Ok(format!("{}{}", home.display(), &text[1..]))
+        let mut out = home.as_os_str().as_bytes().to_vec();
+        out.extend_from_slice(&text[1..]);
+        Ok(out)
     } else {
-        Ok(text.to_owned())
+        Ok(text)
     }
 }
 
@@ -58,16 +75,31 @@ fn lookup<'a>(env: &'a ResolveEnv, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-fn expand_vars(text: &str, env: &ResolveEnv) -> Result<String, ExpandError> {
-    let mut out = String::with_capacity(text.len());
+/// The byte an escape `\xHH` (what is inside `${...}`) stands for.
+fn escaped_byte(inner: &str) -> Option<u8> {
+    let hex = inner.strip_prefix("\\x")?;
+    if hex.len() != 2 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u8::from_str_radix(hex, 16).ok().filter(|&b| b != 0)
+}
+
+fn expand_vars(text: &str, env: &ResolveEnv, out: &mut Vec<u8>) -> Result<(), ExpandError> {
     let mut rest = text;
     while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
+        out.extend_from_slice(&rest.as_bytes()[..at]);
         let after = &rest[at + 1..];
         if let Some(braced) = after.strip_prefix('{') {
             let end = matching_brace(braced)
                 .ok_or_else(|| ExpandError::Malformed(format!("${{{braced}")))?;
             let inner = &braced[..end];
+            rest = &braced[end + 1..];
+            if inner.starts_with('\\') {
+                let byte = escaped_byte(inner)
+                    .ok_or_else(|| ExpandError::Malformed(format!("${{{inner}}}")))?;
+                out.push(byte);
+                continue;
+            }
             let (name, default) = match inner.split_once(":-") {
                 Some((name, default)) => (name, Some(default)),
                 None => (inner, None),
@@ -76,24 +108,24 @@ fn expand_vars(text: &str, env: &ResolveEnv) -> Result<String, ExpandError> {
                 return Err(ExpandError::Malformed(format!("${{{inner}}}")));
             }
             match (lookup(env, name), default) {
-                (Some(value), _) => out.push_str(value),
-                (None, Some(default)) => out.push_str(&expand_vars(default, env)?),
+                (Some(value), _) => out.extend_from_slice(value.as_bytes()),
+                (None, Some(default)) => expand_vars(default, env, out)?,
                 (None, None) => return Err(ExpandError::Unset(name.to_owned())),
             }
-            rest = &braced[end + 1..];
         } else {
             let len = after.find(|c| !is_name_char(c)).unwrap_or(after.len());
             if len == 0 {
-                out.push('$');
+                out.push(b'$');
             } else {
                 let name = &after[..len];
-                out.push_str(lookup(env, name).ok_or_else(|| ExpandError::Unset(name.to_owned()))?);
+                let value = lookup(env, name).ok_or_else(|| ExpandError::Unset(name.to_owned()))?;
+                out.extend_from_slice(value.as_bytes());
             }
             rest = &after[len..];
         }
     }
-    out.push_str(rest);
-    Ok(out)
+    out.extend_from_slice(rest.as_bytes());
+    Ok(())
 }
 
 /// The index of the `}` closing a `${`, allowing nested `${...}` in defaults.
@@ -114,6 +146,7 @@ fn matching_brace(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::ffi::OsStrExt;
 
     fn env() -> ResolveEnv {
         let mut env = ResolveEnv::new("/cwd");
@@ -201,6 +234,58 @@ mod tests {
             for name in nono_model::template_vars(path) {
                 assert!(nono_model::sensitive_path_vars().contains(&name), "{name}");
             }
+        }
+    }
+
+    #[test]
+    fn escapes_are_bytes_and_never_the_home() {
+        let env = env();
+        assert_eq!(
+            expand("/d/${\\xff}x", &env).unwrap().as_bytes(),
+            b"/d/\xffx"
+        );
+        assert_eq!(expand("${\\x24}A", &env).unwrap(), "$A");
+        assert_eq!(expand("${\\x7e}/x", &env).unwrap(), "~/x");
+        assert_eq!(expand("${\\x7E}", &env).unwrap(), "~");
+        assert_eq!(
+            expand("${B:-/${\\xfe}}", &env).unwrap().as_bytes(),
+            b"/\xfe"
+        );
+        for bad in [
+            "${\\x00}",
+            "${\\x1}",
+            "${\\xfff}",
+            "${\\xzz}",
+            "${\\q}",
+            "${\\}",
+        ] {
+            assert!(
+                matches!(expand(bad, &env), Err(ExpandError::Malformed(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Any path, written with nono_model::literal_grant_text, expands
+        /// to exactly its bytes.
+        #[test]
+        fn a_literal_path_expands_to_itself(bytes in proptest::collection::vec(1u8.., 0..40)) {
+            let text = nono_model::literal_grant_text(&bytes);
+            let env = env();
+            let got = expand(&text, &env).unwrap();
+            proptest::prop_assert_eq!(got.as_bytes(), bytes.as_slice());
+        }
+
+        /// A command-line path (nono_model::grant_text) without `$` or a
+        /// leading `~` expands to exactly its bytes too.
+        #[test]
+        fn a_plain_path_expands_to_itself(bytes in proptest::collection::vec(1u8.., 0..40)) {
+            proptest::prop_assume!(!bytes.contains(&b'$') && bytes.first() != Some(&b'~'));
+            let text = nono_model::grant_text(&bytes);
+            let env = env();
+            let got = expand(&text, &env).unwrap();
+            proptest::prop_assert_eq!(got.as_bytes(), bytes.as_slice());
         }
     }
 }

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct NormRule {
     /// The canonical path.
+    #[serde(serialize_with = "nono_model::serialize_path")]
     pub path: PathBuf,
     /// Directory or file.
     pub kind: FileKind,
@@ -35,10 +36,12 @@ pub struct NormRule {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CoveredRule {
     /// The dropped rule's path.
+    #[serde(serialize_with = "nono_model::serialize_path")]
     pub path: PathBuf,
     /// Its levels.
     pub levels: AccessLevels,
     /// The nearest ancestor rule that contributes to covering it.
+    #[serde(serialize_with = "nono_model::serialize_path")]
     pub by: PathBuf,
 }
 

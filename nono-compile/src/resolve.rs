@@ -1,7 +1,7 @@
 //! Resolution: from grants as written to canonical paths with identities.
 
 use crate::{CompileError, DeniedPath, ExpandError, FileMeta, FsProbe, expand};
-use nono_model::{Access, FileKind, GrantSource, Policy};
+use nono_model::{Access, FileKind, GrantSource, Policy, PolicyDeny};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::ffi::OsString;
@@ -46,8 +46,10 @@ pub enum Resolution {
     /// The grant names this existing path.
     Resolved {
         /// The expanded, absolute path before symlinks were resolved.
+        #[serde(serialize_with = "nono_model::serialize_path")]
         expanded: PathBuf,
         /// The canonical path.
+        #[serde(serialize_with = "nono_model::serialize_path")]
         path: PathBuf,
         /// Directory or file.
         kind: FileKind,
@@ -171,14 +173,24 @@ pub fn resolve(
 /// walk fails for another reason than a missing component (a symlink loop,
 /// a directory that cannot be searched).
 pub fn resolve_denies(policy: &Policy, env: &ResolveEnv, fs: &dyn FsProbe) -> Vec<DeniedPath> {
-    let mut out: Vec<DeniedPath> = policy
+    // Expanded first, and each absolute path walked once: the built-in
+    // list names many paths twice (a variable's place and the default,
+    // which are one path when the variable is unset), and this runs on
+    // every run. The one kept for a path named twice is the first by
+    // source and text, as below.
+    let mut expanded: Vec<(PathBuf, &PolicyDeny)> = policy
         .denies
         .iter()
-        .filter_map(|d| {
-            let (path, nearest_existing) = match resolve_one(&d.path, env, fs) {
-                Ok((_, path, _)) => (path, None),
+        .filter_map(|d| Some((expand_absolute(&d.path, env).ok()?, d)))
+        .collect();
+    expanded.sort_by(|(pa, a), (pb, b)| (pa, &a.source, &a.path).cmp(&(pb, &b.source, &b.path)));
+    expanded.dedup_by(|a, b| a.0 == b.0);
+    let mut out: Vec<DeniedPath> = expanded
+        .into_iter()
+        .filter_map(|(absolute, d)| {
+            let (path, nearest_existing) = match fs.canonicalize(&absolute) {
+                Ok(path) => (path, None),
                 Err(_) => {
-                    let absolute = expand_absolute(&d.path, env).ok()?;
                     let (path, nearest) = nearest_existing(&absolute, fs)?;
                     (path, Some(nearest))
                 }
@@ -286,13 +298,13 @@ fn missing_path(dir: &Path, first: OsString, rest: &VecDeque<OsString>) -> PathB
 
 /// `text` expanded and made absolute against the working directory.
 fn expand_absolute(text: &str, env: &ResolveEnv) -> Result<PathBuf, ResolveError> {
-    let expanded = expand(text, env)?;
-    if expanded.is_empty() {
+    let expanded = PathBuf::from(expand(text, env)?);
+    if expanded.as_os_str().is_empty() {
+        // `${VAR:-}` with VAR unset: an empty path must not mean "here".
         return Err(ResolveError::Empty);
     }
-    let expanded = Path::new(&expanded);
     Ok(if expanded.is_absolute() {
-        expanded.to_path_buf()
+        expanded
     } else {
         env.cwd.join(expanded)
     })

@@ -118,4 +118,59 @@ impl Policy {
             self.deny(path, GrantSource::Builtin("sensitive paths".into()));
         }
     }
+
+    /// Adds each of `paths` that is written under `~` again, under `home`
+    /// (a path, as bytes) instead: for the account's home from the password
+    /// database when `$HOME` is another directory. ssh reads `~/.ssh` there
+    /// whatever `$HOME` says, and any command can run a tool with `HOME`
+    /// set back to it.
+    ///
+    /// ```
+    /// use nono_model::{Policy, SENSITIVE_PATHS};
+    ///
+    /// let mut policy = Policy::default();
+    /// policy.deny_in_home(b"/root", &SENSITIVE_PATHS);
+    /// assert!(policy.denies.iter().any(|d| d.path == "/root/.ssh"));
+    /// assert!(!policy.denies.iter().any(|d| d.path.contains('~')));
+    /// ```
+    pub fn deny_in_home(&mut self, home: &[u8], paths: &[&str]) {
+        let home = crate::literal_grant_text(home);
+        let home = home.trim_end_matches('/');
+        for path in paths {
+            if let Some(rest) = path.strip_prefix("~/") {
+                self.deny(
+                    format!("{home}/{rest}"),
+                    GrantSource::Builtin("sensitive paths".into()),
+                );
+            }
+        }
+    }
+
+    /// Adds every entry of the list variables of
+    /// [`SENSITIVE_PATH_LISTS`](crate::SENSITIVE_PATH_LISTS)
+    /// (`$KUBECONFIG`), as `var` gives their values: entries separated by
+    /// `:`, each denied exactly as written (no `~` or `$` expansion; a
+    /// relative one against the working directory), empty ones skipped.
+    ///
+    /// ```
+    /// use nono_model::Policy;
+    ///
+    /// let mut policy = Policy::default();
+    /// policy.deny_sensitive_lists(|name| {
+    ///     (name == "KUBECONFIG").then(|| b"/etc/kube/a.yaml::rel/$b".to_vec())
+    /// });
+    /// let paths: Vec<&str> = policy.denies.iter().map(|d| d.path.as_str()).collect();
+    /// assert_eq!(paths, ["/etc/kube/a.yaml", "rel/${\\x24}b"]);
+    /// ```
+    pub fn deny_sensitive_lists(&mut self, var: impl Fn(&str) -> Option<Vec<u8>>) {
+        for name in crate::SENSITIVE_PATH_LISTS {
+            let Some(value) = var(name) else { continue };
+            for entry in value.split(|&b| b == b':').filter(|e| !e.is_empty()) {
+                self.deny(
+                    crate::literal_grant_text(entry),
+                    GrantSource::Builtin(format!("sensitive paths in ${name}")),
+                );
+            }
+        }
+    }
 }

@@ -21,6 +21,7 @@ pub enum FileKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PathRule {
     /// The canonical path (no symlinks, absolute).
+    #[serde(serialize_with = "crate::serialize_path")]
     pub path: PathBuf,
     /// Directory or file.
     pub kind: FileKind,

@@ -38,11 +38,12 @@
 //!   is denied to every sandbox like the sensitive paths
 //!   (`nono_model::NONO_CACHE_PATHS`): carved out of every grant, so
 //!   `--allow ~` or `--allow ~/.cache` cannot reach it. nono creates the
-//!   directory ([`prepare_from_env`]) before it builds any sandbox, whether
-//!   or not the cache is on, so that it is carved as an existing path;
-//!   were it missing, nothing could be created in its nearest existing
-//!   directory instead (see `nono_compile::carve`), so no sandbox could
-//!   create it either.
+//!   directory only when it stores an entry (before it builds the sandbox
+//!   of that run, which then carves it as an existing path). While it is
+//!   missing, no sandbox can create it either: for a denied path that does
+//!   not exist, nothing new can be created in its nearest existing
+//!   directory (see `nono_compile::carve`). So no nono command creates a
+//!   directory it does not need.
 //!
 //! `NONO_PLUGIN_CACHE=off` turns the cache off (every plugin is evaluated,
 //! nothing is read or written).
@@ -174,6 +175,9 @@ pub enum CacheOff {
     /// The evaluator was given no cache.
     #[error("no cache was configured")]
     NotConfigured,
+    /// The command changes nothing on disk (`--dry-run`, `why`, `presets`).
+    #[error("this command changes nothing on disk")]
+    ChangesNothing,
 }
 
 impl CacheSetting {
@@ -192,23 +196,6 @@ impl CacheSetting {
             Err(why) => CacheSetting::Off(why.into()),
         }
     }
-}
-
-/// Creates nono's cache directory (mode 0700) if it is missing, whether or
-/// not the cache is on, and returns the setting ([`CacheSetting::from_env`]).
-///
-/// Call it before building any sandbox: the directory is denied to every
-/// sandbox, carved out of its grants like a sensitive path. Were it
-/// missing, a command allowed to write `~/.cache` must not create it and
-/// plant entries for the next run: the compiler then refuses every new
-/// entry in its nearest existing directory, which carving the existing
-/// directory does just as well. A failure to create it is not an error (a
-/// read-only home cannot be written from a sandbox either).
-pub fn prepare_from_env() -> CacheSetting {
-    if let Ok(root) = cache_root_from_env() {
-        let _ = PluginCache::new(root).ensure_root();
-    }
-    CacheSetting::from_env()
 }
 
 /// Everything a plugin's answer depends on, as text: what an entry must

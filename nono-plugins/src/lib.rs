@@ -86,12 +86,12 @@ impl HostContext {
     /// the OS and architecture, `$HOME`, the working directory and the
     /// environment. Variables that are not UTF-8 are left out, and so are
     /// those the sandboxed command would not get either (credentials and
-    /// code-injection variables, see `nono_model::is_sensitive_var`): a
-    /// plugin is untrusted code.
+    /// code-injection variables, and values with a password in a URL, see
+    /// `nono_model::is_sensitive_env`): a plugin is untrusted code.
     pub fn current(nono_version: &str) -> HostContext {
         let env: std::collections::BTreeMap<String, String> = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .filter(|(k, _)| !nono_model::is_sensitive_var(k))
+            .filter(|(k, v)| !nono_model::is_sensitive_env(k.as_bytes(), v.as_bytes()))
             .collect();
         HostContext {
             abi_version: PLUGIN_ABI_VERSION,

@@ -105,17 +105,20 @@ pub enum PresetsAction {
 }
 
 /// The options that describe a sandbox, shared by `run` and `why`.
+///
+/// Paths are taken as bytes: a path that is not UTF-8 is written in grant
+/// text with `${\xHH}` escapes (see [`nono_model::grant_text`]).
 #[derive(Debug, Args)]
 pub struct SandboxArgs {
     /// Grant Read on PATH (a file or a directory; repeatable).
     #[arg(short = 'r', long = "read", value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = GRANTS)]
-    pub read: Vec<String>,
+    pub read: Vec<OsString>,
     /// Grant Write on PATH (repeatable).
     #[arg(short = 'w', long = "write", value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = GRANTS)]
-    pub write: Vec<String>,
+    pub write: Vec<OsString>,
     /// Grant Allow (read and write) on PATH (repeatable).
     #[arg(short = 'a', long = "allow", value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = GRANTS)]
-    pub allow: Vec<String>,
+    pub allow: Vec<OsString>,
     /// Add a preset's grants: NAME, PLUGIN/NAME, or a path to a .ron file (repeatable).
     #[arg(
         short = 'p',
@@ -134,13 +137,13 @@ pub struct SandboxArgs {
     pub no_base: bool,
     /// Keep PATH out of reach even inside granted directories (repeatable).
     #[arg(long, value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = SECRETS)]
-    pub deny: Vec<String>,
+    pub deny: Vec<OsString>,
     /// Grant a sensitive PATH on purpose: readable, and not carved out of other grants (repeatable).
     #[arg(long, value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = SECRETS)]
-    pub expose: Vec<String>,
+    pub expose: Vec<OsString>,
     /// Let the command connect or send to pathname Unix sockets at or below PATH (repeatable).
     #[arg(long, value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = NETWORK)]
-    pub allow_unix: Vec<String>,
+    pub allow_unix: Vec<OsString>,
     /// Deny all network: TCP via Landlock (ABI 4+), every non-Unix socket via seccomp.
     #[arg(long, conflicts_with_all = ["net_connect", "net_bind"], help_heading = NETWORK)]
     pub net_block: bool,
@@ -248,7 +251,7 @@ pub struct WhyArgs {
         required_unless_present = "port",
         conflicts_with = "port"
     )]
-    pub path: Option<String>,
+    pub path: Option<OsString>,
     /// The operation on PATH.
     #[arg(long, value_enum, default_value = "read", conflicts_with = "port")]
     pub op: PathOp,

@@ -25,9 +25,21 @@ struct TargetOut {
     effective_abi: Option<u8>,
 }
 
+/// A command-line argument, in JSON as a path is.
+struct Arg<'a>(&'a std::ffi::OsStr);
+
+impl Serialize for Arg<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        nono_model::serialize_path(std::path::Path::new(self.0), serializer)
+    }
+}
+
 #[derive(Serialize)]
 struct DryRun<'a> {
-    command: Vec<String>,
+    /// Each argument as a path is written: a string, or for one that is
+    /// not UTF-8 the object `nono_model::serialize_path` writes.
+    command: Vec<Arg<'a>>,
+    #[serde(serialize_with = "nono_model::serialize_opt_path")]
     program: Option<PathBuf>,
     target: TargetOut,
     grants: &'a [nono_compile::ResolvedGrant],
@@ -58,7 +70,7 @@ pub fn dry_run(
         .collect();
     if args.json {
         let out = DryRun {
-            command,
+            command: args.command.iter().map(|a| Arg(a)).collect(),
             program: program.map(|p| p.path.clone()),
             target: TargetOut {
                 kernel_abi: target.kernel_abi.map(|a| a.0),

@@ -82,6 +82,7 @@ impl nono_plugins::Confine for HelperSandbox {
         for path in nono_model::SENSITIVE_PATHS {
             policy.deny(path, GrantSource::Builtin("sensitive paths".into()));
         }
+        crate::policy::deny_host_credentials(&mut policy);
         let target = Target {
             kernel_abi: nono_enforce::landlock_state().abi(),
             abi_limit: None,

@@ -2,8 +2,14 @@
 
 use crate::cli::SandboxArgs;
 use crate::failure::Failure;
-use nono_model::{Access, EnvPolicy, FsGrant, GrantSource, NetPolicy, Policy, Scopes, UnixGrant};
+use nono_model::{
+    Access, EnvPolicy, FsGrant, GrantSource, NONO_CACHE_PATHS, NONO_CONFIG_PATHS, NetPolicy,
+    Policy, SENSITIVE_PATHS, Scopes, UnixGrant,
+};
 use nono_plugins::Catalog;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
 
 /// The preset added to every run unless `--no-base`.
 pub const BASE_PRESET: &str = "base";
@@ -27,6 +33,17 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
         }
     })?;
     policy.deny_sensitive();
+    deny_host_credentials(&mut policy);
+    if let Some(account) = other_account_home() {
+        // nono's own directories there too: a nono run without HOME (or
+        // with HOME set back) loads presets and plugins from them.
+        let own: Vec<&str> = NONO_CACHE_PATHS
+            .iter()
+            .chain(&NONO_CONFIG_PATHS)
+            .copied()
+            .collect();
+        policy.deny_in_home(account.as_os_str().as_bytes(), &own);
+    }
     deny_plugin_path(&mut policy)?;
     for loaded in presets {
         let source = GrantSource::Preset(loaded.qualified_name());
@@ -50,27 +67,27 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
     ];
     for (flag, access, paths) in flags {
         for path in paths {
-            check_path(flag, path)?;
-            let grant = FsGrant::new(path.clone(), access);
+            let path = check_path(flag, path)?;
+            let grant = FsGrant::new(path, access);
             policy.add(grant, GrantSource::Flag(flag.to_owned()));
         }
     }
     for path in &args.deny {
-        check_path("--deny", path)?;
-        policy.deny(path.clone(), GrantSource::Flag("--deny".to_owned()));
+        let path = check_path("--deny", path)?;
+        policy.deny(path, GrantSource::Flag("--deny".to_owned()));
     }
     for path in &args.allow_unix {
-        check_path("--allow-unix", path)?;
+        let path = check_path("--allow-unix", path)?;
         policy.unix.push(UnixGrant {
-            path: path.clone(),
+            path,
             source: GrantSource::Flag("--allow-unix".to_owned()),
         });
     }
     for path in &args.expose {
-        check_path("--expose", path)?;
+        let path = check_path("--expose", path)?;
         policy.exposes.push(path.clone());
         policy.add(
-            FsGrant::new(path.clone(), Access::Read),
+            FsGrant::new(path, Access::Read),
             GrantSource::Flag("--expose".to_owned()),
         );
     }
@@ -90,6 +107,74 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
     };
     policy.log_denials = args.log_denials;
     Ok(policy)
+}
+
+/// Denies the credentials the built-in list cannot name by itself: every
+/// file of `$KUBECONFIG`, and the home's sensitive paths in the account's
+/// home ([`account_home`]) when `$HOME` is unset, empty or another
+/// directory: ssh reads `~/.ssh` there whatever `$HOME` says, tools fall
+/// back to it without `$HOME` (where `~` names nothing for nono), and a
+/// sandboxed command can run any tool with `HOME` set back to it. The
+/// plugin helper denies the same.
+pub fn deny_host_credentials(policy: &mut Policy) {
+    policy.deny_sensitive_lists(|name| std::env::var_os(name).map(OsString::into_vec));
+    if let Some(account) = other_account_home() {
+        policy.deny_in_home(account.as_os_str().as_bytes(), &SENSITIVE_PATHS);
+    }
+}
+
+/// The account's home ([`account_home`]) unless `$HOME` names it.
+fn other_account_home() -> Option<&'static Path> {
+    let account = account_home()?;
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
+    (home.as_deref().map(Path::new) != Some(account)).then_some(account)
+}
+
+/// The home directory of the account nono runs as (its real user id), from
+/// the password database (`getpwuid_r`, so NSS sources count): where ssh
+/// finds `~/.ssh` whatever `$HOME` says, and where tools look when `$HOME`
+/// is unset. `None` when there is no entry or its home is not an absolute
+/// path. Looked up once per process.
+pub fn account_home() -> Option<&'static Path> {
+    static HOME: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    HOME.get_or_init(lookup_account_home).as_deref()
+}
+
+fn lookup_account_home() -> Option<PathBuf> {
+    // getpwuid_r, not a file read: the password database may come from
+    // NSS sources other than /etc/passwd (rustix has no such call).
+    let uid = rustix::process::getuid().as_raw();
+    let mut buf: Vec<libc::c_char> = vec![0; 1024];
+    loop {
+        // SAFETY: an all-zero passwd is a valid value for getpwuid_r to
+        // fill in.
+        let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: `entry`, `buf` (of the length given) and `found` are
+        // valid for writes for the whole call; the strings getpwuid_r
+        // stores in `entry` point into `buf`, which outlives their use
+        // below.
+        let rc = unsafe {
+            libc::getpwuid_r(
+                uid,
+                &raw mut entry,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &raw mut found,
+            )
+        };
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 4, 0);
+            continue;
+        }
+        if rc != 0 || found.is_null() || entry.pw_dir.is_null() {
+            return None;
+        }
+        // SAFETY: pw_dir is a NUL-terminated string inside `buf`.
+        let dir = unsafe { std::ffi::CStr::from_ptr(entry.pw_dir) };
+        let dir = PathBuf::from(OsStr::from_bytes(dir.to_bytes()));
+        return dir.is_absolute().then_some(dir);
+    }
 }
 
 /// Denies every directory of `$NONO_PLUGIN_PATH` that nono searches (its
@@ -118,11 +203,15 @@ fn deny_plugin_path(policy: &mut Policy) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Refuses a path flag's value that no path can be (empty, or with a NUL).
-fn check_path(flag: &str, path: &str) -> Result<(), Failure> {
-    FsGrant::new(path, Access::Read)
+/// A path flag's value as grant text (bytes that are not UTF-8 written
+/// `${\xHH}`, see [`nono_model::grant_text`]); refuses one that no path
+/// can be (empty, or with a NUL).
+fn check_path(flag: &str, path: &OsStr) -> Result<String, Failure> {
+    let text = nono_model::grant_text(path.as_bytes());
+    FsGrant::new(text.as_str(), Access::Read)
         .validate()
-        .map_err(|e| Failure::new(format!("{flag} {path:?}: {e}")))
+        .map_err(|e| Failure::new(format!("{flag} {text:?}: {e}")))?;
+    Ok(text)
 }
 
 /// The environment policy `run`'s flags describe.

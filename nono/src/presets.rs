@@ -89,7 +89,7 @@ fn resolve_grants(p: &LoadedPreset) -> Result<Vec<ResolvedGrant>, Failure> {
 }
 
 fn list(json: bool, plugin_files: &[PathBuf]) -> Result<(), Failure> {
-    let catalog = catalog(plugin_files);
+    let catalog = catalog(plugin_files, false);
     let listing = catalog.list();
     if json {
         let items: Vec<PresetOut<'_>> = listing
@@ -132,7 +132,7 @@ fn list(json: bool, plugin_files: &[PathBuf]) -> Result<(), Failure> {
 }
 
 fn show(name: &str, json: bool, plugin_files: &[PathBuf]) -> Result<(), Failure> {
-    let catalog = catalog(plugin_files);
+    let catalog = catalog(plugin_files, false);
     let p = catalog.load(name).map_err(|e| {
         if e.is_plugin_failure() {
             Failure::new(e)

@@ -6,29 +6,40 @@ use crate::failure::Failure;
 use crate::output;
 use nono_compile::{Compiled, FsProbe, Memo, RealFs, ResolveEnv, Target, compile};
 use nono_model::{Abi, EnforcementStatus};
+use std::path::PathBuf;
 
 /// The variable set to `1` in every sandboxed command's environment.
 pub const SANDBOX_MARKER: &str = "NONO_SANDBOX";
 
-/// The environment paths are resolved in: this process's.
+/// The environment paths are resolved in: this process's. `~` is `$HOME`
+/// (UTF-8 or not); without it, a grant with `~` is an error, and the
+/// secrets of the account's home are denied by name instead (see
+/// [`crate::policy::deny_host_credentials`]).
 pub fn resolve_env() -> Result<ResolveEnv, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::new(format!("cannot read the working directory: {e}")))?;
-    Ok(ResolveEnv::new(cwd).with_vars(
+    let mut env = ResolveEnv::new(cwd).with_vars(
         std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect(),
-    ))
+    );
+    // $HOME as bytes: a home that is not UTF-8 is still a home.
+    env.home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
+    Ok(env)
 }
 
 /// Compiles the policy `args` describe for this kernel, looking paths up
 /// through `fs`. Also returns one line per plugin loaded, saying whether
-/// its presets came from the cache.
+/// its presets came from the cache. Plugins' answers are stored in the
+/// cache only when `stores` (see [`crate::catalog::catalog`]).
 pub fn compile_for_here(
     args: &SandboxArgs,
     fs: &dyn FsProbe,
+    stores: bool,
 ) -> Result<(Target, Compiled, Vec<String>), Failure> {
-    let catalog = crate::catalog::catalog(&args.plugins.plugin);
+    let catalog = crate::catalog::catalog(&args.plugins.plugin, stores);
     let policy = crate::policy::build(args, &catalog)?;
     let env = resolve_env()?;
     let target = Target {
@@ -59,7 +70,8 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     // One memo of lookups for the compiler and the warnings after it, which
     // look at the home and PATH's directories the compiler mostly saw.
     let fs = Memo::new(&RealFs);
-    let (target, compiled, plugin_notes) = compile_for_here(&args.sandbox, &fs)?;
+    // A dry run changes nothing on disk: not even the plugin cache.
+    let (target, compiled, plugin_notes) = compile_for_here(&args.sandbox, &fs, !args.dry_run)?;
     let mut env = nono_compile::scrub_env(std::env::vars_os(), &crate::policy::env_policy(&args)?);
     // The marker a program (or an agent's prompt) checks to know it runs
     // inside nono; a hint, not a proof, since anyone can set it.
@@ -209,7 +221,8 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     }
     for exposed in &args.sandbox.expose {
         eprintln!(
-            "nono: WARNING: --expose {exposed}: granted on purpose, not carved out even if sensitive"
+            "nono: WARNING: --expose {}: granted on purpose, not carved out even if sensitive",
+            nono_model::grant_text(exposed.as_encoded_bytes())
         );
     }
     match status {

@@ -12,13 +12,40 @@ use std::path::{Path, PathBuf};
 
 #[derive(Serialize)]
 struct Grant {
+    #[serde(serialize_with = "nono_model::serialize_path")]
     rule: PathBuf,
     sources: Vec<String>,
 }
 
+/// What an answer is about: a path (in JSON a string, or the object
+/// `nono_model::serialize_path` writes for a path that is not UTF-8), or a
+/// port (`tcp port N`).
+enum Subject {
+    Path(PathBuf),
+    Port(u16),
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Subject::Path(path) => write!(f, "{}", path.display()),
+            Subject::Port(port) => write!(f, "tcp port {port}"),
+        }
+    }
+}
+
+impl Serialize for Subject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Subject::Path(path) => nono_model::serialize_path(path, serializer),
+            Subject::Port(_) => serializer.collect_str(self),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Answer {
-    subject: String,
+    subject: Subject,
     operation: &'static str,
     right: &'static str,
     allowed: bool,
@@ -117,7 +144,7 @@ fn explain_path(compiled: &Compiled, text: &str, op: PathOp) -> Result<Answer, F
         format!("no grant gives {} on {}", right.name(), path.display())
     };
     Ok(Answer {
-        subject: path.display().to_string(),
+        subject: Subject::Path(path.clone()),
         operation,
         right: right.name(),
         allowed,
@@ -164,7 +191,7 @@ fn explain_port(compiled: &Compiled, port: u16, op: PortOp) -> Answer {
         (false, format!("no --net-{operation} rule for port {port}"))
     };
     Answer {
-        subject: format!("tcp port {port}"),
+        subject: Subject::Port(port),
         operation,
         right: name,
         allowed,
@@ -190,10 +217,15 @@ fn exit_for(answer: &Answer) -> Result<(), Failure> {
 /// Runs `nono why`: prints the answer, and exits 0 when the operation would
 /// be allowed, [`DENIED`] when not.
 pub fn why(args: WhyArgs) -> Result<(), Failure> {
-    let (_, compiled, _) = crate::run::compile_for_here(&args.sandbox, &nono_compile::RealFs)?;
+    let (_, compiled, _) =
+        crate::run::compile_for_here(&args.sandbox, &nono_compile::RealFs, false)?;
     let answer = match (&args.path, args.port) {
         (_, Some(port)) => explain_port(&compiled, port, args.port_op),
-        (Some(path), None) => explain_path(&compiled, path, args.op)?,
+        (Some(path), None) => explain_path(
+            &compiled,
+            &nono_model::grant_text(path.as_encoded_bytes()),
+            args.op,
+        )?,
         (None, None) => return Err(Failure::new("why: give a PATH or --port N")),
     };
     if args.json {

@@ -35,8 +35,6 @@
 //! Cases that fail today expose bugs in nono; they are kept failing on
 //! purpose, and each says what is wrong where it is listed:
 //!
-//! - a non-UTF-8 path flag gets clap's "invalid UTF-8 was detected in one
-//!   or more arguments", which names no input;
 //! - `${VAR:-}` with VAR unset (in a flag or a preset grant) expands to the
 //!   empty path, which silently grants the working directory;
 //! - `--env-keep` accepts any text (exit 0, where `--env` refuses);
@@ -588,10 +586,9 @@ fn path_cases() -> Vec<Bad> {
         bad("a dangling symlink", Run(&["--read", "{S}/in/dangling"]), Error(125, "{S}/in/dangling: no such file or directory")).with(&[Symlink("in/dangling", "{S}/in/nowhere")]),
         bad("a symlink loop", Run(&["--read", "{S}/in/loop1"]), Error(125, "{S}/in/loop1")).with(&[Symlink("in/loop1", "loop2"), Symlink("in/loop2", "loop1")]),
         bad("a path under a regular file", Run(&["--read", "{S}/in/file.txt/x"]), Error(125, "{S}/in/file.txt/x")).with(&[File("in/file.txt", "data\n")]),
-        // BUG: clap refuses a non-UTF-8 value with "invalid UTF-8 was
-        // detected in one or more arguments", which names neither the flag
-        // nor the value (the path exists, so only the encoding is at fault).
-        bad("a non-UTF-8 path", Run(&["--read", "{S}/in/{FF}"]), Error(125, "--read")).with(&[Dir("in")]),
+        // Decided: a path flag takes bytes; one that is not UTF-8 is named
+        // with `${\xHH}` escapes, here in the usual error for a missing path.
+        bad("a non-UTF-8 path", Run(&["--read", "{S}/in/{FF}"]), Error(125, "--read: {S}/in/${\\xff}: no such file or directory")).with(&[Dir("in")]),
         bad("a file name over NAME_MAX", Run(&["--read", "{S}/{LONGNAME}"]), Error(125, "File name too long")),
         bad("a path over PATH_MAX that does not exist", Run(&["--read", "{LONGPATH}"]), Error(125, "--read: /nono-no-such/")),
         bad("an existing directory whose path is over PATH_MAX", Run(&["--read", "{DEEP}"]), Error(125, "File name too long")).with(&[Deep]),

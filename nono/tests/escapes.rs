@@ -1313,17 +1313,15 @@ fn network_escapes_are_denied_under_net_block() {
 fn nested_cases() -> Vec<Case> {
     // The inner nono may run (its directory is granted Read), and applies
     // its own ruleset on top of the outer one: Landlock only ever narrows.
-    // The `--allow /` cases run the inner nono without HOME and the
-    // variables the built-in denied paths are written with, so that none of the built-in
-    // denied paths (the home's secrets, nono's cache and configuration)
-    // names a path: carving any of them out of `/` (the outer cache, or,
-    // for one that does not exist, its nearest existing directory) would
-    // need listing `/`, which the outer sandbox denies, so the inner nono
-    // would refuse to run at all (125), and the case is about what it can
-    // reach when it does run.
+    // The `--allow /` case lets the inner nono read `/` (the outer grants
+    // it, with the secret denied): carving its built-in denied paths out
+    // of `/` needs listing `/`, and the built-in denied paths always name
+    // a path (without HOME, in the account's home), so under an outer
+    // sandbox that cannot list `/` the inner nono would refuse to run at
+    // all (125). The case is about what it can reach when it does run.
     vec![
         case("nested nono --allow of an ungranted dir", &["-r", "{NONODIR}"], Argv(&["{NONO}", "run", "--allow", "{S}/secret", "--", "cat", "{S}/secret/s.txt"]), Exit(1, "Permission denied"), Twin::Both(&["-r", "{NONODIR}", "-r", "{S}/ro"], Argv(&["{NONO}", "run", "--read", "{S}/ro", "--", "cat", "{S}/ro/f.txt"]), Exit(0, "ro-data"))),
-        case("nested nono --no-base --allow /", &["-r", "{NONODIR}"], Argv(&["/usr/bin/env", "-u", "HOME", "-u", "XDG_CONFIG_HOME", "-u", "XDG_CACHE_HOME", "-u", "XDG_DATA_HOME", "-u", "CARGO_HOME", "{NONO}", "run", "--no-base", "--allow", "/", "--", "cat", "{S}/secret/s.txt"]), Exit(1, "Permission denied"), Twin::Both(&["-r", "{NONODIR}", "-r", "{S}/ro"], Argv(&["/usr/bin/env", "-u", "HOME", "-u", "XDG_CONFIG_HOME", "-u", "XDG_CACHE_HOME", "-u", "XDG_DATA_HOME", "-u", "CARGO_HOME", "{NONO}", "run", "--no-base", "--allow", "/", "--", "cat", "{S}/ro/f.txt"]), Exit(0, "ro-data"))),
+        case("nested nono --no-base --allow /", &["-r", "{NONODIR}", "-r", "/", "--deny", "{S}/secret"], Argv(&["{NONO}", "run", "--no-base", "--allow", "/", "--", "cat", "{S}/secret/s.txt"]), Exit(1, "Permission denied"), Twin::Cmd(Argv(&["{NONO}", "run", "--no-base", "--allow", "/", "--", "cat", "{S}/ro/f.txt"]), Exit(0, "ro-data"))),
         case("nested nono --allow of a read-only dir, then write", &["-r", "{NONODIR}", "-r", "{S}/ro"], Argv(&["{NONO}", "run", "--allow", "{S}/ro", "--", "sh", "-c", "echo x >> {S}/ro/f.txt"]), Exit(2, "Permission denied"), Twin::Both(&["-r", "{NONODIR}", "-a", "{S}/rw"], Argv(&["{NONO}", "run", "--allow", "{S}/rw", "--", "sh", "-c", "echo x >> {S}/rw/f.txt"]), OK)),
         case("nested nono --allow-signals", &["-r", "{NONODIR}"], Argv(&["{NONO}", "run", "--allow-signals", "--", "sh", "-c", "kill -0 {SLEEPER}"]), Exit(1, "Operation not permitted"), Twin::Flags(&["-r", "{NONODIR}", "--allow-signals"], OK)),
         case("nested nono without --net-block", &["-r", "{NONODIR}", "--net-block"], Argv(&["{NONO}", "run", "--", "{PY}", "-c", "import socket; socket.socket()"]), Exit(1, "PermissionError"), Twin::Flags(&["-r", "{NONODIR}"], OK)),

@@ -393,7 +393,7 @@ pub const FAKE_SECRETS: [(&str, &str); 7] = [
     (".aws/credentials", "~/.aws"),
     (
         ".config/gcloud/application_default_credentials.json",
-        "${XDG_CONFIG_HOME:-~/.config}/gcloud",
+        "~/.config/gcloud",
     ),
     (".docker/config.json", "~/.docker/config.json"),
     (".netrc", "~/.netrc"),
