@@ -1,5 +1,6 @@
 //! Applying a ruleset with the `landlock` crate.
 
+use crate::ipc::{IpcError, IpcIsolation, isolate_ipc};
 use crate::seccomp::{self, FilterError};
 use crate::{LandlockState, landlock_state};
 use landlock::{
@@ -28,6 +29,9 @@ pub struct Report {
     pub vanished: Vec<PathBuf>,
     /// Whether a seccomp filter (socket filter, syscall guard) is installed.
     pub seccomp: bool,
+    /// What was done with the IPC namespace, when the ruleset has a
+    /// syscall guard (which decides System V IPC).
+    pub ipc: Option<IpcIsolation>,
 }
 
 /// Why a ruleset could not be applied. Nothing is enforced when this is
@@ -75,6 +79,10 @@ pub enum EnforceError {
     /// already be applied; the command must not run.
     #[error(transparent)]
     Seccomp(#[from] FilterError),
+    /// The new user namespace for a private IPC namespace could not be set
+    /// up; the command must not run.
+    #[error(transparent)]
+    Ipc(#[from] IpcError),
 }
 
 impl EnforceError {
@@ -140,22 +148,32 @@ fn open_checked(rule: &PathRule) -> Result<File, EnforceError> {
 }
 
 /// Applies `ruleset` to the calling thread, permanently, and sets
-/// `no_new_privs`.
+/// `no_new_privs`; with a syscall guard, first gives the process a private
+/// IPC namespace where the guard's System V policy allows one here (see
+/// [`isolate_ipc`]).
 ///
 /// Every path is opened and checked before anything irreversible happens:
 /// each rule's path is opened, checked and added to the new ruleset, then
 /// closed, one at a time (so a ruleset of any size needs two descriptors,
 /// not one per rule, and stays within `RLIMIT_NOFILE`); only then does the
-/// thread restrict itself. An error leaves the process unrestricted and the
-/// caller must not run the command. Without Landlock nothing is applied and the report says
-/// `NotEnforced`. Every handled right is a hard requirement: the kernel
+/// thread restrict itself. An error leaves the process unrestricted (if
+/// perhaps in its private IPC namespace) and the caller must not run the
+/// command. Without Landlock only the seccomp filter is applied and the
+/// report says `NotEnforced`. Every handled right is a hard requirement: the kernel
 /// enforces all of the ruleset or the call fails.
 pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
+    // The IPC namespace first: it decides whether the filter refuses
+    // System V IPC. Without an earlier `isolate_ipc` (before capabilities
+    // were dropped), this is where it happens.
+    let ipc = match &ruleset.syscall_guard {
+        Some(guard) => Some(isolate_ipc(guard.sysv_ipc)?),
+        None => None,
+    };
     let kernel = match landlock_state() {
         LandlockState::Available(abi) => abi,
         LandlockState::NotEnabled | LandlockState::NotImplemented => {
             // Without Landlock the seccomp filter still holds what it can.
-            let seccomp = match seccomp::compile(ruleset)? {
+            let seccomp = match seccomp::compile(ruleset, ipc.as_ref())? {
                 Some(program) => {
                     set_no_new_privs()?;
                     seccomp::install_compiled(&program)?;
@@ -170,6 +188,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
                 rules: 0,
                 vanished: Vec::new(),
                 seccomp,
+                ipc,
             });
         }
     };
@@ -180,7 +199,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         });
     }
     // Build the filter before anything irreversible happens.
-    let filter = seccomp::compile(ruleset)?;
+    let filter = seccomp::compile(ruleset, ipc.as_ref())?;
     let mut builder = LlRuleset::default()
         .set_compatibility(CompatLevel::HardRequirement)
         .handle_access(flags!(AccessFs, ruleset.handled_fs.bits())?)?;
@@ -230,6 +249,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         rules: ruleset.rules.len() - vanished.len(),
         vanished,
         seccomp: filter.is_some(),
+        ipc,
     })
 }
 

@@ -10,6 +10,7 @@ mod audit;
 pub mod behalf;
 mod caps;
 mod detect;
+mod ipc;
 mod notify;
 mod seccomp;
 mod target_path;
@@ -18,6 +19,7 @@ pub use apply::{EnforceError, Report, apply, confine_supervisor};
 pub use audit::{AuditState, audit_state, seccomp_available};
 pub use caps::{CapsError, drop_capabilities, has_capabilities};
 pub use detect::{LandlockState, kernel_release, landlock_state};
+pub use ipc::{IpcError, IpcIsolation, IpcSupport, ipc_support, isolate_ipc};
 pub use notify::{
     Listener, Notification, NotifiedCalls, NotifyFilter, pidfd_open, read_memory, take_fd,
     write_memory,

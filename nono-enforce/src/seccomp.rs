@@ -1,29 +1,58 @@
 //! The seccomp filter, built with `seccompiler`: the parts of a ruleset
 //! that Landlock cannot enforce.
 //!
-//! The filter allows every system call except the ones it names, which fail
-//! with `EACCES`:
+//! The filter allows every system call except the ones it names. A refused
+//! call fails with an error number and never kills the process:
 //!
-//! - with a [`SocketFilter`]: `socket` and `socketpair` outside what it
-//!   allows, and `io_uring_setup` always (io_uring can open sockets without
-//!   `socket`);
-//! - with the syscall guard: `ioctl` with `TIOCSTI` or `TIOCLINUX` (typing
-//!   into the terminal the command inherited, which Landlock does not check:
-//!   the terminal was opened before the sandbox), and `chmod`, `fchmod`,
-//!   `fchmodat` and `fchmodat2` setting the setuid or setgid bit (Landlock
-//!   has no right for file modes);
-//! - on x86_64, the x32 numbers of those calls (x32 shares the x86_64 audit
-//!   architecture, so the architecture check alone would not catch them).
+//! - with a [`SocketFilter`] (`EACCES`): `socket` and `socketpair` outside
+//!   what it allows, and `io_uring_setup` always (io_uring can open sockets
+//!   without `socket`);
+//! - with the syscall guard ([`SyscallGuard`]):
+//!   - `EACCES`, as Landlock answers: `ioctl` with `TIOCSTI`, `TIOCLINUX`
+//!     (typing into the terminal the command inherited, which Landlock does
+//!     not check: the terminal was opened before the sandbox), `TIOCSETD`
+//!     (a line discipline such as `N_NULL` outlives the command and leaves
+//!     the terminal unusable), `TIOCEXCL` (exclusive mode outlives it too:
+//!     the user's next program cannot open the terminal), and the Linux
+//!     console's keyboard, font and VT-switching setters (on a console the
+//!     command shares, they change every console: a function key's string
+//!     is typed input); `chmod`, `fchmod`, `fchmodat`, `fchmodat2`, `mknod`,
+//!     `mknodat` with the setuid or setgid bit in the mode, and `open`,
+//!     `openat`, `creat` creating a file (`O_CREAT`, `O_TMPFILE`) with
+//!     either bit (Landlock has no right for file modes); io_uring (its
+//!     requests reach the kernel without passing this filter); under port
+//!     rules, `sendto`, `sendmsg` and `sendmmsg` with `MSG_FASTOPEN` (TCP
+//!     Fast Open connects without the `connect()` Landlock checks);
+//!     `perf_event_open` of a whole CPU (pid -1) or a cgroup;
+//!   - `EPERM`, as the kernel answers a caller without the right:
+//!     `prlimit64`, `sched_setaffinity`, `sched_setscheduler`,
+//!     `sched_setparam`, `sched_setattr` on any pid but 0 (the caller),
+//!     `setpriority` and `ioprio_set` on anything but the caller (process
+//!     0); the keyring calls `add_key`, `keyctl`, `request_key`; `bpf`,
+//!     `fanotify_init`, `syslog`; and, when the command has no private IPC
+//!     namespace and may not share the host's, the System V IPC calls;
+//!   - `ENOSYS` for `openat2`: its mode lies in a structure seccomp cannot
+//!     read, and "not implemented" is the answer every caller of `openat2`
+//!     already handles, by falling back to `openat`, which is checked;
+//! - on x86_64, the x32 numbers of all those calls (x32 shares the x86_64
+//!   audit architecture, so the architecture check alone would not catch
+//!   them).
 //!
 //! A system call of another architecture (32-bit `int 0x80`) kills the
 //! process: `seccompiler` checks the architecture first. Arguments are
 //! compared on their low 32 bits, as the kernel reads them (an `ioctl`
-//! request with junk in its high bits is still caught).
+//! request or a pid with junk in its high bits is still caught).
+//!
+//! `seccompiler` gives one filter a single error number, so the filter is
+//! one program per error number, chained: where one program would allow a
+//! call, it jumps to the start of the next instead, and only the last one
+//! allows. One program is installed, as before.
 
-use nono_model::{Ruleset, SocketFilter};
+use crate::IpcIsolation;
+use nono_model::{Ruleset, SocketFilter, SyscallGuard, SysvIpc};
 use seccompiler::{
     BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
-    SeccompRule, TargetArch,
+    SeccompRule, TargetArch, sock_filter,
 };
 use std::collections::BTreeMap;
 
@@ -31,8 +60,6 @@ use std::collections::BTreeMap;
 #[derive(Debug, thiserror::Error)]
 #[error("seccomp filter: {0}")]
 pub struct FilterError(String);
-
-const DENIED: SeccompAction = SeccompAction::Errno(libc::EACCES as u32);
 
 /// The socket type without `SOCK_NONBLOCK` and `SOCK_CLOEXEC`.
 const SOCK_TYPE_MASK: u64 = 0xf;
@@ -46,21 +73,23 @@ fn rule(conditions: Vec<SeccompCondition>) -> Result<SeccompRule, FilterError> {
     SeccompRule::new(conditions).map_err(|e| FilterError(e.to_string()))
 }
 
-fn family(f: libc::c_int) -> u64 {
-    u64::try_from(f).unwrap_or(u64::MAX)
+/// A C constant as the unsigned value a condition compares (its low 32
+/// bits, as the kernel reads an `int` argument).
+fn word(value: impl Into<i64>) -> u64 {
+    u64::from(value.into() as u32)
 }
 
 /// The rules (each a conjunction) under which `socket` is refused.
 fn socket_denials(filter: SocketFilter) -> Result<Vec<SeccompRule>, FilterError> {
     use SeccompCmpOp::{Eq, MaskedEq, Ne};
-    let unix = family(libc::AF_UNIX);
+    let unix = word(libc::AF_UNIX);
     match filter {
         // No rule: refused unconditionally.
         SocketFilter::NoSockets => Ok(Vec::new()),
         SocketFilter::UnixOnly => Ok(vec![rule(vec![cond(0, Ne, unix)?])?]),
         SocketFilter::TcpUdpOnly => {
-            let inet = [family(libc::AF_INET), family(libc::AF_INET6)];
-            let netlink = family(libc::AF_NETLINK);
+            let inet = [word(libc::AF_INET), word(libc::AF_INET6)];
+            let netlink = word(libc::AF_NETLINK);
             let mut rules = vec![
                 // Any family but these four.
                 rule(vec![
@@ -72,7 +101,7 @@ fn socket_denials(filter: SocketFilter) -> Result<Vec<SeccompRule>, FilterError>
                 // Netlink other than NETLINK_ROUTE (addresses, for getaddrinfo).
                 rule(vec![
                     cond(0, Eq, netlink)?,
-                    cond(2, Ne, libc::NETLINK_ROUTE as u64)?,
+                    cond(2, Ne, word(libc::NETLINK_ROUTE))?,
                 ])?,
             ];
             for fam in inet {
@@ -81,8 +110,8 @@ fn socket_denials(filter: SocketFilter) -> Result<Vec<SeccompRule>, FilterError>
                 rules.push(rule(vec![
                     cond(0, Eq, fam)?,
                     cond(2, Ne, 0)?,
-                    cond(2, Ne, libc::IPPROTO_TCP as u64)?,
-                    cond(2, Ne, libc::IPPROTO_UDP as u64)?,
+                    cond(2, Ne, word(libc::IPPROTO_TCP))?,
+                    cond(2, Ne, word(libc::IPPROTO_UDP))?,
                 ])?);
                 // Socket types other than stream and datagram (raw,
                 // seqpacket, rdm, dccp, packet).
@@ -105,85 +134,747 @@ const ARCH: TargetArch = TargetArch::aarch64;
 #[cfg(target_arch = "riscv64")]
 const ARCH: TargetArch = TargetArch::riscv64;
 
-/// The x32 variant of an x86_64 system call number.
+/// The parts of the filter, in the order they are chained, each with the
+/// error number it answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Part {
+    /// `EACCES`: the refusals that hang on arguments of the calls programs
+    /// make most (`openat`, `ioctl`, `fchmod`, `sendto`...). They come
+    /// first, so that these calls pass the fewest checks.
+    Frequent,
+    /// `EACCES`, as Landlock refuses: the rest.
+    Denied,
+    /// `EPERM`, as the kernel refuses a caller without the right.
+    NotPermitted,
+    /// `ENOSYS`: as if the kernel did not have the call.
+    Absent,
+}
+
+impl Part {
+    fn action(self) -> SeccompAction {
+        let errno = match self {
+            Part::Frequent | Part::Denied => libc::EACCES,
+            Part::NotPermitted => libc::EPERM,
+            Part::Absent => libc::ENOSYS,
+        };
+        SeccompAction::Errno(errno.unsigned_abs())
+    }
+}
+
+/// The calls programs make often, among those the filter looks at.
+const FREQUENT: [libc::c_long; 8] = [
+    libc::SYS_ioctl,
+    libc::SYS_openat,
+    libc::SYS_fchmod,
+    libc::SYS_fchmodat,
+    libc::SYS_fchmodat2,
+    libc::SYS_sendto,
+    libc::SYS_sendmsg,
+    libc::SYS_sendmmsg,
+];
+
+/// Refused calls: each call number, the part it belongs to, and the rules
+/// (each a conjunction; none means always) under which it is refused. A
+/// call is in one part only.
+#[derive(Default)]
+struct Denials(BTreeMap<i64, (Part, Vec<SeccompRule>)>);
+
+impl Denials {
+    /// Refuses `nr` with `EACCES` under `rules` (unconditionally if empty),
+    /// in the frequent part if the call is frequent.
+    fn deny(&mut self, nr: libc::c_long, rules: Vec<SeccompRule>) {
+        let frequent = FREQUENT.contains(&nr) || is_legacy_open(nr);
+        let part = if frequent {
+            Part::Frequent
+        } else {
+            Part::Denied
+        };
+        self.add(part, nr, rules);
+    }
+
+    /// Refuses `nr` with the error number of `part` under `rules`.
+    fn add(&mut self, part: Part, nr: libc::c_long, rules: Vec<SeccompRule>) {
+        self.0.insert(nr, (part, rules));
+    }
+
+    /// The calls of each part, in chain order.
+    fn parts(self) -> BTreeMap<Part, BTreeMap<i64, Vec<SeccompRule>>> {
+        let mut parts: BTreeMap<Part, BTreeMap<i64, Vec<SeccompRule>>> = BTreeMap::new();
+        for (nr, (part, rules)) in self.0 {
+            parts.entry(part).or_default().insert(nr, rules);
+        }
+        parts
+    }
+}
+
+/// Whether `nr` is x86_64's `open`, which older programs still call.
 #[cfg(target_arch = "x86_64")]
-fn foreign_variants(nr: libc::c_long) -> Vec<i64> {
-    const X32_SYSCALL_BIT: i64 = 0x4000_0000;
-    vec![nr | X32_SYSCALL_BIT]
+fn is_legacy_open(nr: libc::c_long) -> bool {
+    nr == libc::SYS_open
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn foreign_variants(_nr: libc::c_long) -> Vec<i64> {
-    Vec::new()
+fn is_legacy_open(_nr: libc::c_long) -> bool {
+    false
 }
 
-/// The guard's rules: which calls, and under which conditions (each a
-/// conjunction), are refused.
-fn guard_denials() -> Result<Vec<(libc::c_long, Vec<SeccompRule>)>, FilterError> {
-    use SeccompCmpOp::{Eq, MaskedEq};
-    let ioctl = vec![
-        rule(vec![cond(1, Eq, libc::TIOCSTI)?])?,
-        rule(vec![cond(1, Eq, libc::TIOCLINUX)?])?,
+/// Linux console ioctls ('K' and 'V', numbered without direction or size)
+/// that only read: `KDGETLED`, `KDGKBTYPE`, `KDGETMODE`, `KDGKBMODE`,
+/// `KDGKBENT`, `KDGKBSENT`, `KDGKBDIACR`, `KDGETKEYCODE`, `GIO_SCRNMAP`,
+/// `GIO_FONT`, `KDGKBMETA`, `KDGKBLED`, `GIO_UNIMAP`, `GIO_UNISCRNMAP`,
+/// `GIO_FONTX`, `GIO_CMAP`, `KDGKBDIACRUC`; `VT_OPENQRY`, `VT_GETMODE`,
+/// `VT_GETSTATE`, `VT_WAITACTIVE`, `VT_GETHIFONTMASK`, `VT_WAITEVENT`.
+const CONSOLE_READS: [(u64, &[u64]); 2] = [
+    (
+        0x4B00,
+        &[
+            0x4B31, 0x4B33, 0x4B3B, 0x4B44, 0x4B46, 0x4B48, 0x4B4A, 0x4B4C, 0x4B40, 0x4B60, 0x4B62,
+            0x4B64, 0x4B66, 0x4B69, 0x4B6B, 0x4B70, 0x4BFA,
+        ],
+    ),
+    (0x5600, &[0x5600, 0x5601, 0x5603, 0x5607, 0x560D, 0x560E]),
+];
+
+/// The `ioctl` requests the guard refuses on every descriptor.
+fn ioctl_denials() -> Result<Vec<SeccompRule>, FilterError> {
+    use SeccompCmpOp::{Eq, MaskedEq, Ne};
+    let mut rules = Vec::new();
+    for request in [
+        libc::TIOCSTI,
+        libc::TIOCLINUX,
+        libc::TIOCSETD,
+        libc::TIOCEXCL,
+    ] {
+        rules.push(rule(vec![cond(1, Eq, request)?])?);
+    }
+    // Every console request of the group but the reads. The group check
+    // comes last in the list because seccompiler tests a rule's conditions
+    // last to first: any other request leaves the rule at its first test.
+    for (group, reads) in CONSOLE_READS {
+        let mut conditions = reads
+            .iter()
+            .map(|&read| cond(1, Ne, read))
+            .collect::<Result<Vec<_>, _>>()?;
+        conditions.push(cond(1, MaskedEq(0xFFFF_FF00), group)?);
+        rules.push(rule(conditions)?);
+    }
+    Ok(rules)
+}
+
+/// Rules refusing a mode argument with the setuid or setgid bit.
+fn set_id_bits(mode_arg: u8) -> Result<Vec<SeccompRule>, FilterError> {
+    use SeccompCmpOp::MaskedEq;
+    let bits = [u64::from(libc::S_ISUID), u64::from(libc::S_ISGID)];
+    bits.iter()
+        .map(|&bit| rule(vec![cond(mode_arg, MaskedEq(bit), bit)?]))
+        .collect()
+}
+
+/// Rules refusing an open that creates a file (`O_CREAT`, or `O_TMPFILE`
+/// without its `O_DIRECTORY` part) with the setuid or setgid bit.
+fn creating_set_id(flags_arg: u8, mode_arg: u8) -> Result<Vec<SeccompRule>, FilterError> {
+    use SeccompCmpOp::MaskedEq;
+    let creating = [
+        word(libc::O_CREAT),
+        word(libc::O_TMPFILE & !libc::O_DIRECTORY),
     ];
-    let set_id_bits = |mode_arg: u8| -> Result<Vec<SeccompRule>, FilterError> {
-        Ok(vec![
-            rule(vec![cond(mode_arg, MaskedEq(0o4000), 0o4000)?])?,
-            rule(vec![cond(mode_arg, MaskedEq(0o2000), 0o2000)?])?,
-        ])
-    };
-    // fchmodat2 (Linux 6.6) is not in every libc yet.
-    const SYS_FCHMODAT2: libc::c_long = 452;
-    let mut out = vec![
-        (libc::SYS_ioctl, ioctl.clone()),
-        (libc::SYS_chmod, set_id_bits(1)?),
-        (libc::SYS_fchmod, set_id_bits(1)?),
-        (libc::SYS_fchmodat, set_id_bits(2)?),
-        (SYS_FCHMODAT2, set_id_bits(2)?),
-    ];
-    // The x32 ioctl has its own number.
+    let bits = [u64::from(libc::S_ISUID), u64::from(libc::S_ISGID)];
+    let mut rules = Vec::new();
+    for flag in creating {
+        for bit in bits {
+            rules.push(rule(vec![
+                cond(mode_arg, MaskedEq(bit), bit)?,
+                cond(flags_arg, MaskedEq(flag), flag)?,
+            ])?);
+        }
+    }
+    Ok(rules)
+}
+
+/// Rules refusing a pid argument other than 0 (the caller).
+fn other_pid(pid_arg: u8) -> Result<Vec<SeccompRule>, FilterError> {
+    Ok(vec![rule(vec![cond(pid_arg, SeccompCmpOp::Ne, 0)?])?])
+}
+
+/// Rules refusing a `(which, who)` pair other than (`process`, 0).
+fn other_who(process: u64) -> Result<Vec<SeccompRule>, FilterError> {
+    use SeccompCmpOp::Ne;
+    Ok(vec![
+        rule(vec![cond(0, Ne, process)?])?,
+        rule(vec![cond(1, Ne, 0)?])?,
+    ])
+}
+
+/// Rules refusing a flags argument with `flag`.
+fn with_flag(flags_arg: u8, flag: u64) -> Result<Vec<SeccompRule>, FilterError> {
+    Ok(vec![rule(vec![cond(
+        flags_arg,
+        SeccompCmpOp::MaskedEq(flag),
+        flag,
+    )?])?])
+}
+
+/// The System V IPC calls.
+const SYSV_CALLS: [libc::c_long; 12] = [
+    libc::SYS_msgget,
+    libc::SYS_msgsnd,
+    libc::SYS_msgrcv,
+    libc::SYS_msgctl,
+    libc::SYS_semget,
+    libc::SYS_semop,
+    libc::SYS_semctl,
+    libc::SYS_semtimedop,
+    libc::SYS_shmget,
+    libc::SYS_shmat,
+    libc::SYS_shmdt,
+    libc::SYS_shmctl,
+];
+
+/// Whether the guard must refuse the System V calls: the command has no
+/// private IPC namespace and the policy does not let it share the host's.
+fn refuses_sysv(guard: &SyscallGuard, ipc: Option<&IpcIsolation>) -> bool {
+    let private = ipc.is_some_and(IpcIsolation::is_private);
+    guard.sysv_ipc == SysvIpc::PrivateOrRefused && !private
+}
+
+/// Adds the guard's refusals.
+fn guard_denials(
+    denials: &mut Denials,
+    guard: &SyscallGuard,
+    ipc: Option<&IpcIsolation>,
+) -> Result<(), FilterError> {
+    use Part::{Absent, NotPermitted};
+
+    // The terminal.
+    denials.deny(libc::SYS_ioctl, ioctl_denials()?);
+
+    // Setuid and setgid bits.
+    denials.deny(libc::SYS_fchmod, set_id_bits(1)?);
+    denials.deny(libc::SYS_fchmodat, set_id_bits(2)?);
+    denials.deny(libc::SYS_fchmodat2, set_id_bits(2)?);
+    denials.deny(libc::SYS_mknodat, set_id_bits(2)?);
+    denials.deny(libc::SYS_openat, creating_set_id(2, 3)?);
     #[cfg(target_arch = "x86_64")]
-    out.push((514, ioctl));
+    {
+        denials.deny(libc::SYS_chmod, set_id_bits(1)?);
+        denials.deny(libc::SYS_mknod, set_id_bits(1)?);
+        denials.deny(libc::SYS_creat, set_id_bits(1)?);
+        denials.deny(libc::SYS_open, creating_set_id(1, 2)?);
+    }
+    denials.add(Absent, libc::SYS_openat2, Vec::new());
+
+    // io_uring: its requests (openat with a mode, sendmsg with
+    // MSG_FASTOPEN) reach the kernel without passing this filter.
+    for nr in [
+        libc::SYS_io_uring_setup,
+        libc::SYS_io_uring_enter,
+        libc::SYS_io_uring_register,
+    ] {
+        denials.deny(nr, Vec::new());
+    }
+
+    // TCP Fast Open, under port rules.
+    if guard.refuse_fast_open {
+        let fast_open = word(libc::MSG_FASTOPEN);
+        denials.deny(libc::SYS_sendto, with_flag(3, fast_open)?);
+        denials.deny(libc::SYS_sendmsg, with_flag(2, fast_open)?);
+        denials.deny(libc::SYS_sendmmsg, with_flag(3, fast_open)?);
+    }
+
+    // Other processes' limits, priorities and CPUs.
+    denials.add(NotPermitted, libc::SYS_prlimit64, other_pid(0)?);
+    for nr in [
+        libc::SYS_sched_setaffinity,
+        libc::SYS_sched_setscheduler,
+        libc::SYS_sched_setparam,
+        libc::SYS_sched_setattr,
+    ] {
+        denials.add(NotPermitted, nr, other_pid(0)?);
+    }
+    denials.add(
+        NotPermitted,
+        libc::SYS_setpriority,
+        other_who(word(libc::PRIO_PROCESS))?,
+    );
+    // IOPRIO_WHO_PROCESS (linux/ioprio.h).
+    const IOPRIO_WHO_PROCESS: u64 = 1;
+    denials.add(
+        NotPermitted,
+        libc::SYS_ioprio_set,
+        other_who(IOPRIO_WHO_PROCESS)?,
+    );
+
+    // Kernel keyrings.
+    for nr in [libc::SYS_add_key, libc::SYS_keyctl, libc::SYS_request_key] {
+        denials.add(NotPermitted, nr, Vec::new());
+    }
+
+    // Host-wide kernel facilities that some hosts open to every user.
+    for nr in [libc::SYS_bpf, libc::SYS_fanotify_init, libc::SYS_syslog] {
+        denials.add(NotPermitted, nr, Vec::new());
+    }
+    // PERF_FLAG_PID_CGROUP (linux/perf_event.h).
+    const PERF_FLAG_PID_CGROUP: u64 = 1 << 2;
+    denials.deny(
+        libc::SYS_perf_event_open,
+        vec![
+            rule(vec![cond(1, SeccompCmpOp::Eq, word(-1))?])?,
+            rule(vec![cond(
+                4,
+                SeccompCmpOp::MaskedEq(PERF_FLAG_PID_CGROUP),
+                PERF_FLAG_PID_CGROUP,
+            )?])?,
+        ],
+    );
+
+    // System V IPC, where it would reach the host's objects.
+    if refuses_sysv(guard, ipc) {
+        for nr in SYSV_CALLS {
+            denials.add(NotPermitted, nr, Vec::new());
+        }
+    }
+    Ok(())
+}
+
+/// On x86_64, a program refusing every x32 system call (`EACCES`): x32
+/// shares the x86_64 audit architecture, so the architecture check does not
+/// catch it, and its numbers (the x86_64 ones with bit 30 set, and a few of
+/// its own) would reach every call the filter looks at by another number.
+/// x32 programs do not run under nono at all. Elsewhere, nothing.
+#[cfg(target_arch = "x86_64")]
+fn foreign_calls() -> Option<BpfProgram> {
+    const AUDIT_ARCH_X86_64: u32 = 0xC000_003E;
+    const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+    // Offsets of `arch` and `nr` in `struct seccomp_data`.
+    const ARCH_OFFSET: u32 = 4;
+    const NR_OFFSET: u32 = 0;
+    let stmt = |code: u32, k: u32| sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    };
+    let jump = |code: u32, k: u32, jt: u8, jf: u8| sock_filter {
+        code: code as u16,
+        jt,
+        jf,
+        k,
+    };
+    Some(vec![
+        stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, ARCH_OFFSET),
+        jump(
+            libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K,
+            AUDIT_ARCH_X86_64,
+            1,
+            0,
+        ),
+        stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_KILL_PROCESS),
+        stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, NR_OFFSET),
+        jump(
+            libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K,
+            X32_SYSCALL_BIT,
+            0,
+            1,
+        ),
+        stmt(
+            libc::BPF_RET | libc::BPF_K,
+            libc::SECCOMP_RET_ERRNO | libc::EACCES.unsigned_abs(),
+        ),
+        // Not x32: allowed here, which the chain turns into going on to
+        // the next program.
+        RET_ALLOW,
+    ])
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn foreign_calls() -> Option<BpfProgram> {
+    None
+}
+
+/// The instruction that allows a call.
+const RET_ALLOW: sock_filter = sock_filter {
+    code: (libc::BPF_RET | libc::BPF_K) as u16,
+    jt: 0,
+    jf: 0,
+    k: libc::SECCOMP_RET_ALLOW,
+};
+
+/// Chains `programs` into one. Each ends with the instruction that allows
+/// a call none of its system calls is: in every program but the last, that
+/// instruction is removed, so such a call goes on into the next program
+/// (every jump to it lands there). A call that a program names and does
+/// not refuse is allowed there and then: no later program names it. Every
+/// program starts with its own architecture check, and the jumps inside a
+/// program keep their targets.
+fn chain(programs: Vec<BpfProgram>) -> Result<BpfProgram, FilterError> {
+    let count = programs.len();
+    let mut out = BpfProgram::new();
+    for (index, mut program) in programs.into_iter().enumerate() {
+        if index + 1 < count {
+            match program.pop() {
+                Some(last) if last.code == RET_ALLOW.code && last.k == RET_ALLOW.k => {}
+                _ => {
+                    return Err(FilterError(
+                        "a part of the filter does not end by allowing the call".to_owned(),
+                    ));
+                }
+            }
+        }
+        out.append(&mut program);
+    }
     Ok(out)
 }
 
 /// Compiles the seccomp part of `ruleset` to BPF, or `None` when it asks
-/// for no filter.
-pub fn compile(ruleset: &Ruleset) -> Result<Option<BpfProgram>, FilterError> {
-    let mut rules: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
+/// for no filter. `ipc` is what was done with the IPC namespace (see
+/// [`crate::isolate_ipc`]); without a private one, System V IPC is refused
+/// unless the ruleset lets the command share the host's.
+pub fn compile(
+    ruleset: &Ruleset,
+    ipc: Option<&IpcIsolation>,
+) -> Result<Option<BpfProgram>, FilterError> {
+    let mut denials = Denials::default();
     if let Some(filter) = ruleset.socket_filter {
         let socket_rules = socket_denials(filter)?;
-        for nr in [libc::SYS_socket, libc::SYS_socketpair] {
-            rules.insert(nr, socket_rules.clone());
-            for foreign in foreign_variants(nr) {
-                rules.insert(foreign, Vec::new());
-            }
-        }
-        rules.insert(libc::SYS_io_uring_setup, Vec::new());
-        for foreign in foreign_variants(libc::SYS_io_uring_setup) {
-            rules.insert(foreign, Vec::new());
-        }
+        denials.deny(libc::SYS_socket, socket_rules.clone());
+        denials.deny(libc::SYS_socketpair, socket_rules);
+        denials.deny(libc::SYS_io_uring_setup, Vec::new());
     }
-    if ruleset.syscall_guard {
-        for (nr, conditions) in guard_denials()? {
-            for foreign in foreign_variants(nr) {
-                rules.insert(foreign, conditions.clone());
-            }
-            rules.insert(nr, conditions);
-        }
+    if let Some(guard) = &ruleset.syscall_guard {
+        guard_denials(&mut denials, guard, ipc)?;
     }
-    if rules.is_empty() {
+    if denials.0.is_empty() {
         return Ok(None);
     }
-    let filter = SeccompFilter::new(rules, SeccompAction::Allow, DENIED, ARCH)
-        .map_err(|e| FilterError(e.to_string()))?;
-    filter
-        .try_into()
-        .map(Some)
-        .map_err(|e: seccompiler::BackendError| FilterError(e.to_string()))
+    let programs = foreign_calls()
+        .into_iter()
+        .chain(
+            denials
+                .parts()
+                .into_iter()
+                .map(|(part, calls)| {
+                    let filter =
+                        SeccompFilter::new(calls, SeccompAction::Allow, part.action(), ARCH)
+                            .map_err(|e| FilterError(e.to_string()))?;
+                    BpfProgram::try_from(filter).map_err(|e| FilterError(e.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+        .collect();
+    let program = chain(programs)?;
+    // The kernel takes at most BPF_MAXINSNS (4096) instructions.
+    if program.len() > 4096 {
+        return Err(FilterError(format!(
+            "{} instructions, more than the kernel takes",
+            program.len()
+        )));
+    }
+    Ok(Some(program))
 }
 
 /// Installs a compiled filter on the calling thread. `no_new_privs` must be
 /// set (or the caller privileged).
 pub fn install_compiled(program: &BpfProgram) -> Result<(), FilterError> {
     seccompiler::apply_filter(program).map_err(|e| FilterError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The compiled filter run by a small classic-BPF interpreter over
+    //! made-up `seccomp_data`, for what the kernel tests in `nono/tests`
+    //! cannot reach here: the x32 numbers (this kernel has no x32), the
+    //! high halves of arguments, and the chaining of the programs.
+
+    use super::*;
+    use nono_model::{Abi, Ruleset};
+
+    const ALLOW: u32 = libc::SECCOMP_RET_ALLOW;
+    const KILL: u32 = libc::SECCOMP_RET_KILL_PROCESS;
+
+    fn errno(e: libc::c_int) -> u32 {
+        libc::SECCOMP_RET_ERRNO | e.unsigned_abs()
+    }
+
+    /// Runs `program` over a call: `nr` with `args`, of architecture `arch`.
+    fn run(program: &[sock_filter], arch: u32, nr: i64, args: [u64; 6]) -> u32 {
+        trace(program, arch, nr, args).0
+    }
+
+    /// [`run`], and how many instructions it ran.
+    fn trace(program: &[sock_filter], arch: u32, nr: i64, args: [u64; 6]) -> (u32, usize) {
+        let mut data = Vec::with_capacity(64);
+        data.extend_from_slice(&(nr as u32).to_le_bytes());
+        data.extend_from_slice(&arch.to_le_bytes());
+        data.extend_from_slice(&0u64.to_le_bytes());
+        for arg in args {
+            data.extend_from_slice(&arg.to_le_bytes());
+        }
+        let (mut acc, mut pc, mut steps) = (0u32, 0usize, 0usize);
+        loop {
+            let insn = &program[pc];
+            steps += 1;
+            let code = u32::from(insn.code);
+            pc += 1;
+            match code {
+                c if c == libc::BPF_LD | libc::BPF_W | libc::BPF_ABS => {
+                    let at = insn.k as usize;
+                    acc = u32::from_le_bytes(data[at..at + 4].try_into().unwrap());
+                }
+                c if c == libc::BPF_ALU | libc::BPF_AND | libc::BPF_K => acc &= insn.k,
+                c if c == libc::BPF_JMP | libc::BPF_JA => pc += insn.k as usize,
+                c if c & 0x07 == libc::BPF_JMP => {
+                    let taken = match c & 0xf0 {
+                        op if op == libc::BPF_JEQ => acc == insn.k,
+                        op if op == libc::BPF_JGE => acc >= insn.k,
+                        op if op == libc::BPF_JGT => acc > insn.k,
+                        op if op == libc::BPF_JSET => acc & insn.k != 0,
+                        op => panic!("jump op {op:#x}"),
+                    };
+                    pc += usize::from(if taken { insn.jt } else { insn.jf });
+                }
+                c if c == libc::BPF_RET | libc::BPF_K => return (insn.k, steps),
+                c => panic!("instruction {c:#x} at {}", pc - 1),
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    const NATIVE: u32 = 0xC000_003E; // AUDIT_ARCH_X86_64
+
+    fn guarded(refuse_fast_open: bool, sysv_ipc: SysvIpc) -> Ruleset {
+        let mut ruleset = Ruleset::empty(Abi(7));
+        ruleset.syscall_guard = Some(SyscallGuard {
+            refuse_fast_open,
+            sysv_ipc,
+        });
+        ruleset
+    }
+
+    fn program(ruleset: &Ruleset, ipc: Option<&IpcIsolation>) -> BpfProgram {
+        compile(ruleset, ipc).unwrap().expect("a filter")
+    }
+
+    fn shared() -> IpcIsolation {
+        IpcIsolation::Shared {
+            reason: "test".to_owned(),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn each_refusal_gets_its_error_number_and_the_rest_is_allowed() {
+        let p = program(&guarded(true, SysvIpc::PrivateOrRefused), Some(&shared()));
+        let call = |nr: i64, args: [u64; 6]| run(&p, NATIVE, nr, args);
+        let eacces = errno(libc::EACCES);
+        let eperm = errno(libc::EPERM);
+        assert_eq!(
+            call(libc::SYS_ioctl, [0, libc::TIOCSTI, 0, 0, 0, 0]),
+            eacces
+        );
+        assert_eq!(
+            call(libc::SYS_ioctl, [0, libc::TIOCSETD, 0, 0, 0, 0]),
+            eacces
+        );
+        assert_eq!(
+            call(libc::SYS_ioctl, [0, libc::TIOCEXCL, 0, 0, 0, 0]),
+            eacces
+        );
+        assert_eq!(call(libc::SYS_ioctl, [0, libc::TCGETS, 0, 0, 0, 0]), ALLOW);
+        // KDSKBSENT and VT_ACTIVATE refused; KDGETMODE, VT_GETSTATE and a
+        // video4linux request of the same type letter ('V') allowed.
+        assert_eq!(call(libc::SYS_ioctl, [0, 0x4B49, 0, 0, 0, 0]), eacces);
+        assert_eq!(call(libc::SYS_ioctl, [0, 0x5606, 0, 0, 0, 0]), eacces);
+        assert_eq!(call(libc::SYS_ioctl, [0, 0x4B3B, 0, 0, 0, 0]), ALLOW);
+        assert_eq!(call(libc::SYS_ioctl, [0, 0x5603, 0, 0, 0, 0]), ALLOW);
+        assert_eq!(call(libc::SYS_ioctl, [0, 0x8068_5600, 0, 0, 0, 0]), ALLOW);
+        let creat = word(libc::O_CREAT | libc::O_WRONLY);
+        assert_eq!(call(libc::SYS_openat, [0, 0, creat, 0o4755, 0, 0]), eacces);
+        assert_eq!(call(libc::SYS_openat, [0, 0, creat, 0o2755, 0, 0]), eacces);
+        assert_eq!(call(libc::SYS_openat, [0, 0, creat, 0o755, 0, 0]), ALLOW);
+        let tmpfile = word(libc::O_TMPFILE | libc::O_WRONLY);
+        assert_eq!(
+            call(libc::SYS_openat, [0, 0, tmpfile, 0o4700, 0, 0]),
+            eacces
+        );
+        // Without O_CREAT or O_TMPFILE the mode means nothing.
+        assert_eq!(call(libc::SYS_openat, [0, 0, 0, 0o4755, 0, 0]), ALLOW);
+        assert_eq!(call(libc::SYS_creat, [0, 0o6755, 0, 0, 0, 0]), eacces);
+        let reg = u64::from(libc::S_IFREG);
+        assert_eq!(
+            call(libc::SYS_mknodat, [0, 0, reg | 0o4755, 0, 0, 0]),
+            eacces
+        );
+        assert_eq!(call(libc::SYS_mknodat, [0, 0, reg | 0o755, 0, 0, 0]), ALLOW);
+        assert_eq!(call(libc::SYS_openat2, [0; 6]), errno(libc::ENOSYS));
+        let fast_open = word(libc::MSG_FASTOPEN);
+        assert_eq!(call(libc::SYS_sendto, [0, 0, 0, fast_open, 0, 0]), eacces);
+        assert_eq!(call(libc::SYS_sendmsg, [0, 0, fast_open, 0, 0, 0]), eacces);
+        assert_eq!(call(libc::SYS_sendmmsg, [0, 0, 0, fast_open, 0, 0]), eacces);
+        assert_eq!(call(libc::SYS_sendto, [0, 0, 0, 0, 0, 0]), ALLOW);
+        assert_eq!(call(libc::SYS_prlimit64, [0, 4, 0, 0, 0, 0]), ALLOW);
+        assert_eq!(call(libc::SYS_prlimit64, [1234, 4, 0, 0, 0, 0]), eperm);
+        assert_eq!(call(libc::SYS_setpriority, [0, 0, 5, 0, 0, 0]), ALLOW);
+        assert_eq!(call(libc::SYS_setpriority, [0, 1234, 5, 0, 0, 0]), eperm);
+        assert_eq!(call(libc::SYS_setpriority, [2, 0, 5, 0, 0, 0]), eperm);
+        assert_eq!(call(libc::SYS_ioprio_set, [1, 0, 0, 0, 0, 0]), ALLOW);
+        assert_eq!(call(libc::SYS_ioprio_set, [3, 0, 0, 0, 0, 0]), eperm);
+        assert_eq!(call(libc::SYS_sched_setattr, [0; 6]), ALLOW);
+        assert_eq!(call(libc::SYS_sched_setaffinity, [7, 0, 0, 0, 0, 0]), eperm);
+        assert_eq!(call(libc::SYS_keyctl, [0; 6]), eperm);
+        assert_eq!(call(libc::SYS_msgget, [0; 6]), eperm);
+        assert_eq!(call(libc::SYS_io_uring_setup, [0; 6]), eacces);
+        assert_eq!(
+            call(libc::SYS_perf_event_open, [0, 0, u64::MAX, 0, 0, 0]),
+            ALLOW
+        );
+        assert_eq!(
+            call(libc::SYS_perf_event_open, [0, 0xFFFF_FFFF, 0, 0, 0, 0]),
+            eacces
+        );
+        assert_eq!(call(libc::SYS_perf_event_open, [0, 3, 0, 0, 4, 0]), eacces);
+        assert_eq!(call(libc::SYS_getpid, [0; 6]), ALLOW);
+        assert_eq!(call(libc::SYS_read, [0; 6]), ALLOW);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn arguments_are_read_as_the_kernel_reads_them_on_their_low_half() {
+        let p = program(&guarded(false, SysvIpc::PrivateOrRefused), None);
+        let high = 1u64 << 32;
+        // A pid of 0 with junk above is the caller for the kernel too.
+        assert_eq!(
+            run(&p, NATIVE, libc::SYS_prlimit64, [high, 4, 0, 0, 0, 0]),
+            ALLOW
+        );
+        assert_eq!(
+            run(&p, NATIVE, libc::SYS_prlimit64, [high | 99, 4, 0, 0, 0, 0]),
+            errno(libc::EPERM)
+        );
+        assert_eq!(
+            run(
+                &p,
+                NATIVE,
+                libc::SYS_ioctl,
+                [0, high | libc::TIOCSTI, 0, 0, 0, 0]
+            ),
+            errno(libc::EACCES)
+        );
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn every_x32_call_is_refused_and_another_architecture_killed() {
+        let p = program(&guarded(true, SysvIpc::PrivateOrRefused), Some(&shared()));
+        let x32 = |nr: i64| nr | 0x4000_0000;
+        let eacces = errno(libc::EACCES);
+        // The x32 ioctl and sendmsg have numbers of their own; getpid is
+        // not filtered at all natively.
+        for nr in [
+            x32(514),
+            x32(518),
+            x32(libc::SYS_getpid),
+            x32(libc::SYS_keyctl),
+        ] {
+            assert_eq!(
+                run(&p, NATIVE, nr, [0, libc::TCGETS, 0, 0, 0, 0]),
+                eacces,
+                "{nr:#x}"
+            );
+        }
+        assert_eq!(run(&p, 0x4000_0003, libc::SYS_getpid, [0; 6]), KILL);
+        assert_eq!(run(&p, 0x4000_0003, x32(libc::SYS_getpid), [0; 6]), KILL);
+        // Even a filter with no guard at all (a socket filter alone).
+        let mut sockets = Ruleset::empty(Abi(7));
+        sockets.socket_filter = Some(SocketFilter::UnixOnly);
+        let p = program(&sockets, None);
+        assert_eq!(
+            run(&p, NATIVE, x32(libc::SYS_socket), [2, 1, 0, 0, 0, 0]),
+            eacces
+        );
+        assert_eq!(
+            run(&p, NATIVE, libc::SYS_socket, [2, 1, 0, 0, 0, 0]),
+            eacces
+        );
+        assert_eq!(run(&p, NATIVE, libc::SYS_socket, [1, 1, 0, 0, 0, 0]), ALLOW);
+    }
+
+    #[test]
+    fn system_v_is_refused_only_without_a_private_namespace_unless_shared_is_allowed() {
+        let refused = |sysv, ipc: Option<IpcIsolation>| {
+            let p = program(&guarded(false, sysv), ipc.as_ref());
+            run(&p, NATIVE_OR_ANY, libc::SYS_shmget, [0; 6]) == errno(libc::EPERM)
+        };
+        assert!(refused(SysvIpc::PrivateOrRefused, Some(shared())));
+        assert!(refused(SysvIpc::PrivateOrRefused, None));
+        assert!(!refused(
+            SysvIpc::PrivateOrRefused,
+            Some(IpcIsolation::Private)
+        ));
+        assert!(!refused(SysvIpc::PrivateOrShared, Some(shared())));
+        assert!(!refused(
+            SysvIpc::PrivateOrShared,
+            Some(IpcIsolation::PrivateInUserNamespace)
+        ));
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    const NATIVE_OR_ANY: u32 = NATIVE;
+    #[cfg(target_arch = "aarch64")]
+    const NATIVE_OR_ANY: u32 = 0xC000_00B7; // AUDIT_ARCH_AARCH64
+    #[cfg(target_arch = "riscv64")]
+    const NATIVE_OR_ANY: u32 = 0xC000_00F3; // AUDIT_ARCH_RISCV64
+
+    /// How many instructions the filter runs for a call.
+    fn steps(program: &[sock_filter], nr: i64, args: [u64; 6]) -> usize {
+        trace(program, NATIVE_OR_ANY, nr, args).1
+    }
+
+    #[test]
+    fn the_parts_are_chained_into_one_program() {
+        let mut ruleset = guarded(true, SysvIpc::PrivateOrRefused);
+        ruleset.socket_filter = Some(SocketFilter::TcpUdpOnly);
+        let p = program(&ruleset, Some(&shared()));
+        let is_ret = |i: &sock_filter, k: u32| i.code == RET_ALLOW.code && i.k == k;
+        // Every program starts with the architecture check (load, compare,
+        // kill): the x32 one (x86_64), then the four parts.
+        let kills: Vec<usize> = (0..p.len()).filter(|&at| is_ret(&p[at], KILL)).collect();
+        let parts = if cfg!(target_arch = "x86_64") { 5 } else { 4 };
+        assert_eq!(kills.len(), parts, "{kills:?}");
+        assert!(is_ret(&p[p.len() - 1], ALLOW));
+        // A call no part names goes through all of them and is allowed; one
+        // that a part names and does not refuse is allowed there.
+        assert_eq!(run(&p, NATIVE_OR_ANY, libc::SYS_read, [0; 6]), ALLOW);
+        assert_eq!(run(&p, NATIVE_OR_ANY, libc::SYS_prlimit64, [0; 6]), ALLOW);
+        // Every jump lands inside the program.
+        for (at, insn) in p.iter().enumerate() {
+            if u32::from(insn.code) == libc::BPF_JMP | libc::BPF_JA {
+                assert!(at + 1 + (insn.k as usize) < p.len());
+            } else if u32::from(insn.code) & 0x07 == libc::BPF_JMP {
+                assert!(at + 1 + usize::from(insn.jt.max(insn.jf)) < p.len());
+            }
+        }
+    }
+
+    #[test]
+    fn the_frequent_calls_pass_few_checks() {
+        let mut ruleset = guarded(true, SysvIpc::PrivateOrRefused);
+        ruleset.socket_filter = Some(SocketFilter::TcpUdpOnly);
+        let p = program(&ruleset, Some(&shared()));
+        let open = word(libc::O_CREAT | libc::O_WRONLY);
+        let openat = steps(&p, libc::SYS_openat, [0, 0, open, 0o644, 0, 0]);
+        let ioctl = steps(&p, libc::SYS_ioctl, [0, libc::TCGETS, 0, 0, 0, 0]);
+        let sendto = steps(&p, libc::SYS_sendto, [0; 6]);
+        // The whole filter is several hundred instructions; these calls see
+        // only the frequent part's.
+        assert!(p.len() > 500, "{}", p.len());
+        for (name, n) in [("openat", openat), ("ioctl", ioctl), ("sendto", sendto)] {
+            eprintln!("{name}: {n} of {} instructions", p.len());
+            assert!(n < 80, "{name}: {n} instructions");
+        }
+    }
+
+    #[test]
+    fn no_guard_and_no_socket_filter_is_no_filter() {
+        assert!(compile(&Ruleset::empty(Abi(7)), None).unwrap().is_none());
+    }
 }

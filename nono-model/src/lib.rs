@@ -21,6 +21,7 @@
 mod access;
 mod env;
 mod grant;
+mod guard;
 mod net;
 mod policy;
 mod preset;
@@ -33,6 +34,7 @@ mod status;
 pub use access::{Access, AccessLevels};
 pub use env::EnvPolicy;
 pub use grant::{FsGrant, GrantError};
+pub use guard::{SyscallGuard, SysvIpc};
 pub use net::{NetPolicy, Scopes};
 pub use policy::{GrantSource, Policy, PolicyDeny, PolicyGrant, UnixGrant};
 pub use preset::{Preset, PresetError};

@@ -16,7 +16,7 @@
 //! | `scope`            | 6   | signal, abstract Unix sockets  | (scopes deny)       |
 //! | `audit_log`        | 7   | restrict-self logging flags    | `--log-denials`     |
 //! | `seccomp_fallback` | any | a socket filter (seccomp)      | `--net-*`           |
-//! | `syscall_guard`    | any | TIOCSTI, setuid bits (seccomp) | always              |
+//! | `syscall_guard`    | any | no-path channels (seccomp)     | always              |
 //! | `supervise`        | any | Unix sockets, metadata, inotify (supervisor) | `--allow-unix`, Write, Read |
 
 mod audit_log;
@@ -71,6 +71,8 @@ pub struct Intent {
     pub scopes: Scopes,
     /// Whether denials should be logged.
     pub log_denials: bool,
+    /// `--allow-sysv-ipc`.
+    pub allow_sysv_ipc: bool,
 }
 
 impl From<&Policy> for Intent {
@@ -79,6 +81,7 @@ impl From<&Policy> for Intent {
             net: policy.net.clone(),
             scopes: policy.scopes,
             log_denials: policy.log_denials,
+            allow_sysv_ipc: policy.allow_sysv_ipc,
         }
     }
 }
