@@ -354,6 +354,10 @@ try:
     elif op == "pidfd-ns":
         pidfd = sc("pidfd_open", 434, int(args[0]), 0)
         sc("PIDFD_GET_IPC_NAMESPACE", 16, pidfd, 0xFF03, 0)
+    elif op == "pidfd-signal":
+        # Signal 0: permission is checked, nothing is delivered.
+        pidfd = sc("pidfd_open", 434, int(args[0]), 0)
+        sc("pidfd_send_signal", 424, pidfd, 0, None, 0)
     elif op == "mq-open":
         sc("mq_open", 240, args[0].encode(), os.O_CREAT | os.O_RDWR, 0o600, None)
     elif op == "mq-unlink":
@@ -540,7 +544,7 @@ fn fast_open_cannot_reach_a_port_the_rules_do_not_grant() {
         let reply = format!("pong:{op}");
         assert_eq!(
             outside(&s, Who::Root, op, &[&port]).works(),
-            [reply.clone()]
+            [reply.as_str()]
         );
         assert_eq!(inside(&s, Who::Root, &[], op, &[&port]).works(), [reply]);
     }
@@ -1024,7 +1028,7 @@ fn kernel_keyrings_are_refused() {
     );
     assert_eq!(
         outside(&s, Who::Root, "key-search", &[&key.desc]).works(),
-        [key.id.clone()]
+        [key.id.as_str()]
     );
     outside(&s, Who::Root, "key-add-own", &[]).works();
     outside(&s, Who::Nobody, "key-add-own", &[]).works();
@@ -1106,9 +1110,12 @@ m, s = pty.openpty()
 r = subprocess.run(sys.argv[1:], stdin=s, capture_output=True, text=True)
 sys.stdout.write(r.stdout)
 sys.stderr.write(r.stderr)
-ldisc = struct.unpack("i", fcntl.ioctl(s, 0x5424, b"\0" * 4))[0]  # TIOCGETD
-excl = struct.unpack("i", fcntl.ioctl(s, 0x80045440, b"\0" * 4))[0]  # TIOCGEXCL
-print("AFTER ldisc=%d excl=%d" % (ldisc, excl))
+try:
+    ldisc = struct.unpack("i", fcntl.ioctl(s, 0x5424, b"\0" * 4))[0]  # TIOCGETD
+    excl = struct.unpack("i", fcntl.ioctl(s, 0x80045440, b"\0" * 4))[0]  # TIOCGEXCL
+    print("AFTER ldisc=%d excl=%d" % (ldisc, excl))
+except OSError as e:
+    print("AFTER %s" % os.strerror(e.errno))
 sys.exit(r.returncode)
 "#;
 
@@ -1148,7 +1155,7 @@ fn on_a_pty(s: &Scratch, who: Who, argv: Vec<String>) -> (Outcome, String) {
 /// programs from opening it (EBUSY). Both are refused (EACCES) and the
 /// terminal is unchanged, as root and as another user. Twins: unconfined,
 /// the same calls change the terminal; inside, reading the line discipline
-/// works.
+/// works. `TIOCVHANGUP` is left to the capability drop, and pinned here.
 #[test]
 fn the_terminal_outlives_the_command_unchanged() {
     let s = scratch();
@@ -1174,6 +1181,19 @@ fn the_terminal_outlives_the_command_unchanged() {
         out.works();
         assert_eq!(after, "ldisc=0 excl=1");
     }
+    // Hanging the terminal up (every descriptor on it dies) needs
+    // CAP_SYS_ADMIN, which nono drops: EPERM. Twin: root, unconfined.
+    let hangup = ["ioctl", "0x5437"];
+    let (out, after) = on_a_pty(
+        &s,
+        Who::Root,
+        sandboxed(&[], probe(hangup[0], &hangup[1..])),
+    );
+    out.refused("EPERM", "ioctl 0x5437");
+    assert_eq!(after, "ldisc=0 excl=0");
+    let (out, after) = on_a_pty(&s, Who::Root, probe(hangup[0], &hangup[1..]));
+    out.works();
+    assert_eq!(after, "Input/output error");
 }
 
 /// On a Linux virtual terminal (a console, where the keymap, font and
@@ -1287,34 +1307,47 @@ fn fanotify_cannot_watch_a_directory_outside_the_grants() {
 }
 
 /// What Landlock's own scoping already closes, pinned for the README's
-/// list (each under `--keep-caps`, so no capability check is what
+/// list. As root under `--keep-caps` (so no capability check is what
 /// refuses): `kcmp` with a process outside (EPERM), `setns` into its IPC
 /// namespace through a pidfd (EPERM), a pidfd's namespace ioctl (EACCES),
-/// and POSIX message queues (EACCES: their filesystem is under no grant).
-/// Twins: unconfined root does each.
+/// `pidfd_send_signal` (EPERM), and POSIX message queues (EACCES: their
+/// filesystem is under no grant). As another user, on that user's own
+/// process outside, where the kernel's other checks all pass: the same
+/// calls but `setns` (which that user may not do on the host's
+/// namespaces anyway), and `perf_event_open` on it (EACCES; a holder of
+/// `CAP_PERFMON` skips this check, which is why root's is dropped).
+/// Twins: unconfined, each works.
 #[test]
 fn channels_that_landlock_already_closes() {
     let s = scratch();
-    let victim = Victim::start(Who::Root);
-    let pid = victim.pid();
     // mq_open(2) itself takes the name without glibc's leading slash.
     let queue = format!("nono-guard-{}", std::process::id());
-    let cases: [(&str, &str, &str, &str); 4] = [
-        ("kcmp", pid.as_str(), "EPERM", "kcmp"),
-        ("setns", pid.as_str(), "EPERM", "setns"),
-        (
-            "pidfd-ns",
-            pid.as_str(),
-            "EACCES",
-            "PIDFD_GET_IPC_NAMESPACE",
-        ),
-        ("mq-open", queue.as_str(), "EACCES", "mq_open"),
-    ];
-    for (op, arg, errno, step) in cases {
-        inside(&s, Who::Root, &["--keep-caps"], op, &[arg]).refused(errno, step);
-        outside(&s, Who::Root, op, &[arg]).works();
+    for (who, flags) in [(Who::Root, &["--keep-caps"][..]), (Who::Nobody, &[][..])] {
+        let victim = Victim::start(who);
+        let pid = victim.pid();
+        let mut cases: Vec<(&str, Vec<&str>, &str, &str)> = vec![
+            ("kcmp", vec![&pid], "EPERM", "kcmp"),
+            ("setns", vec![&pid], "EPERM", "setns"),
+            ("pidfd-ns", vec![&pid], "EACCES", "PIDFD_GET_IPC_NAMESPACE"),
+            ("pidfd-signal", vec![&pid], "EPERM", "pidfd_send_signal"),
+            ("mq-open", vec![&queue], "EACCES", "mq_open"),
+        ];
+        if who == Who::Nobody {
+            cases.push(("perf", vec![&pid, "-1"], "EACCES", "perf_event_open"));
+        }
+        for (op, args, errno, step) in cases {
+            // Another user may not enter a namespace of the host's user
+            // namespace anyway: root's case shows this one.
+            if who == Who::Nobody && op == "setns" {
+                continue;
+            }
+            outside(&s, who, op, &args).works();
+            inside(&s, who, flags, op, &args).refused(errno, step);
+            if op == "mq-open" {
+                outside(&s, who, "mq-unlink", &[&queue]).works();
+            }
+        }
     }
-    outside(&s, Who::Root, "mq-unlink", &[&queue]).works();
 }
 
 // ---------------------------------------------------------------------------
