@@ -3,7 +3,10 @@
 //! This crate makes no policy decisions: [`apply`] enforces exactly the
 //! ruleset it is given (compiled by `nono-compile`) on the calling thread and
 //! everything it later executes, and says what the kernel did. It cannot be
-//! undone.
+//! undone. [`isolate_ipc`] gives the process the private IPC namespace the
+//! ruleset's syscall guard asks for, where one can be made; [`apply`] does
+//! it itself if the caller has not (a caller that drops capabilities first
+//! calls it before, since root needs `CAP_SYS_ADMIN` for it).
 
 mod apply;
 mod audit;
