@@ -242,6 +242,13 @@ try:
         for ctl, ident in ((libc.msgctl, q), (libc.shmctl, shm)):
             check("remove", ctl(ident, IPC_RMID, None))
         check("remove", libc.semctl(sem, 0, IPC_RMID))
+    elif op == "caps":
+        # The effective, permitted and inheritable capability sets.
+        header = ctypes.create_string_buffer(struct.pack("=Ii", 0x20080522, 0), 8)
+        data = ctypes.create_string_buffer(24)
+        sc("capget", 125, header, data)
+        words = struct.unpack("=6I", data.raw)
+        print("DATA %x %x %x" % (words[0] | words[3] << 32, words[1] | words[4] << 32, words[2] | words[5] << 32))
     elif op == "sysv-leave":
         # A queue under KEY, left behind for whoever comes next.
         check("msgget", libc.msgget(int(args[0], 0), IPC_CREAT | 0o600))
@@ -889,6 +896,12 @@ fn the_hosts_system_v_objects_are_out_of_reach_as_another_user() {
     );
     verbose.expect_stderr("in a new user namespace");
     verbose.expect_no_stderr("WARNING");
+    // The user namespace gave nono every capability inside it; the command,
+    // executed as the same non-root user, has none left.
+    assert_eq!(
+        inside(&s, Who::Nobody, &flag, "caps", &[]).works(),
+        ["0 0 0"]
+    );
     assert_eq!(host.messages(), count, "the host's queue changed");
     assert_eq!(
         outside(&s, Who::Nobody, "sysv-read", &[&key]).works(),
