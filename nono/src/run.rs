@@ -103,9 +103,13 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     // namespace is made: a new user namespace gives a process every
     // capability inside it, which is not root's.
     let privileged = nono_enforce::has_capabilities();
-    // A private IPC namespace, while root still has CAP_SYS_ADMIN; `apply`
-    // builds the seccomp filter from what this did.
-    if let Some(guard) = &compiled.ruleset.syscall_guard {
+    // As root, the private IPC namespace is made now, while nono still has
+    // CAP_SYS_ADMIN (the supervisor forked below shares it; it uses no
+    // System V IPC). Otherwise `apply` makes it in the command's process
+    // alone, so that where it takes a new user namespace the supervisor
+    // stays in the user's. `apply` builds the seccomp filter from what was
+    // done.
+    if let (true, Some(guard)) = (privileged, &compiled.ruleset.syscall_guard) {
         nono_enforce::isolate_ipc(guard.sysv_ipc)
             .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
     }
