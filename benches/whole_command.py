@@ -411,10 +411,12 @@ def peak_memory(nono, helpers, plans, rounds):
     return out
 
 
-def inside_sandbox(nono, helpers, work, rounds):
+def inside_sandbox(nono, helpers, work, rounds, baseline=None):
     """Workloads inside the sandbox, with and without it: the file loop
-    (stat+open+close of 100 000 files) and a cargo build of a real crate
-    (nono-model and its dependencies, from a clean target directory)."""
+    (stat+open+close of 100 000 files; also under the --baseline build, if
+    given, since every open passes the seccomp filter) and a cargo build of
+    a real crate (nono-model and its dependencies, from a clean target
+    directory)."""
     results = []
     files = os.path.join(work, "files")
     make_tree(files, *FILE_TREE)
@@ -425,6 +427,8 @@ def inside_sandbox(nono, helpers, work, rounds):
         ("file loop, C floor", [helpers["floor"], *floor_args(plan), "--", *loop]),
         ("file loop, nono --allow .", [nono, "run", "--allow", ".", "--", *loop]),
     ]
+    if baseline:
+        cases.append(("file loop, baseline nono --allow .", [baseline, "run", "--allow", ".", "--", *loop]))
     t = interleaved(cases, rounds=max(rounds, 3), warmup=1)
     results += [(label, summary(t[label]) if len(t[label]) > 1 else {"median": t[label][0]}) for label, _ in cases]
 
@@ -539,7 +543,7 @@ def main():
     inside_rows = []
     if inside:
         log("inside the sandbox: file loop and cargo build")
-        res = inside_sandbox(nono, helpers, work, 3 if args.quick else 5)
+        res = inside_sandbox(nono, helpers, work, 3 if args.quick else 5, given.get("baseline"))
         inside_rows = ["| workload | median s | ratio to bare |", "|---|---:|---:|"]
         base = {}
         for label, s in res:

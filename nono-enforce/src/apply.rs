@@ -1,5 +1,6 @@
 //! Applying a ruleset with the `landlock` crate.
 
+use crate::ipc::{IpcError, IpcIsolation, isolate_ipc};
 use crate::rights::{fs_flags, net_flags, scope_flags};
 use crate::seccomp::{self, FilterError};
 use crate::{LandlockState, landlock_state};
@@ -29,6 +30,9 @@ pub struct Report {
     pub vanished: Vec<PathBuf>,
     /// Whether a seccomp filter (socket filter, syscall guard) is installed.
     pub seccomp: bool,
+    /// What was done with the IPC namespace, when the ruleset has a
+    /// syscall guard (which decides System V IPC).
+    pub ipc: Option<IpcIsolation>,
 }
 
 /// Why a ruleset could not be applied. Nothing is enforced when this is
@@ -73,6 +77,10 @@ pub enum EnforceError {
     /// already be applied; the command must not run.
     #[error(transparent)]
     Seccomp(#[from] FilterError),
+    /// The new user namespace for a private IPC namespace could not be set
+    /// up; the command must not run.
+    #[error(transparent)]
+    Ipc(#[from] IpcError),
 }
 
 impl EnforceError {
@@ -123,23 +131,33 @@ fn open_checked(rule: &PathRule) -> Result<File, EnforceError> {
 }
 
 /// Applies `ruleset` to the calling thread, permanently, and sets
-/// `no_new_privs`.
+/// `no_new_privs`; with a syscall guard, first gives the process a private
+/// IPC namespace where the guard's System V policy allows one here (see
+/// [`isolate_ipc`]).
 ///
 /// Every path is opened and checked before anything irreversible happens:
 /// each rule's path is opened, checked and added to the new ruleset, then
 /// closed, one at a time (so a ruleset of any size needs two descriptors,
 /// not one per rule, and stays within `RLIMIT_NOFILE`); only then does the
-/// thread restrict itself. An error leaves the process unrestricted and the
-/// caller must not run the command. Without Landlock nothing is applied and the report says
-/// `NotEnforced`. Every handled right is a hard requirement: the kernel
+/// thread restrict itself. An error leaves the process unrestricted (if
+/// perhaps in its private IPC namespace) and the caller must not run the
+/// command. Without Landlock only the seccomp filter is applied and the
+/// report says `NotEnforced`. Every handled right is a hard requirement: the kernel
 /// enforces all of the ruleset or the call fails.
 pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
     let _span = tracing::debug_span!("apply", abi = %ruleset.abi).entered();
+    // The IPC namespace first: it decides whether the filter refuses
+    // System V IPC. Without an earlier `isolate_ipc` (before capabilities
+    // were dropped), this is where it happens.
+    let ipc = match &ruleset.syscall_guard {
+        Some(guard) => Some(isolate_ipc(guard.sysv_ipc)?),
+        None => None,
+    };
     let kernel = match landlock_state() {
         LandlockState::Available(abi) => abi,
         state @ (LandlockState::NotEnabled | LandlockState::NotImplemented) => {
             // Without Landlock the seccomp filter still holds what it can.
-            let seccomp = match seccomp::compile(ruleset)? {
+            let seccomp = match seccomp::compile(ruleset, ipc.as_ref())? {
                 Some(program) => {
                     set_no_new_privs()?;
                     seccomp::install_compiled(&program)?;
@@ -155,6 +173,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
                 rules: 0,
                 vanished: Vec::new(),
                 seccomp,
+                ipc,
             });
         }
     };
@@ -165,7 +184,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         });
     }
     // Build the filter before anything irreversible happens.
-    let filter = seccomp::compile(ruleset)?;
+    let filter = seccomp::compile(ruleset, ipc.as_ref())?;
     let mut builder = LlRuleset::default()
         .set_compatibility(CompatLevel::HardRequirement)
         .handle_access(fs_flags(ruleset.handled_fs))?;
@@ -231,6 +250,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         rules: ruleset.rules.len() - vanished.len(),
         vanished,
         seccomp: filter.is_some(),
+        ipc,
     })
 }
 
@@ -270,10 +290,7 @@ pub fn confine_supervisor(ruleset: &Ruleset) -> Result<(), EnforceError> {
         .create()?
         .add_rule(PathBeneath::new(root, everything))?;
     for port in &ruleset.port_rules {
-        created = created.add_rule(NetPort::new(
-            port.port,
-            net_flags(port.rights),
-        ))?;
+        created = created.add_rule(NetPort::new(port.port, net_flags(port.rights)))?;
     }
     created.restrict_self()?;
     Ok(())

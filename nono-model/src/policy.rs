@@ -78,6 +78,10 @@ pub struct Policy {
     /// Ask the kernel to log denials to the audit log (ABI 7).
     #[serde(default)]
     pub log_denials: bool,
+    /// Let the command use System V IPC of its own (`--allow-sysv-ipc`),
+    /// in a private IPC namespace wherever one can be had.
+    #[serde(default)]
+    pub allow_sysv_ipc: bool,
     /// Paths carved out of every grant (sensitive paths, `--deny`, presets'
     /// `deny`).
     #[serde(default)]

@@ -1,7 +1,7 @@
 //! The concrete ruleset: what `nono-compile` produces and `nono-enforce`
 //! applies.
 
-use crate::{Abi, AccessLevels, FsRights, GrantSource, NetRights, ScopeSet};
+use crate::{Abi, AccessLevels, FsRights, GrantSource, NetRights, ScopeSet, SyscallGuard};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -70,10 +70,12 @@ pub struct Ruleset {
     /// The seccomp socket filter, where Landlock alone cannot enforce the
     /// network policy.
     pub socket_filter: Option<SocketFilter>,
-    /// The seccomp syscall guard: no typing into the inherited terminal
-    /// (`TIOCSTI`, `TIOCLINUX`) and no setuid/setgid mode bits, which
-    /// Landlock does not cover.
-    pub syscall_guard: bool,
+    /// The seccomp syscall guard, for the channels Landlock does not
+    /// govern and that need no path decision: the terminal, setuid/setgid
+    /// bits, other processes' limits and priorities, keyrings, System V
+    /// IPC, TCP Fast Open and the rest of [`SyscallGuard::REFUSED`]. `None`
+    /// installs none.
+    pub syscall_guard: Option<SyscallGuard>,
     /// What the supervisor judges on the command's behalf, because no
     /// Landlock right of this ABI covers it.
     pub supervision: Supervision,
@@ -116,7 +118,7 @@ impl Ruleset {
             scoped: ScopeSet::EMPTY,
             log_new_exec: false,
             socket_filter: None,
-            syscall_guard: false,
+            syscall_guard: None,
             supervision: Supervision::default(),
             unix_sockets: Vec::new(),
         }

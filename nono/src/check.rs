@@ -75,6 +75,15 @@ pub fn audit(effective: Option<Abi>) -> Audit {
     }
 }
 
+/// Whether the command can get a private IPC namespace here.
+#[derive(Serialize)]
+struct IpcNamespace {
+    /// Directly, with CAP_SYS_ADMIN (as root): by default.
+    direct: bool,
+    /// In a new user namespace: with `--allow-sysv-ipc`.
+    user_namespace: bool,
+}
+
 #[derive(Serialize)]
 struct Check {
     kernel: String,
@@ -82,6 +91,7 @@ struct Check {
     kernel_abi: Option<u8>,
     effective_abi: Option<u8>,
     features: Vec<Feature>,
+    ipc_namespace: IpcNamespace,
     audit: Audit,
     hints: Vec<&'static str>,
 }
@@ -129,6 +139,13 @@ pub fn check(json: bool) -> Result<(), Failure> {
                 },
             })
             .collect(),
+        ipc_namespace: {
+            let support = nono_enforce::ipc_support();
+            IpcNamespace {
+                direct: support.direct,
+                user_namespace: support.user_namespace,
+            }
+        },
         audit: audit(effective),
         hints: if kernel_abi.is_some() {
             Vec::new()
@@ -166,6 +183,20 @@ pub fn check(json: bool) -> Result<(), Failure> {
             if f.enforceable { "yes" } else { "no" }
         );
     }
+    let ipc = &out.ipc_namespace;
+    outln!(
+        buf,
+        "System V IPC: {}",
+        match (ipc.direct, ipc.user_namespace) {
+            (true, _) => "a private IPC namespace for every run",
+            (false, true) => {
+                "refused by default; a private IPC namespace in a user namespace with --allow-sysv-ipc"
+            }
+            (false, false) => {
+                "refused by default; the host's with --allow-sysv-ipc (no namespace can be made here)"
+            }
+        }
+    );
     outln!(buf, "Audit log: {}", out.audit.detail);
     for hint in &out.hints {
         outln!(buf, "Hint: {hint}");

@@ -153,6 +153,9 @@ pub struct SandboxArgs {
     /// Allow binding TCP PORT only (repeatable, comma lists; 0 is any ephemeral port).
     #[arg(long, value_name = "PORT", value_delimiter = ',', help_heading = NETWORK)]
     pub net_bind: Vec<u16>,
+    /// Let the command use System V IPC: its own objects, in a private IPC namespace wherever one can be had (never the host's, unless none can: then with a warning).
+    #[arg(long)]
+    pub allow_sysv_ipc: bool,
     /// Do not scope signals: allow signalling processes outside the sandbox (ABI 6).
     #[arg(long, help_heading = NETWORK)]
     pub allow_signals: bool,

@@ -53,6 +53,7 @@ const FLAGS: &[&str] = &[
     "--net-connect",
     "--net-bind",
     "--allow-signals",
+    "--allow-sysv-ipc",
     "--allow-abstract-unix",
     "--log-denials",
     "--abi",

@@ -50,6 +50,9 @@ struct DryRun<'a> {
     covered: &'a [nono_compile::CoveredRule],
     ruleset: &'a nono_model::Ruleset,
     network: String,
+    /// What System V IPC would be here (a private namespace, refused, the
+    /// host's), when the ruleset has a syscall guard.
+    sysv_ipc: Option<&'static str>,
     predicted_status: EnforcementStatus,
     gaps: Vec<GapOut>,
     notes: &'a [String],
@@ -85,6 +88,10 @@ pub fn dry_run(
             covered: &compiled.covered,
             ruleset: &compiled.ruleset,
             network: network_summary(compiled),
+            sysv_ipc: compiled
+                .ruleset
+                .syscall_guard
+                .map(|g| nono_enforce::ipc_support().predict(g.sysv_ipc)),
             predicted_status: compiled.predicted,
             gaps: compiled
                 .gaps
@@ -221,10 +228,16 @@ fn text_report(
         }
     };
     outln!(buf, "  socket filter: {filter}");
-    if rs.syscall_guard {
+    if let Some(guard) = &rs.syscall_guard {
+        outln!(buf, "  syscall guard (seccomp) refuses:");
+        for line in guard.refused() {
+            outln!(buf, "    {line}");
+        }
         outln!(
             buf,
-            "  syscall guard: seccomp: no TIOCSTI/TIOCLINUX on terminals, no setuid/setgid bits"
+            "  System V IPC: {}; here: {}",
+            guard.sysv_ipc.describe(),
+            nono_enforce::ipc_support().predict(guard.sysv_ipc)
         );
     }
     outln!(buf, "Network: {}", network_summary(compiled));

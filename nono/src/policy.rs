@@ -106,6 +106,7 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
         abstract_unix: !args.allow_abstract_unix,
     };
     policy.log_denials = args.log_denials;
+    policy.allow_sysv_ipc = args.allow_sysv_ipc;
     Ok(policy)
 }
 

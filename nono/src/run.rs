@@ -5,7 +5,8 @@ use crate::exec;
 use crate::failure::Failure;
 use crate::output;
 use nono_compile::{Compiled, FsProbe, Memo, RealFs, ResolveEnv, Target, compile};
-use nono_model::{Abi, EnforcementStatus};
+use nono_enforce::IpcIsolation;
+use nono_model::{Abi, EnforcementStatus, SysvIpc};
 use std::path::PathBuf;
 
 /// The variable set to `1` in every sandboxed command's environment.
@@ -48,6 +49,19 @@ pub fn compile_for_here(
     };
     let compiled = compile(&policy, &target, &env, fs).map_err(Failure::new)?;
     Ok((target, compiled, catalog.plugin_notes()))
+}
+
+/// What the command's System V IPC is, for `-v`.
+fn ipc_line(policy: SysvIpc, ipc: &IpcIsolation) -> String {
+    match (ipc, policy) {
+        (IpcIsolation::Shared { .. }, SysvIpc::PrivateOrRefused) => {
+            format!("refused: {ipc}")
+        }
+        (IpcIsolation::Shared { .. }, SysvIpc::PrivateOrShared) => {
+            format!("the host's objects, allowed by --allow-sysv-ipc: {ipc}")
+        }
+        _ => format!("{ipc}: the command's own objects, none of the host's"),
+    }
 }
 
 fn gaps_line(compiled: &Compiled) -> String {
@@ -126,17 +140,31 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
             eprintln!("nono: warning: --log-denials: {}", audit.detail);
         }
     }
+    // Whether nono runs with capabilities (as root), asked before the IPC
+    // namespace is made: a new user namespace gives a process every
+    // capability inside it, which is not root's.
+    let privileged = nono_enforce::has_capabilities();
+    // As root, the private IPC namespace is made now, while nono still has
+    // CAP_SYS_ADMIN (the supervisor forked below shares it; it uses no
+    // System V IPC). Otherwise `apply` makes it in the command's process
+    // alone, so that where it takes a new user namespace the supervisor
+    // stays in the user's. `apply` builds the seccomp filter from what was
+    // done.
+    if let (true, Some(guard)) = (privileged, &compiled.ruleset.syscall_guard) {
+        nono_enforce::isolate_ipc(guard.sysv_ipc)
+            .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
+    }
     // Root keeps capabilities that walk around Landlock (a kernel module, raw
     // sockets, mknod): drop them all, and lock the secure bits so that
     // executing a program as uid 0 gives none back.
     let dropped_caps = if args.keep_caps {
-        if nono_enforce::has_capabilities() {
+        if privileged {
             eprintln!(
                 "nono: WARNING: --keep-caps: the command keeps its capabilities and may walk around the sandbox"
             );
         }
         false
-    } else if nono_enforce::has_capabilities() {
+    } else if privileged {
         nono_enforce::drop_capabilities()
             .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
         true
@@ -212,12 +240,23 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
                 crate::failure::one_line(&absent.join(" "))
             );
         }
+        if let (Some(guard), Some(ipc)) = (&compiled.ruleset.syscall_guard, &report.ipc) {
+            eprintln!("nono: System V IPC: {}", ipc_line(guard.sysv_ipc, ipc));
+        }
         if !env.removed.is_empty() {
             eprintln!(
                 "nono: removed from the environment: {}",
                 env.removed.join(" ")
             );
         }
+    }
+    if let (Some(guard), Some(IpcIsolation::Shared { reason })) =
+        (&compiled.ruleset.syscall_guard, &report.ipc)
+        && guard.sysv_ipc == SysvIpc::PrivateOrShared
+    {
+        eprintln!(
+            "nono: WARNING: --allow-sysv-ipc: no private IPC namespace here ({reason}); the command can reach the host's System V IPC objects"
+        );
     }
     for exposed in &args.sandbox.expose {
         eprintln!(

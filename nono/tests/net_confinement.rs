@@ -994,13 +994,22 @@ fn io_uring_is_refused_under_any_net_flag() {
     probe_under(&s, &["--net-bind", "8080"], "io-uring", &[]).denied("EACCES", "io_uring_setup");
     probe_under(&s, &["--abi", "3", "--net-block"], "io-uring", &[])
         .denied("EACCES", "io_uring_setup");
-    // Twin: this kernel allows io_uring (io_uring_disabled = 0), and without
-    // a --net-* flag the sandboxed probe sets one up.
+    // Without a --net-* flag the syscall guard refuses it too (its requests
+    // would bypass the guard's checks; nono/tests/guard.rs).
+    probe_under(&s, &[], "io-uring", &[]).denied("EACCES", "io_uring_setup");
+    // Twin: this kernel allows io_uring (io_uring_disabled = 0), and the
+    // probe sets one up unsandboxed.
     let disabled = std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled")
         .map(|v| v.trim().to_owned())
         .unwrap_or_else(|_| "0".to_owned());
     assert_eq!(disabled, "0", "this test needs io_uring enabled");
-    probe_under(&s, &[], "io-uring", &[]).expect_probe_ok();
+    let argv = net_probe("io-uring", &[]);
+    Outcome::of(
+        Command::new(&argv[0])
+            .args(&argv[1..])
+            .current_dir(s.path()),
+    )
+    .expect_probe_ok();
 }
 
 // ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@
 //! | `scope`            | ABI 6    | signal, abstract Unix sockets  | (scopes deny)       |
 //! | `audit_log`        | ABI 7    | restrict-self logging flags    | `--log-denials`     |
 //! | `seccomp_fallback` | seccomp  | a socket filter                | `--net-*`           |
-//! | `syscall_guard`    | seccomp  | TIOCSTI, setuid bits           | always              |
+//! | `syscall_guard`    | seccomp  | no-path channels               | always              |
 //! | `supervise`        | supervisor | Unix sockets, metadata, inotify | `--allow-unix`, Write, Read |
 //!
 //! A pass that requires a Landlock ABI missing from nono-model's ABI table
@@ -154,6 +154,8 @@ pub struct Intent {
     pub scopes: Scopes,
     /// Whether denials should be logged.
     pub log_denials: bool,
+    /// `--allow-sysv-ipc`.
+    pub allow_sysv_ipc: bool,
 }
 
 impl From<&Policy> for Intent {
@@ -162,6 +164,7 @@ impl From<&Policy> for Intent {
             net: policy.net.clone(),
             scopes: policy.scopes,
             log_denials: policy.log_denials,
+            allow_sysv_ipc: policy.allow_sysv_ipc,
         }
     }
 }
@@ -330,7 +333,7 @@ struct Summary {
     scoped: nono_model::ScopeSet,
     log_new_exec: bool,
     socket_filter: Option<nono_model::SocketFilter>,
-    syscall_guard: bool,
+    syscall_guard: Option<nono_model::SyscallGuard>,
     gaps: usize,
     notes: usize,
 }
@@ -392,8 +395,18 @@ impl Summary {
         {
             parts.push(format!("socket filter {filter:?}"));
         }
-        if rs.syscall_guard != self.syscall_guard {
-            parts.push("syscall guard".to_owned());
+        if rs.syscall_guard != self.syscall_guard
+            && let Some(guard) = &rs.syscall_guard
+        {
+            parts.push(format!(
+                "syscall guard (Fast Open {}, System V IPC {:?})",
+                if guard.refuse_fast_open {
+                    "refused"
+                } else {
+                    "allowed"
+                },
+                guard.sysv_ipc
+            ));
         }
         for gap in &now.gaps[self.gaps..] {
             parts.push(format!("gap {gap}"));
@@ -425,7 +438,7 @@ mod tests {
         };
         let with = lower(Host::landlock(Abi::LATEST), &[], &block);
         assert!(with.gaps.is_empty(), "{:?}", with.gaps);
-        assert!(with.ruleset.syscall_guard);
+        assert!(with.ruleset.syscall_guard.is_some());
         assert!(with.ruleset.socket_filter.is_some());
 
         let host = Host {
@@ -440,7 +453,7 @@ mod tests {
                 ("syscall_guard", Requirement::Seccomp),
             ]
         );
-        assert!(!without.ruleset.syscall_guard);
+        assert!(without.ruleset.syscall_guard.is_none());
         assert_eq!(without.ruleset.socket_filter, None);
         assert!(
             without.gaps[1]

@@ -3,7 +3,7 @@
 
 use super::reference::{
     ref_directory_only, ref_gaps, ref_handled, ref_handled_net, ref_levels, ref_levels_at,
-    ref_port_rules, ref_rights_on, ref_scoped, ref_socket_filter,
+    ref_port_rules, ref_rights_on, ref_scoped, ref_socket_filter, ref_syscall_guard,
 };
 use super::scenario::{Scenario, TargetSeeds, targets, text};
 use crate::{CompileError, Compiled, FsProbe, Resolution, Target, allowed, compile};
@@ -402,6 +402,7 @@ pub fn check_monotone(s: &Scenario, compiled: &[(u8, Compiled)]) -> CheckResult 
         }
         prop_assert!(hi.ruleset.scoped.contains(lo.ruleset.scoped));
         prop_assert_eq!(lo.ruleset.socket_filter, hi.ruleset.socket_filter);
+        prop_assert_eq!(lo.ruleset.syscall_guard, hi.ruleset.syscall_guard);
         prop_assert!(
             lo.ruleset.log_new_exec <= hi.ruleset.log_new_exec,
             "log_new_exec lost between ABI {} and {}",
@@ -524,7 +525,9 @@ pub fn check_status(policy: &Policy, abi: u8, out: &Compiled) -> CheckResult {
 /// the right rights, sorted; the socket filter is UnixOnly for a block,
 /// TcpUdpOnly for port rules, none otherwise, at every ABI; the scoped set
 /// is exactly the scopes asked for from ABI 6 and empty below;
-/// `log_new_exec` iff `--log-denials` at ABI 7.
+/// `log_new_exec` iff `--log-denials` at ABI 7; the syscall guard is on at
+/// every ABI, refusing TCP Fast Open iff port rules are in force, with the
+/// System V IPC `--allow-sysv-ipc` asks for.
 pub fn check_intent(policy: &Policy, abi: u8, out: &Compiled) -> CheckResult {
     let rs = &out.ruleset;
     let ctx = format!("ABI {abi}: {:?} {:?}", policy.net, policy.scopes);
@@ -549,6 +552,7 @@ pub fn check_intent(policy: &Policy, abi: u8, out: &Compiled) -> CheckResult {
         prop_assert!(rs.handled_net.contains(rule.rights), "{}", ctx);
     }
     prop_assert_eq!(rs.socket_filter, ref_socket_filter(&policy.net), "{}", ctx);
+    prop_assert_eq!(rs.syscall_guard, ref_syscall_guard(policy), "{}", ctx);
     prop_assert_eq!(rs.scoped, ref_scoped(policy.scopes, abi), "{}", ctx);
     prop_assert_eq!(rs.log_new_exec, abi >= 7 && policy.log_denials, "{}", ctx);
     Ok(())

@@ -49,6 +49,7 @@ fn intent(u: &mut Unstructured<'_>) -> Result<IntentSpec> {
             abstract_unix: u.arbitrary()?,
         },
         log_denials: u.arbitrary()?,
+        allow_sysv_ipc: u.arbitrary()?,
     })
 }
 

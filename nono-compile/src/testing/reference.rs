@@ -11,11 +11,13 @@
 //! bind and connect are handled from ABI 4 when any `--net-*` is given, with
 //! one port rule per listed port; the seccomp socket filter is UnixOnly for
 //! a block and TcpUdpOnly for port rules at every ABI; the scopes asked for
-//! are enforced from ABI 6; denial logging from ABI 7.
+//! are enforced from ABI 6; denial logging from ABI 7. The syscall guard
+//! (DESIGN.md section 7.1) is on at every ABI; it refuses TCP Fast Open
+//! exactly under port rules, and System V IPC follows `--allow-sysv-ipc`.
 
 use nono_model::{
     Abi, Access, AccessLevels, FileKind, FsRight, FsRights, NetPolicy, NetRights, Policy,
-    PolicyGrant, PortRule, Requirement, ScopeSet, Scopes, SocketFilter,
+    PolicyGrant, PortRule, Requirement, ScopeSet, Scopes, SocketFilter, SyscallGuard, SysvIpc,
 };
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -178,6 +180,18 @@ pub fn ref_socket_filter(net: &NetPolicy) -> Option<SocketFilter> {
         NetPolicy::Block => Some(SocketFilter::UnixOnly),
         NetPolicy::Ports { .. } => Some(SocketFilter::TcpUdpOnly),
     }
+}
+
+/// The syscall guard, the same at every ABI.
+pub fn ref_syscall_guard(policy: &Policy) -> Option<SyscallGuard> {
+    Some(SyscallGuard {
+        refuse_fast_open: matches!(policy.net, NetPolicy::Ports { .. }),
+        sysv_ipc: if policy.allow_sysv_ipc {
+            SysvIpc::PrivateOrShared
+        } else {
+            SysvIpc::PrivateOrRefused
+        },
+    })
 }
 
 /// The scopes Landlock enforces at `abi`: those asked for, from ABI 6.

@@ -157,6 +157,8 @@ pub struct IntentSpec {
     pub scopes: Scopes,
     /// `--log-denials`.
     pub log_denials: bool,
+    /// `--allow-sysv-ipc`.
+    pub allow_sysv_ipc: bool,
 }
 
 /// Everything a [`Scenario`] is built from.
@@ -422,6 +424,7 @@ impl Scenario {
             net: spec.intent.net,
             scopes: spec.intent.scopes,
             log_denials: spec.intent.log_denials,
+            allow_sysv_ipc: spec.intent.allow_sysv_ipc,
             ..Policy::default()
         };
         let mut expected = Vec::new();
@@ -731,13 +734,16 @@ pub fn scopes() -> impl Strategy<Value = Scopes> {
     })
 }
 
-/// A random network policy, scopes and `--log-denials`.
+/// A random network policy, scopes, `--log-denials` and `--allow-sysv-ipc`.
 pub fn intent() -> impl Strategy<Value = IntentSpec> {
-    (net_policy(), scopes(), any::<bool>()).prop_map(|(net, scopes, log_denials)| IntentSpec {
-        net,
-        scopes,
-        log_denials,
-    })
+    (net_policy(), scopes(), any::<bool>(), any::<bool>()).prop_map(
+        |(net, scopes, log_denials, allow_sysv_ipc)| IntentSpec {
+            net,
+            scopes,
+            log_denials,
+            allow_sysv_ipc,
+        },
+    )
 }
 
 fn node_spec() -> impl Strategy<Value = NodeSpec> {
