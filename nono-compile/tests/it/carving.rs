@@ -2,7 +2,7 @@
 //!
 //! The generators, the reference and the checks live in
 //! `nono_compile::testing` (feature `proptest`, which this crate's tests
-//! enable); this file states the properties.
+//! enable); this module states the properties.
 //!
 //! Each case ([`testing::scenario_with_denies`]) builds a random [`MemFs`]
 //! tree (directories and files, depth at most 4, a few symlinks), random
@@ -87,8 +87,6 @@
 //!
 //! Plus example-based tests on a fixed home with the built-in sensitive
 //! paths.
-
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nono_compile::testing::{
     self, Scenario, check_appliable, check_carving, check_missing_denied, check_same_lowering,

@@ -56,8 +56,6 @@
 //!
 //! Plus a few example-based tests of the same behaviour on small fixed trees.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use nono_compile::testing::{
     self, Pick, Scenario, check_complete, check_covered, check_duplication, check_file_rules,
     check_intent, check_monotone, check_normalised, check_own_rules, check_resolution,
