@@ -2,10 +2,6 @@
 
 use crate::common::{Scratch, assert_absent, assert_file, run_args};
 
-// ---------------------------------------------------------------------------
-// --dry-run
-// ---------------------------------------------------------------------------
-
 #[test]
 fn dry_run_runs_nothing() {
     let s = Scratch::new();

@@ -2,10 +2,6 @@
 
 use crate::common::{Scratch, assert_absent, assert_file, run_args};
 
-// ---------------------------------------------------------------------------
-// nono's own errors: 125, one line naming the input, nothing run
-// ---------------------------------------------------------------------------
-
 /// Runs `nono run GRANTS -- touch MARKER` (with `--allow .` so the marker
 /// would appear if the command ran) and asserts a nono error naming `needle`.
 fn expect_refused(s: &Scratch, grants: &[&str], needle: &str) {

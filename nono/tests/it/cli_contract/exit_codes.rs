@@ -3,10 +3,6 @@
 use crate::common::{Outcome, Scratch, run_args};
 use std::os::unix::fs::PermissionsExt;
 
-// ---------------------------------------------------------------------------
-// Exit codes
-// ---------------------------------------------------------------------------
-
 #[test]
 fn the_commands_own_status_is_nonos_status() {
     let s = Scratch::new();

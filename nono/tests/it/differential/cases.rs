@@ -7,10 +7,6 @@ use nono_model::{Abi, Access, FsGrant, FsRight, GrantSource, NetPolicy, Policy, 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-// ---------------------------------------------------------------------------
-// Policies and predictions.
-// ---------------------------------------------------------------------------
-
 const LEVELS: [(&str, Access); 3] = [
     ("--read", Access::Read),
     ("--write", Access::Write),

@@ -4,10 +4,6 @@ use crate::common::{Scratch, copy_program};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-// ---------------------------------------------------------------------------
-// A small seeded generator (xorshift64*): no dependency, reproducible.
-// ---------------------------------------------------------------------------
-
 pub(super) struct Rng(u64);
 
 impl Rng {

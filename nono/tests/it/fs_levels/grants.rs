@@ -3,10 +3,6 @@
 use super::*;
 use crate::common::{NONO, chmod};
 
-// ---------------------------------------------------------------------------
-// File grants
-// ---------------------------------------------------------------------------
-
 #[test]
 fn read_file_grant_covers_that_file_not_its_sibling() {
     let s = Scratch::new();

@@ -107,13 +107,20 @@ impl UdpPeer {
         self.0.local_addr().unwrap().port().to_string()
     }
 
-    /// The next datagram, or `None` if none came.
+    /// The next datagram, or `None` if none came. (A wait interrupted by a
+    /// signal, or by this process being stopped and continued, is waited
+    /// again.)
     fn received(&self) -> Option<String> {
         let mut buf = [0u8; 512];
-        match self.0.recv_from(&mut buf) {
-            Ok((n, _)) => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => None,
-            Err(e) => panic!("recv_from: {e}"),
+        loop {
+            match self.0.recv_from(&mut buf) {
+                Ok((n, _)) => return Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    return None;
+                }
+                Err(e) => panic!("recv_from: {e}"),
+            }
         }
     }
 }

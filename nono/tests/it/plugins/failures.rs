@@ -4,10 +4,6 @@
 use super::*;
 use std::time::{Duration, Instant};
 
-// ---------------------------------------------------------------------------
-// Plugins are loaded only when needed
-// ---------------------------------------------------------------------------
-
 #[test]
 fn a_run_naming_only_builtin_presets_loads_no_plugin() {
     let lab = Lab::new();

@@ -4,10 +4,6 @@ use super::*;
 use crate::common::{RustToolchain, assert_absent, rust_toolchain};
 use std::process::Command;
 
-// ---------------------------------------------------------------------------
-// The rust preset and CARGO_HOME
-// ---------------------------------------------------------------------------
-
 #[test]
 fn rust_preset_hides_cargo_credentials_and_cargo_still_builds() {
     let s = Scratch::new();

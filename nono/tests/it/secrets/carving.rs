@@ -3,10 +3,6 @@
 use super::*;
 use crate::common::{FAKE_ORDINARY, FAKE_SECRETS, FAKE_SENSITIVE, assert_absent, assert_file};
 
-// ---------------------------------------------------------------------------
-// Carving under a grant on the home
-// ---------------------------------------------------------------------------
-
 #[test]
 fn home_grant_reads_ordinary_files_but_no_secret() {
     let s = Scratch::new();

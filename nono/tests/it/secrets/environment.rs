@@ -2,10 +2,6 @@
 
 use super::*;
 
-// ---------------------------------------------------------------------------
-// The environment
-// ---------------------------------------------------------------------------
-
 /// Variables set on nono for the environment tests, with values that must
 /// never be printed.
 const SENSITIVE_VARS: [(&str, &str); 6] = [

@@ -4,10 +4,6 @@ use super::*;
 use crate::common::{assert_absent, assert_file, probe};
 use std::path::PathBuf;
 
-// ---------------------------------------------------------------------------
-// Sensitive paths that do not exist, and nono's own configuration
-// ---------------------------------------------------------------------------
-
 /// A fake home without any secret: ordinary files and directories only
 /// (`notes.txt`, `proj/readme.txt`, `.config/app/settings.toml`).
 fn bare_home(s: &Scratch) -> PathBuf {

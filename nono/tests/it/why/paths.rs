@@ -21,7 +21,7 @@ fn why_agrees_with_the_kernel_on_paths() {
 
     let home_allow = ["--allow", "~"];
     let mut cases = vec![
-        // The secrets.rs cases under --allow ~.
+        // The `secrets` module's cases under --allow ~.
         case(&home_allow, h(".ssh/id_ed25519"), "read", false),
         case(&home_allow, h(".aws/credentials"), "read", false),
         case(&home_allow, h(".netrc"), "read", false),
