@@ -1036,6 +1036,10 @@ mod tests {
 
     #[test]
     fn no_guard_and_no_socket_filter_is_no_filter() {
-        assert!(compile(&Ruleset::empty(Abi::LATEST), None).unwrap().is_none());
+        assert!(
+            compile(&Ruleset::empty(Abi::LATEST), None)
+                .unwrap()
+                .is_none()
+        );
     }
 }

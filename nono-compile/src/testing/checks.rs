@@ -755,7 +755,7 @@ pub fn check_missing_denied(s: &Scenario, out: &Compiled, out0: &Compiled) -> Ch
 
 /// **Carving hides the denied paths, and nothing else**, given `out` (the
 /// clean policy compiled) and `out0` (the undenied policy compiled for the
-/// same target). See `tests/carving_properties.rs` for the terms: `D` the
+/// same target). See `tests/it/carving.rs` for the terms: `D` the
 /// effective denials that exist, `M` those that do not, `C` the carved
 /// directories, `S` the shut ones.
 ///

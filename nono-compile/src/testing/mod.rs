@@ -2,10 +2,10 @@
 //! in-memory trees and policies, the independent reference model of
 //! DESIGN.md section 2, and the invariants every lowering keeps.
 //!
-//! nono's own property tests (`tests/lowering_properties.rs`,
-//! `tests/carving_properties.rs`) and its lowering fuzz target are built
-//! from this module. It is public so that preset and plugin authors can
-//! property-test their presets against random machines the same way.
+//! nono's own property tests (`tests/it/lowering.rs`, `tests/it/carving.rs`)
+//! and its lowering fuzz target are built from this module. It is public so
+//! that preset and plugin authors can property-test their presets against
+//! random machines the same way.
 //!
 //! - **Trees**: [`tree`] makes a random [`Tree`], an in-memory filesystem
 //!   ([`MemFs`](crate::MemFs)) of directories, files and symlinks whose

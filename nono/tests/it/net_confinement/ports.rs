@@ -1,0 +1,199 @@
+//! `--net-connect` and `--net-bind`: only the listed TCP ports.
+
+use super::*;
+use crate::common::{assert_absent, dry_text};
+
+#[test]
+fn net_connect_allows_only_the_listed_port() {
+    let s = Scratch::new();
+    let allowed = TcpPeer::new();
+    let other = TcpPeer::new();
+    let (p, q) = (allowed.port(), other.port());
+    let flags = ["--net-connect", p.as_str()];
+
+    let tok = token("connect-allowed");
+    probe_under(&s, &flags, "connect", &[&p, &tok])
+        .expect_probe_ok()
+        .expect_stderr("net_udp");
+    assert_eq!(allowed.received().as_deref(), Some(tok.as_str()));
+
+    // Landlock refuses the connect itself: the socket is created.
+    let tok = token("connect-other");
+    probe_under(&s, &flags, "connect", &[&q, &tok]).expect_errno_at("EACCES", "connect");
+    assert_eq!(other.received(), None, "the unlisted port was reached");
+    // Twin: the unlisted listener is reachable without the flag.
+    probe_under(&s, &[], "connect", &[&q, &tok]).expect_probe_ok();
+    assert_eq!(other.received().as_deref(), Some(tok.as_str()));
+
+    // Connecting is all --net-connect grants: binding any port is refused.
+    let [free] = free_ports();
+    probe_under(&s, &flags, "bind", &[&free]).expect_errno_at("EACCES", "bind");
+    probe_under(&s, &flags, "bind", &[&p]).expect_errno_at("EACCES", "bind");
+}
+
+#[test]
+fn net_connect_takes_comma_lists_and_repeats() {
+    let s = Scratch::new();
+    let peers = [TcpPeer::new(), TcpPeer::new(), TcpPeer::new()];
+    let [a, b, c] = [peers[0].port(), peers[1].port(), peers[2].port()];
+    let outside = TcpPeer::new();
+    let comma = format!("{a},{b}");
+    let flags = ["--net-connect", comma.as_str(), "--net-connect", c.as_str()];
+    for (peer, port) in peers.iter().zip([&a, &b, &c]) {
+        let tok = token(&format!("list-{port}"));
+        probe_under(&s, &flags, "connect", &[port, &tok]).expect_probe_ok();
+        assert_eq!(peer.received().as_deref(), Some(tok.as_str()));
+    }
+    let tok = token("list-outside");
+    probe_under(&s, &flags, "connect", &[&outside.port(), &tok])
+        .expect_errno_at("EACCES", "connect");
+    assert_eq!(outside.received(), None);
+
+    // The dry run lists one rule per port, sorted, and says how each part
+    // is enforced.
+    let text = dry_text(&s, &flags);
+    let mut sorted = [&a, &b, &c].map(|p| p.parse::<u16>().unwrap());
+    sorted.sort_unstable();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("tcp port "))
+        .collect();
+    let want: Vec<String> = sorted.iter().map(|p| format!("{p}: connect_tcp")).collect();
+    assert_eq!(lines, want, "{text}");
+    assert!(text.contains("Network: TCP only on ports ["), "{text}");
+    assert!(text.contains("UDP unfiltered"), "{text}");
+    assert!(text.contains("gap: net_udp: needs ABI 10"), "{text}");
+}
+
+#[test]
+fn net_connect_keeps_udp_usable() {
+    let s = Scratch::new();
+    let tcp = TcpPeer::new();
+    let udp = UdpPeer::new();
+    let port = tcp.port();
+    let flags = ["--net-connect", port.as_str()];
+    let tok = token("udp-ports");
+    probe_under(&s, &flags, "udp-send", &[&udp.port(), &tok]).expect_probe_ok();
+    assert_eq!(udp.received().as_deref(), Some(tok.as_str()));
+    probe_under(
+        &s,
+        &flags,
+        "socket",
+        &["AF_INET6", "SOCK_DGRAM", "IPPROTO_UDP"],
+    )
+    .expect_probe_ok();
+    // Route netlink stays (getaddrinfo asks it for addresses).
+    probe_under(&s, &flags, "socket", &["AF_NETLINK", "SOCK_RAW", "0"]).expect_probe_ok();
+}
+
+#[test]
+fn net_connect_refuses_raw_packet_mptcp_and_other_netlink_sockets() {
+    let s = Scratch::new();
+    let flags = ["--net-connect", "443"];
+    let kinds: [[&str; 3]; 6] = [
+        ["AF_INET", "SOCK_RAW", "IPPROTO_ICMP"],
+        ["AF_INET6", "SOCK_RAW", "IPPROTO_ICMPV6"],
+        ["AF_PACKET", "SOCK_RAW", "0"],
+        ["AF_INET", "SOCK_STREAM", "262"],  // MPTCP
+        ["AF_INET6", "SOCK_STREAM", "262"], // MPTCP
+        ["AF_NETLINK", "SOCK_DGRAM", "15"], // NETLINK_KOBJECT_UEVENT
+    ];
+    for kind in kinds {
+        probe_under(&s, &flags, "socket", &kind).expect_errno_at("EACCES", "socket");
+    }
+    // SCTP is refused by the filter before the kernel looks for the
+    // protocol (this kernel has no SCTP: EPROTONOSUPPORT without a filter).
+    probe_under(&s, &flags, "socket", &["AF_INET", "SOCK_STREAM", "132"])
+        .expect_errno_at("EACCES", "socket");
+    let unfiltered = probe_under(&s, &[], "socket", &["AF_INET", "SOCK_STREAM", "132"]);
+    assert_ne!(unfiltered.stdout.trim(), "EACCES", "{unfiltered:#?}");
+
+    // Twin: as root, keeping capabilities, every one of them can be
+    // created without the flag.
+    assert!(has_cap_net_raw(), "this test needs CAP_NET_RAW (root)");
+    for kind in kinds {
+        probe_under(&s, &["--keep-caps"], "socket", &kind).expect_probe_ok();
+    }
+}
+
+#[test]
+fn net_bind_allows_only_the_listed_port() {
+    let s = Scratch::new();
+    let [p, q] = free_ports();
+    let flags = ["--net-bind", p.as_str()];
+    probe_under(&s, &flags, "bind", &[&p]).expect_probe_ok();
+    probe_under(&s, &flags, "bind", &[&q]).expect_errno_at("EACCES", "bind");
+    // Twin: q binds without the flag.
+    probe_under(&s, &[], "bind", &[&q]).expect_probe_ok();
+    // An ephemeral port (bind to port 0) is a port like any other: refused
+    // unless `--net-bind 0` is given, which in turn grants no fixed port.
+    probe_under(&s, &flags, "bind", &["0"]).expect_errno_at("EACCES", "bind");
+    probe_under(&s, &["--net-bind", "0"], "bind", &["0"]).expect_probe_ok();
+    probe_under(&s, &["--net-bind", "0"], "bind", &[&q]).expect_errno_at("EACCES", "bind");
+
+    // Binding is all --net-bind grants: no outbound TCP, even to p.
+    let peer = TcpPeer::new();
+    let tok = token("bind-only-connect");
+    probe_under(&s, &flags, "connect", &[&peer.port(), &tok]).expect_errno_at("EACCES", "connect");
+    assert_eq!(peer.received(), None);
+
+    // Both flags together: each grants its own.
+    let peer_port = peer.port();
+    let both = [
+        "--net-bind",
+        p.as_str(),
+        "--net-connect",
+        peer_port.as_str(),
+    ];
+    probe_under(&s, &both, "bind", &[&p]).expect_probe_ok();
+    probe_under(&s, &both, "connect", &[&peer.port(), &tok]).expect_probe_ok();
+    assert_eq!(peer.received().as_deref(), Some(tok.as_str()));
+}
+
+#[test]
+fn bad_ports_and_conflicting_flags_are_one_line_usage_errors() {
+    let s = Scratch::new();
+    for (flag, value) in [
+        ("--net-connect", "0"),
+        ("--net-connect", "70000"),
+        ("--net-connect", "abc"),
+        ("--net-connect", ""),
+        ("--net-connect", "80,"),
+        ("--net-connect", "-1"),
+        ("--net-bind", "70000"),
+        ("--net-bind", "abc"),
+        ("--net-bind", ""),
+    ] {
+        let arg = format!("{flag}={value}");
+        let out = s.run(run_args(
+            [arg.as_str(), "--allow", "."],
+            ["touch", "MARKER"],
+        ));
+        out.expect_nono_error(flag);
+        assert_absent(&s.join("MARKER"));
+    }
+    for flags in [
+        ["--net-block", "--net-connect", "1"],
+        ["--net-bind", "1", "--net-block"],
+    ] {
+        let mut all = flags.to_vec();
+        all.extend(["--allow", "."]);
+        let out = s.run(run_args(all, ["touch", "MARKER"]));
+        out.expect_nono_error("--net-block");
+        assert_absent(&s.join("MARKER"));
+    }
+    // Twin: good values run.
+    s.run(run_args(
+        [
+            "--net-connect",
+            "1,65535",
+            "--net-bind",
+            "0",
+            "--allow",
+            ".",
+        ],
+        ["touch", "MARKER"],
+    ))
+    .expect_ok();
+    assert!(s.join("MARKER").exists());
+}

@@ -1,0 +1,230 @@
+//! The python and node presets.
+
+use super::*;
+use std::ffi::OsString;
+
+/// python3 from this test process's PATH, and the environment it needs (a
+/// pyenv shim needs PYENV_ROOT, which the python preset grants).
+fn python() -> (PathBuf, Vec<(String, OsString)>) {
+    let python = which("python3").expect("python3 must be on PATH");
+    let dir = python.parent().unwrap().to_path_buf();
+    let mut env = Vec::new();
+    let pyenv_root = std::env::var_os("PYENV_ROOT").or_else(|| {
+        (dir.file_name()? == "shims").then(|| dir.parent().unwrap().as_os_str().to_owned())
+    });
+    if let Some(root) = pyenv_root {
+        env.push(("PYENV_ROOT".to_owned(), root));
+    }
+    if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
+        env.push(("VIRTUAL_ENV".to_owned(), venv));
+    }
+    (dir, env)
+}
+
+fn python_nono(s: &Scratch, cwd: &Path) -> Command {
+    let (dir, env) = python();
+    let mut cmd = nono_in(s, cwd, &[&dir]);
+    cmd.envs(env);
+    cmd
+}
+
+#[test]
+fn python_preset_runs_a_script_that_writes_into_the_project() {
+    let (s, proj, secret) = project();
+    std::fs::write(
+        proj.join("script.py"),
+        "import json, sys\n\
+         with open('out.json', 'w') as f:\n    \
+             json.dump({'squares': [i * i for i in range(5)], 'version': sys.version_info[0]}, f)\n\
+         print('wrote out.json')\n",
+    )
+    .unwrap();
+    run(
+        &mut python_nono(&s, &proj),
+        &[
+            "--preset",
+            "python",
+            "--allow",
+            ".",
+            "--",
+            "python3",
+            "script.py",
+        ],
+    )
+    .expect_ok()
+    .expect_stdout("wrote out.json");
+    let out: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(proj.join("out.json")).unwrap()).unwrap();
+    assert_eq!(out["squares"], serde_json::json!([0, 1, 4, 9, 16]));
+    assert_eq!(out["version"], 3);
+
+    // The denial twin: the same interpreter cannot read a file outside the
+    // grants, nor write beside it.
+    std::fs::write(
+        proj.join("leak.py"),
+        "import sys\nprint(open(sys.argv[1]).read())\n",
+    )
+    .unwrap();
+    let out = run(
+        &mut python_nono(&s, &proj),
+        &[
+            "--preset",
+            "python",
+            "--allow",
+            ".",
+            "--",
+            "python3",
+            "leak.py",
+            text(&secret),
+        ],
+    );
+    expect_denied(&out);
+    out.expect_code(1)
+        .expect_stderr("PermissionError: [Errno 13] Permission denied");
+
+    let stolen = s.join("outside/copy.txt");
+    let out = run(
+        &mut python_nono(&s, &proj),
+        &[
+            "--preset",
+            "python",
+            "--allow",
+            ".",
+            "--",
+            "python3",
+            "-c",
+            "import sys; open(sys.argv[1], 'w').write('x')",
+            text(&stolen),
+        ],
+    );
+    expect_denied(&out);
+    out.expect_stderr("PermissionError");
+    assert!(!stolen.exists());
+}
+
+#[test]
+fn python_preset_is_what_grants_an_interpreter_outside_base() {
+    let (dir, _) = python();
+    let canonical = dir.join("python3").canonicalize().unwrap();
+    if canonical.starts_with("/usr") {
+        eprintln!(
+            "skipped: python3 is {}, which base grants anyway",
+            canonical.display()
+        );
+        return;
+    }
+    let (s, proj, _secret) = project();
+    // pyenv's shim (or the interpreter itself) lies outside base's grants.
+    let out = run(
+        &mut python_nono(&s, &proj),
+        &[
+            "--allow",
+            ".",
+            "--",
+            "python3",
+            "-c",
+            "print('unreachable')",
+        ],
+    );
+    expect_denied(&out);
+    assert!(!out.stdout.contains("unreachable"));
+}
+
+#[test]
+fn node_preset_writes_in_the_project_and_cannot_read_outside() {
+    let Some(node) = which("node") else {
+        eprintln!("skipped: node is not installed (not on PATH)");
+        return;
+    };
+    let (s, proj, secret) = project();
+    let dir = node.parent().unwrap();
+    let nono = || {
+        let mut cmd = nono_in(&s, &proj, &[dir]);
+        if let Some(nvm) = std::env::var_os("NVM_DIR") {
+            cmd.env("NVM_DIR", nvm);
+        }
+        cmd
+    };
+
+    run(
+        &mut nono(),
+        &[
+            "--preset",
+            "node",
+            "--allow",
+            ".",
+            "--",
+            "node",
+            "-e",
+            "require('fs').writeFileSync('out.txt', JSON.stringify([1, 2, 3].map(x => x * 7)))",
+        ],
+    )
+    .expect_ok();
+    assert_eq!(
+        std::fs::read_to_string(proj.join("out.txt")).unwrap(),
+        "[7,14,21]"
+    );
+
+    const READ: &str = "try { process.stdout.write(require('fs').readFileSync(process.argv[1], 'utf8')) } \
+                        catch (e) { console.log(e.code); process.exit(3) }";
+    run(
+        &mut nono(),
+        &[
+            "--preset", "node", "--allow", ".", "--", "node", "-e", READ, "out.txt",
+        ],
+    )
+    .expect_ok()
+    .expect_stdout("[7,14,21]");
+    let out = run(
+        &mut nono(),
+        &[
+            "--preset",
+            "node",
+            "--allow",
+            ".",
+            "--",
+            "node",
+            "-e",
+            READ,
+            text(&secret),
+        ],
+    );
+    out.expect_code(3).expect_stdout("EACCES");
+    assert!(!out.stdout.contains(SECRET));
+}
+
+#[test]
+fn node_preset_lets_npm_use_its_cache() {
+    let Some(node) = which("node") else {
+        eprintln!("skipped: node is not installed (not on PATH)");
+        return;
+    };
+    if which("npm").is_none() {
+        eprintln!("skipped: npm is not installed (not on PATH)");
+        return;
+    }
+    let (s, proj, _secret) = project();
+    // The cache grant is optional, and an optional grant on a directory that
+    // does not exist is skipped: create ~/.npm as a first npm run would.
+    let cache = s.mkdir("home/.npm");
+    let mut cmd = nono_in(&s, &proj, &[node.parent().unwrap()]);
+    cmd.env("npm_config_update_notifier", "false")
+        .env("npm_config_offline", "true")
+        .env("npm_config_fund", "false")
+        .env("npm_config_audit", "false");
+    run(
+        &mut cmd,
+        &[
+            "--preset", "node", "--allow", ".", "--", "npm", "init", "-y",
+        ],
+    )
+    .expect_ok();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(proj.join("package.json")).unwrap()).unwrap();
+    assert_eq!(manifest["name"], "proj");
+    assert!(
+        std::fs::read_dir(cache.join("_logs")).is_ok_and(|mut d| d.next().is_some()),
+        "npm wrote no log into its cache {}",
+        cache.display()
+    );
+}
