@@ -74,8 +74,9 @@ fn nono_in(s: &Scratch, home: &Path) -> Command {
 }
 
 /// The commands that must change nothing on disk, the home's `proj`
-/// directory granted where a sandbox is described.
-fn quiet_commands(home: &Path) -> Vec<Vec<String>> {
+/// directory granted where a sandbox is described, each with its exit
+/// status (`why` exits 1 when its answer is "denied").
+fn quiet_commands(home: &Path) -> Vec<(Vec<String>, i32)> {
     let proj = home.join("proj");
     let allow = ["--allow", text(&proj)];
     let with_allow = |head: &[&str], tail: &[&str]| -> Vec<String> {
@@ -86,20 +87,29 @@ fn quiet_commands(home: &Path) -> Vec<Vec<String>> {
             .collect()
     };
     vec![
-        with_allow(&["run", "--dry-run"], &["--", "true"]),
-        with_allow(&["run", "--dry-run", "--json"], &["--", "true"]),
-        with_allow(&["run", "--dry-run", "--allow", "~"], &["--", "true"]),
-        with_allow(&["why", "~/proj/file"], &[]),
-        with_allow(&["why", "~/.cache", "--op", "write", "--allow", "~"], &[]),
-        with_allow(&["why", "--json", "~/proj"], &[]),
-        vec!["check".into()],
-        vec!["check".into(), "--json".into()],
-        vec!["presets".into(), "list".into()],
-        vec!["presets".into(), "list".into(), "--json".into()],
-        vec!["presets".into(), "show".into(), "rust".into()],
+        (with_allow(&["run", "--dry-run"], &["--", "true"]), 0),
+        (
+            with_allow(&["run", "--dry-run", "--json"], &["--", "true"]),
+            0,
+        ),
+        (
+            with_allow(&["run", "--dry-run", "--allow", "~"], &["--", "true"]),
+            0,
+        ),
+        (with_allow(&["why", "~/proj/file"], &[]), 0),
+        (
+            with_allow(&["why", "~/.cache", "--op", "write", "--allow", "~"], &[]),
+            1,
+        ),
+        (with_allow(&["why", "--json", "~/proj"], &[]), 0),
+        (vec!["check".into()], 0),
+        (vec!["check".into(), "--json".into()], 0),
+        (vec!["presets".into(), "list".into()], 0),
+        (vec!["presets".into(), "list".into(), "--json".into()], 0),
+        (vec!["presets".into(), "show".into(), "rust".into()], 0),
         // A real run that stores nothing creates nothing either.
-        with_allow(&["run"], &["--", "true"]),
-        with_allow(&["run", "--allow", "~"], &["--", "true"]),
+        (with_allow(&["run"], &["--", "true"]), 0),
+        (with_allow(&["run", "--allow", "~"], &["--", "true"]), 0),
     ]
 }
 
@@ -111,9 +121,9 @@ fn commands_that_run_nothing_leave_a_fresh_home_unchanged() {
     s.write("home/notes.txt", "notes\n");
     let before_home = snapshot(&home);
     let before_scratch = snapshot(&s.path());
-    for args in quiet_commands(&home) {
+    for (args, code) in quiet_commands(&home) {
         let out = Outcome::of(nono_in(&s, &home).args(&args));
-        out.expect_ok();
+        out.expect_code(code);
         assert_eq!(snapshot(&home), before_home, "{args:?} changed the home");
         assert_eq!(
             snapshot(&s.path()),
