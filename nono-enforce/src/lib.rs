@@ -29,7 +29,7 @@ pub use notify::{
     write_memory,
 };
 pub use seccomp::FilterError;
-pub use target_path::{PATH_MAX, Start, TargetView, fd_path, stat_fd};
+pub use target_path::{PATH_MAX, Start, TargetView, fd_path, stat_fd, tgid_of};
 
 #[cfg(test)]
 mod tests {

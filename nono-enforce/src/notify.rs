@@ -334,30 +334,28 @@ impl Listener {
     }
 }
 
-/// Opens a pidfd for process `pid`.
+/// Opens a pidfd for process `pid` (`ESRCH` for pid 0 or one that does
+/// not fit a pid).
 pub fn pidfd_open(pid: u32) -> io::Result<OwnedFd> {
-    // SAFETY: plain system call with integer arguments.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let fd = RawFd::try_from(fd).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
-    // SAFETY: the kernel just returned this new descriptor.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    let pid = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+        .ok_or_else(|| io::Error::from_raw_os_error(libc::ESRCH))?;
+    Ok(rustix::process::pidfd_open(
+        pid,
+        rustix::process::PidfdFlags::empty(),
+    )?)
 }
 
 /// Takes a duplicate of descriptor `target_fd` of the process `pidfd`
 /// names (`pidfd_getfd`; needs ptrace access to it, as its parent has).
 /// The copy is close-on-exec.
 pub fn take_fd(pidfd: &OwnedFd, target_fd: i32) -> io::Result<OwnedFd> {
-    // SAFETY: plain system call with integer arguments.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), target_fd, 0u32) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let fd = RawFd::try_from(fd).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
-    // SAFETY: the kernel just returned this new descriptor.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    Ok(rustix::process::pidfd_getfd(
+        pidfd,
+        target_fd,
+        rustix::process::PidfdGetfdFlags::empty(),
+    )?)
 }
 
 /// Copies `buf.len()` bytes at `addr` in process `pid`'s memory into `buf`.

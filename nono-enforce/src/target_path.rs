@@ -31,6 +31,18 @@ fn cvt(rc: libc::c_int) -> io::Result<libc::c_int> {
     }
 }
 
+/// The process (thread group) thread `tid` belongs to, from
+/// `/proc/TID/status` (`ESRCH` when it is gone or the file is not as
+/// expected).
+pub fn tgid_of(tid: u32) -> io::Result<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Tgid:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| io::Error::from_raw_os_error(libc::ESRCH))
+}
+
 fn owned(fd: RawFd) -> io::Result<OwnedFd> {
     let fd = cvt(fd)?;
     // SAFETY: the kernel just returned this new descriptor, owned by no one.
@@ -128,12 +140,7 @@ impl TargetView {
         })?;
         let root = open_at(&dir, c"root", true)?;
         let cwd = open_at(&dir, c"cwd", true)?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-        let tgid = status
-            .lines()
-            .find_map(|l| l.strip_prefix("Tgid:"))
-            .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| io::Error::from_raw_os_error(libc::ESRCH))?;
+        let tgid = tgid_of(pid)?;
         Ok(TargetView {
             pid,
             tgid,

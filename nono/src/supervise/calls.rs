@@ -752,14 +752,7 @@ fn process_of(tid: u32) -> Option<OwnedFd> {
         // A thread that does not lead its process: EINVAL on older
         // kernels, ENOENT on newer ones.
         Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::ENOENT)) => {
-            let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
-            let tgid = status
-                .lines()
-                .find_map(|l| l.strip_prefix("Tgid:"))?
-                .trim()
-                .parse()
-                .ok()?;
-            nono_enforce::pidfd_open(tgid).ok()
+            nono_enforce::pidfd_open(nono_enforce::tgid_of(tid).ok()?).ok()
         }
         Err(_) => None,
     }
