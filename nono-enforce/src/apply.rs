@@ -6,7 +6,7 @@ use crate::seccomp::{self, FilterError};
 use crate::{LandlockState, landlock_state};
 use landlock::{
     CompatLevel, Compatible, NetPort, PathBeneath, Ruleset as LlRuleset, RulesetAttr,
-    RulesetCreatedAttr, RulesetStatus,
+    RulesetCreated, RulesetCreatedAttr, RulesetStatus,
 };
 use nono_model::{Abi, EnforcementStatus, PathRule, Ruleset};
 use std::fs::File;
@@ -185,16 +185,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
     }
     // Build the filter before anything irreversible happens.
     let filter = seccomp::compile(ruleset, ipc.as_ref())?;
-    let mut builder = LlRuleset::default()
-        .set_compatibility(CompatLevel::HardRequirement)
-        .handle_access(fs_flags(ruleset.handled_fs))?;
-    if !ruleset.handled_net.is_empty() {
-        builder = builder.handle_access(net_flags(ruleset.handled_net))?;
-    }
-    if !ruleset.scoped.is_empty() {
-        builder = builder.scope(scope_flags(ruleset.scoped))?;
-    }
-    let mut created = builder.create()?;
+    let mut created = landlock_layer(ruleset)?;
     tracing::debug!(
         "ruleset created: handled fs {}; handled net {}; scoped {}",
         ruleset.handled_fs,
@@ -214,9 +205,6 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         };
         // The descriptor is closed as soon as the rule is added.
         created = created.add_rule(PathBeneath::new(fd, fs_flags(rule.rights)))?;
-    }
-    for port in &ruleset.port_rules {
-        created = created.add_rule(NetPort::new(port.port, net_flags(port.rights)))?;
     }
     if ruleset.log_new_exec {
         created = created.log_new_exec(true)?;
@@ -268,16 +256,6 @@ pub fn confine_supervisor(ruleset: &Ruleset) -> Result<(), EnforceError> {
     if !matches!(landlock_state(), LandlockState::Available(_)) || ruleset.handled_fs.is_empty() {
         return Ok(());
     }
-    let everything = fs_flags(ruleset.handled_fs);
-    let mut builder = LlRuleset::default()
-        .set_compatibility(CompatLevel::HardRequirement)
-        .handle_access(everything)?;
-    if !ruleset.handled_net.is_empty() {
-        builder = builder.handle_access(net_flags(ruleset.handled_net))?;
-    }
-    if !ruleset.scoped.is_empty() {
-        builder = builder.scope(scope_flags(ruleset.scoped))?;
-    }
     let root = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC)
@@ -286,12 +264,28 @@ pub fn confine_supervisor(ruleset: &Ruleset) -> Result<(), EnforceError> {
             path: PathBuf::from("/"),
             source,
         })?;
-    let mut created = builder
-        .create()?
-        .add_rule(PathBeneath::new(root, everything))?;
+    landlock_layer(ruleset)?
+        .add_rule(PathBeneath::new(root, fs_flags(ruleset.handled_fs)))?
+        .restrict_self()?;
+    Ok(())
+}
+
+/// A new Landlock domain-to-be that handles `ruleset`'s filesystem and
+/// network rights and scopes (each a hard requirement), with its port
+/// rules added; the caller adds the path rules.
+fn landlock_layer(ruleset: &Ruleset) -> Result<RulesetCreated, EnforceError> {
+    let mut builder = LlRuleset::default()
+        .set_compatibility(CompatLevel::HardRequirement)
+        .handle_access(fs_flags(ruleset.handled_fs))?;
+    if !ruleset.handled_net.is_empty() {
+        builder = builder.handle_access(net_flags(ruleset.handled_net))?;
+    }
+    if !ruleset.scoped.is_empty() {
+        builder = builder.scope(scope_flags(ruleset.scoped))?;
+    }
+    let mut created = builder.create()?;
     for port in &ruleset.port_rules {
         created = created.add_rule(NetPort::new(port.port, net_flags(port.rights)))?;
     }
-    created.restrict_self()?;
-    Ok(())
+    Ok(created)
 }
