@@ -31,7 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_FILTERS 8
+#define MAX_FILTERS 16
 #define MAX_INSNS 4096
 #define BATCH 20
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""What nono's seccomp filter costs, apart from the rest of nono.
+"""What nono's seccomp filters cost, apart from the rest of nono.
 
-Reads the filter out of running `nono run` processes (for each build given,
-with and without port rules), then measures with benches/filter_cost.c:
+Reads the filters out of the commands of running `nono run` processes (for
+each build given, with and without port rules: the syscall guard, and the
+supervisor's notification filter where there is one), then measures with benches/filter_cost.c:
 the CPU time to install each filter in a fresh child (and to make the
 private IPC namespace nono makes as root), and the CPU time of a call the
 filter judges (openat, ioctl) and of one it does not name (getppid) under
@@ -17,6 +18,7 @@ Needs root (the filter is read with PTRACE_SECCOMP_GET_FILTER) and cc.
 
 import argparse
 import ctypes
+import struct
 import datetime
 import os
 import platform
@@ -31,33 +33,71 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PTRACE_ATTACH, PTRACE_DETACH, PTRACE_SECCOMP_GET_FILTER = 16, 17, 0x420C
 
 
-def read_filter(nono, flags, work, out):
-    """Starts `nono run FLAGS -- sleep`, reads its seccomp filter, writes it
-    to OUT; returns its instruction count."""
+def command_pid(nono_pid):
+    """The pid of the command under the supervisor `nono_pid`: nono forks,
+    and its child applies the sandbox and becomes the command."""
+    children = "/proc/%d/task/%d/children" % (nono_pid, nono_pid)
+    try:
+        with open(children) as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        return []
+
+
+def read_filters(nono, flags, work, out):
+    """Starts `nono run FLAGS -- sleep` and reads the command's seccomp
+    filters: the syscall guard, and the supervisor's notification filter
+    (told apart by its SECCOMP_RET_USER_NOTIF). Writes each to OUT.KIND;
+    returns [(KIND, PATH, INSTRUCTIONS)]."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
     libc.ptrace.restype = ctypes.c_long
     env = dict(os.environ, HOME=work)
     proc = subprocess.Popen([nono, "run", *flags, "--", "/bin/sleep", "30"], cwd=work, env=env,
                             stderr=subprocess.DEVNULL)
+    target = None
     try:
-        for _ in range(200):  # until nono has become sleep
+        for _ in range(200):  # until the command is sleep
             time.sleep(0.02)
-            if os.readlink("/proc/%d/exe" % proc.pid).endswith("sleep"):
+            for pid in [proc.pid, *command_pid(proc.pid)]:
+                try:
+                    if os.readlink("/proc/%d/exe" % pid).endswith("sleep"):
+                        target = pid
+                except OSError:
+                    pass
+            if target:
                 break
-        if libc.ptrace(PTRACE_ATTACH, proc.pid, None, None) != 0:
-            raise SystemExit("cannot attach to nono (run as root): errno %d" % ctypes.get_errno())
-        os.waitpid(proc.pid, 0)
-        count = libc.ptrace(PTRACE_SECCOMP_GET_FILTER, proc.pid, ctypes.c_void_p(0), None)
-        if count <= 0:
-            raise SystemExit("cannot read the filter: errno %d" % ctypes.get_errno())
-        buf = ctypes.create_string_buffer(count * 8)
-        libc.ptrace(PTRACE_SECCOMP_GET_FILTER, proc.pid, ctypes.c_void_p(0), buf)
-        with open(out, "wb") as fh:
-            fh.write(buf.raw)
-        libc.ptrace(PTRACE_DETACH, proc.pid, None, None)
-        return count
+        if target is None:
+            raise SystemExit("nono did not start the command")
+        if libc.ptrace(PTRACE_ATTACH, target, None, None) != 0:
+            raise SystemExit("cannot attach to the command (run as root): errno %d" % ctypes.get_errno())
+        os.waitpid(target, 0)
+        found = []
+        index = 0
+        while True:
+            count = libc.ptrace(PTRACE_SECCOMP_GET_FILTER, target, ctypes.c_void_p(index), None)
+            if count <= 0:
+                break
+            buf = ctypes.create_string_buffer(count * 8)
+            libc.ptrace(PTRACE_SECCOMP_GET_FILTER, target, ctypes.c_void_p(index), buf)
+            insns = [struct.unpack_from("=HBBI", buf.raw, 8 * i) for i in range(count)]
+            notify = any(code == 0x06 and k == 0x7FC00000 for code, _, _, k in insns)
+            kind = "notify" if notify else "guard"
+            path = "%s.%s" % (out, kind)
+            with open(path, "wb") as fh:
+                fh.write(buf.raw)
+            found.append((kind, path, count))
+            index += 1
+        libc.ptrace(PTRACE_DETACH, target, None, None)
+        if not found:
+            raise SystemExit("cannot read the filters: errno %d" % ctypes.get_errno())
+        return sorted(found)
     finally:
+        if target is not None:
+            try:
+                os.kill(target, 9)
+            except OSError:
+                pass
         proc.kill()
         proc.wait()
 
@@ -79,9 +119,10 @@ def main():
     filters = []
     for label, nono in builds:
         for flags in ([], ["--net-connect", "443"]):
-            path = os.path.join(work, "%d.bpf" % len(filters))
-            count = read_filter(nono, flags, work, path)
-            filters.append(("%s %s" % (label, " ".join(["run", *flags])), path, count))
+            base = os.path.join(work, "%d.bpf" % len(filters))
+            for kind, path, count in read_filters(nono, flags, work, base):
+                name = "syscall guard" if kind == "guard" else "supervisor's notification filter"
+                filters.append(("%s %s: %s" % (label, " ".join(["run", *flags]), name), path, count))
     install = subprocess.run([tool, "install", str(args.rounds), *[p for _, p, _ in filters], "ipc-namespace"],
                              check=True, capture_output=True, text=True).stdout.split("\n")
     cost = [float(line.split("\t")[2]) for line in install if line]
