@@ -292,8 +292,10 @@ pub fn missing_optional<'a>(
             }
             let path = env.cwd.join(nono_compile::expand(&g.requested, env).ok()?);
             // A writable directory a tool fills (a cache, a build
-            // directory); devices are not made with mkdir.
-            let wanted = g.access != Access::Read && !path.starts_with("/dev");
+            // directory); devices are not made with mkdir, but /dev/shm is
+            // an ordinary tmpfs where a cache may well live.
+            let device = path.starts_with("/dev") && !path.starts_with("/dev/shm");
+            let wanted = g.access != Access::Read && !device;
             let fix = (wanted && !sandbox_can_create(&path, ruleset)).then(|| {
                 format!(
                     "create it first (mkdir -p {}) to let the command use it",
