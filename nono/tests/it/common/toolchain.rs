@@ -1,7 +1,38 @@
-//! The Rust toolchain the tests run with.
+//! The toolchains the tests run with: programs on PATH, Python, Rust.
 
+use std::ffi::OsString;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// The first executable `name` on this test process's PATH.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// The directory of python3 on this test process's PATH, and the variables
+/// it needs in a sandbox: PYENV_ROOT for a pyenv shim (the python preset
+/// grants it), VIRTUAL_ENV when the tests run in one.
+pub fn python() -> (PathBuf, Vec<(String, OsString)>) {
+    let python = which("python3").expect("python3 must be on PATH");
+    let dir = python.parent().unwrap().to_path_buf();
+    let mut env = Vec::new();
+    let pyenv_root = std::env::var_os("PYENV_ROOT").or_else(|| {
+        (dir.file_name()? == "shims").then(|| dir.parent().unwrap().as_os_str().to_owned())
+    });
+    if let Some(root) = pyenv_root {
+        env.push(("PYENV_ROOT".to_owned(), root));
+    }
+    if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
+        env.push(("VIRTUAL_ENV".to_owned(), venv));
+    }
+    (dir, env)
+}
 
 /// The running Rust toolchain: its `bin` directory (from `rustup which
 /// cargo`) and the rustup home it lives in, both canonical.

@@ -30,21 +30,10 @@ mod messages;
 mod presets;
 mod warnings;
 
-use crate::common::{Outcome, Scratch, assert_absent, run_args, text};
-use std::ffi::OsString;
+use crate::common::{Outcome, Scratch, assert_absent, python, run_args, text, which};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// The first executable `name` on this test process's PATH.
-fn which(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-}
 
 /// Writes an executable shell script.
 fn script(s: &Scratch, rel: &str, body: &str) -> PathBuf {

@@ -2,21 +2,6 @@
 
 use super::*;
 
-/// python3 from this test process's PATH, and the variables it needs in the
-/// sandbox (PYENV_ROOT for a pyenv shim).
-fn python() -> (PathBuf, Vec<(String, OsString)>) {
-    let python = which("python3").expect("python3 must be on PATH");
-    let dir = python.parent().unwrap().to_path_buf();
-    let mut env = Vec::new();
-    let pyenv_root = std::env::var_os("PYENV_ROOT").or_else(|| {
-        (dir.file_name()? == "shims").then(|| dir.parent().unwrap().as_os_str().to_owned())
-    });
-    if let Some(root) = pyenv_root {
-        env.push(("PYENV_ROOT".to_owned(), root));
-    }
-    (dir, env)
-}
-
 /// A wheel of a one-module package, `tinywheel`, built by hand (a zip with
 /// the module, METADATA, WHEEL and RECORD), so installing it needs no
 /// network and no build backend.

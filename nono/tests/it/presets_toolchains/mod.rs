@@ -26,7 +26,7 @@ mod python_node;
 mod rust;
 mod tmp_base;
 
-use crate::common::{Outcome, Scratch, stdout_of, text};
+use crate::common::{Outcome, Scratch, python, stdout_of, text, which};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -35,17 +35,6 @@ const SYSTEM_PATH: [&str; 3] = ["/usr/local/bin", "/usr/bin", "/bin"];
 
 /// What the files outside every grant contain; no output may show it.
 const SECRET: &str = "nono-secret-7f3a9c";
-
-/// The first executable `name` on this test process's PATH.
-fn which(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-}
 
 /// A `nono` command for the sandbox tests: working directory `cwd`, and a
 /// cleared environment holding only HOME and XDG_CONFIG_HOME (in the scratch

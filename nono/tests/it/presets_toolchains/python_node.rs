@@ -1,25 +1,6 @@
 //! The python and node presets.
 
 use super::*;
-use std::ffi::OsString;
-
-/// python3 from this test process's PATH, and the environment it needs (a
-/// pyenv shim needs PYENV_ROOT, which the python preset grants).
-fn python() -> (PathBuf, Vec<(String, OsString)>) {
-    let python = which("python3").expect("python3 must be on PATH");
-    let dir = python.parent().unwrap().to_path_buf();
-    let mut env = Vec::new();
-    let pyenv_root = std::env::var_os("PYENV_ROOT").or_else(|| {
-        (dir.file_name()? == "shims").then(|| dir.parent().unwrap().as_os_str().to_owned())
-    });
-    if let Some(root) = pyenv_root {
-        env.push(("PYENV_ROOT".to_owned(), root));
-    }
-    if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
-        env.push(("VIRTUAL_ENV".to_owned(), venv));
-    }
-    (dir, env)
-}
 
 fn python_nono(s: &Scratch, cwd: &Path) -> Command {
     let (dir, env) = python();
