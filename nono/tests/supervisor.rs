@@ -707,6 +707,24 @@ fn ctrl_c_and_ctrl_d_typed_act_on_the_command_as_on_a_terminal() {
     assert_eq!(result["modes_after"], result["modes_before"]);
     let twin = in_terminal(&s, &serde_json::json!({"argv": job, "steps": steps}));
     assert_eq!(text(&twin["status"]), "signal 2", "{twin:#}");
+    // With its standard descriptors elsewhere, nono gets the terminal's
+    // SIGINT and passes it to the command (in a session of its own).
+    s.mkdir("work");
+    let quiet = format!(
+        "exec {} </dev/null >/dev/null 2>&1",
+        nono_argv(
+            &["--allow", "work"],
+            &["/bin/sh", "-c", "'touch work/ready; sleep 30'"]
+        )
+        .join(" ")
+    );
+    let ready = s.join("work/ready");
+    let steps = serde_json::json!([{"wait_file": [ready, ""]}, {"sleep": 0.2}, {"send": "\u{3}"}]);
+    let result = in_terminal(
+        &s,
+        &serde_json::json!({"argv": ["/bin/sh", "-c", quiet], "steps": steps}),
+    );
+    assert_eq!(text(&result["status"]), "signal 2", "{result:#}");
     // Ctrl-D: end of input for a reader.
     let job = ["/bin/sh", "-c", "cat; echo cat-ended"];
     let steps = serde_json::json!([
@@ -782,4 +800,63 @@ fn in_the_background_nono_leaves_the_terminal_alone() {
     assert!(!text(&result["reports"]).contains("stopped"), "{result:#}");
     assert_eq!(result["modes_at"]["running"], result["modes_before"]);
     assert_eq!(result["modes_after"], result["modes_before"]);
+}
+
+/// The state letter of process `pid` (`T` when stopped).
+fn state_of(pid: &str) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = stat.rsplit_once(") ").unwrap().1;
+    after.chars().next().unwrap()
+}
+
+#[test]
+fn sigtstp_to_nono_stops_the_command_and_sigcont_continues_it() {
+    use std::os::unix::process::CommandExt;
+    let s = Scratch::new();
+    s.mkdir("work");
+    let mut child = s
+        .nono()
+        .args([
+            "run",
+            "--allow",
+            "work",
+            "--",
+            "/bin/sh",
+            "-c",
+            "echo $$ > work/pid.tmp; mv work/pid.tmp work/pid; while :; do sleep 0.05; done",
+        ])
+        // A process group whose parent is in the session, so that a stop
+        // is not discarded (as for a job a shell started).
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let nono = child.id() as i32;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let pid = loop {
+        if let Ok(pid) = std::fs::read_to_string(s.join("work/pid")) {
+            break pid.trim().to_owned();
+        }
+        assert!(Instant::now() < deadline, "the command never started");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // SAFETY: signals to our own child; waitpid on it.
+    let stopped = unsafe {
+        libc::kill(nono, libc::SIGTSTP);
+        let mut status = 0;
+        libc::waitpid(nono, &raw mut status, libc::WUNTRACED);
+        libc::WIFSTOPPED(status).then(|| libc::WSTOPSIG(status))
+    };
+    assert_eq!(stopped, Some(libc::SIGTSTP));
+    assert_eq!(state_of(&pid), 'T', "the command still runs");
+    // SAFETY: a signal to our own child.
+    unsafe { libc::kill(nono, libc::SIGCONT) };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while state_of(&pid) == 'T' {
+        assert!(Instant::now() < deadline, "the command was not continued");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: a signal to our own child.
+    unsafe { libc::kill(nono, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
 }
