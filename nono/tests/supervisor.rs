@@ -860,3 +860,39 @@ fn sigtstp_to_nono_stops_the_command_and_sigcont_continues_it() {
     let status = child.wait().unwrap();
     assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
 }
+
+#[test]
+fn a_nested_nono_on_a_terminal_shares_the_outer_pty_as_a_named_gap() {
+    let s = Scratch::new();
+    let nono = common::NONO;
+    let dir = Path::new(nono).parent().unwrap().to_str().unwrap();
+    // The outer sandbox grants no /dev/ptmx: the inner nono cannot open a
+    // pty, says so, and its command uses the outer run's pty.
+    let job = nono_argv(
+        &["--read", dir],
+        &[
+            nono,
+            "run",
+            "--",
+            "/bin/sh",
+            "-c",
+            "[ -t 0 ] && echo inner-on-a-tty",
+        ],
+    );
+    let result = in_terminal(&s, &serde_json::json!({"argv": job}));
+    assert_eq!(text(&result["status"]), "exit 0", "{result:#}");
+    let output = text(&result["output"]);
+    assert!(output.contains("inner-on-a-tty"), "{output}");
+    assert!(
+        output.contains("PartiallyEnforced") && output.contains("terminal: no pty for the command"),
+        "{output}"
+    );
+    // Twin: not nested, no such gap.
+    let job = nono_argv(&["-v"], &["/bin/sh", "-c", "[ -t 0 ] && echo on-a-tty"]);
+    let result = in_terminal(&s, &serde_json::json!({"argv": job}));
+    let output = text(&result["output"]);
+    assert!(
+        output.contains("FullyEnforced") && output.contains("on-a-tty"),
+        "{output}"
+    );
+}

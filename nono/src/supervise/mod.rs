@@ -52,6 +52,7 @@ pub struct Handoff {
     to_parent: std::fs::File,
     from_parent: std::fs::File,
     calls: NotifiedCalls,
+    shared_terminal: Option<String>,
 }
 
 /// What the child learned when it installed the filter.
@@ -66,6 +67,12 @@ pub enum Supervised {
 }
 
 impl Handoff {
+    /// Why the command shares nono's terminal instead of getting a pty of
+    /// its own (a gap), if it does.
+    pub fn shared_terminal(&self) -> Option<&str> {
+        self.shared_terminal.as_deref()
+    }
+
     /// In the child, after the sandbox was applied (`no_new_privs` is set):
     /// installs the notification filter, hands the listener to the
     /// supervisor and waits until it holds it.
@@ -112,8 +119,13 @@ fn pipe() -> Result<(std::fs::File, std::fs::File), Failure> {
 /// the command ends, and exits the process as the command did: it never
 /// returns there.
 pub fn fork(ruleset: &Ruleset) -> Result<Handoff, Failure> {
-    // The pty is opened before the supervisor confines itself.
-    let pty = terminal::open()?;
+    // The pty is opened before the supervisor confines itself. Without one
+    // (no /dev/ptmx here, or inside another sandbox, whose own pty is then
+    // the terminal) the command shares the terminal: a gap.
+    let (pty, shared_terminal) = match terminal::open() {
+        Ok(pty) => (pty, None),
+        Err(reason) => (None, Some(reason)),
+    };
     // The supervisor's own domain, inherited by the child (whose domain is
     // then nested in it): network rules and scopes only.
     nono_enforce::confine_supervisor(ruleset)
@@ -139,6 +151,7 @@ pub fn fork(ruleset: &Ruleset) -> Result<Handoff, Failure> {
             to_parent: child_write,
             from_parent: child_read,
             calls: notified_calls(ruleset),
+            shared_terminal,
         });
     }
     drop((child_read, child_write));

@@ -56,6 +56,14 @@ fn last_error(what: &str) -> Failure {
     ))
 }
 
+/// Why no pty could be opened, as a gap.
+fn no_pty(what: &str) -> String {
+    format!(
+        "terminal: no pty for the command ({what}: {}), so it shares nono's terminal",
+        std::io::Error::last_os_error()
+    )
+}
+
 /// Whether `fd` is a terminal.
 fn is_tty(fd: RawFd) -> bool {
     // SAFETY: isatty only inspects the descriptor.
@@ -81,8 +89,9 @@ pub struct Pty {
 
 /// Opens a pty for the command when one of nono's standard descriptors is
 /// a terminal (`None` otherwise), with the terminal's modes and window
-/// size. Called before the supervisor confines itself.
-pub fn open() -> Result<Option<Pty>, Failure> {
+/// size. Called before the supervisor confines itself. The error says why
+/// there is none although nono has a terminal.
+pub fn open() -> Result<Option<Pty>, String> {
     let ttys = [0, 1, 2].map(is_tty);
     let Some(first) = (0..3).find(|&fd| ttys[fd as usize]) else {
         return Ok(None);
@@ -90,13 +99,13 @@ pub fn open() -> Result<Option<Pty>, Failure> {
     // SAFETY: posix_openpt opens /dev/ptmx with the given flags.
     let fd = unsafe { libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC) };
     if fd < 0 {
-        return Err(last_error("/dev/ptmx"));
+        return Err(no_pty("/dev/ptmx"));
     }
     // SAFETY: posix_openpt just returned this descriptor, owned by no one.
     let master = unsafe { OwnedFd::from_raw_fd(fd) };
     // SAFETY: grantpt and unlockpt take a pty master descriptor.
     if unsafe { libc::grantpt(fd) } != 0 || unsafe { libc::unlockpt(fd) } != 0 {
-        return Err(last_error("unlocking the pty"));
+        return Err(no_pty("unlocking the pty"));
     }
     // The slave through its master, not by a path someone could replace.
     // SAFETY: TIOCGPTPEER takes open flags and returns a new descriptor.
@@ -108,7 +117,7 @@ pub fn open() -> Result<Option<Pty>, Failure> {
         )
     };
     if peer < 0 {
-        return Err(last_error("opening the pty's slave"));
+        return Err(no_pty("opening the pty's slave"));
     }
     // SAFETY: the ioctl just returned this descriptor, owned by no one.
     let slave = unsafe { OwnedFd::from_raw_fd(peer) };
