@@ -896,3 +896,34 @@ fn a_nested_nono_on_a_terminal_shares_the_outer_pty_as_a_named_gap() {
         "{output}"
     );
 }
+
+#[test]
+fn a_process_left_behind_writing_without_end_does_not_keep_nono_or_the_terminal() {
+    let s = Scratch::new();
+    let run = |job: Vec<String>| {
+        let spec = serde_json::json!({
+            "argv": job,
+            "timeout": 20,
+            "after": [{"mark": "ended"}, {"sleep": 1.0}, {"mark": "later"}],
+        });
+        let result = in_terminal(&s, &spec);
+        assert_eq!(text(&result["status"]), "exit 3", "{:#}", result["status"]);
+        assert!(text(&result["output"]).contains("left-behind"));
+        assert_eq!(result["modes_after"], result["modes_before"]);
+        let mark = |name: &str| result["marks"][name].as_u64().unwrap();
+        (mark("ended"), mark("later"))
+    };
+    // It ignores SIGHUP and keeps writing to the pty as fast as it can:
+    // nono still ends, and once the pty is hung up nothing more reaches
+    // the terminal.
+    let flood = "(trap '' HUP; exec yes left-behind) & sleep 0.3; exit 3";
+    let (ended, later) = run(nono_argv(&[], &["/bin/sh", "-c", flood]));
+    assert_eq!(ended, later);
+    // The same with a line every 50 ms for 3 s, and its twin: without
+    // nono, the lines go on reaching the terminal after the job ended.
+    let lines = "(trap '' HUP; i=0; while [ $i -lt 60 ]; do echo left-behind-$i; sleep 0.05; i=$((i+1)); done) & sleep 0.3; exit 3";
+    let (ended, later) = run(nono_argv(&[], &["/bin/sh", "-c", lines]));
+    assert_eq!(ended, later);
+    let (ended, later) = run(vec!["/bin/sh".into(), "-c".into(), lines.into()]);
+    assert!(later > ended, "{ended} {later}");
+}
