@@ -847,7 +847,12 @@ fn sigtstp_to_nono_stops_the_command_and_sigcont_continues_it() {
         libc::WIFSTOPPED(status).then(|| libc::WSTOPSIG(status))
     };
     assert_eq!(stopped, Some(libc::SIGTSTP));
-    assert_eq!(state_of(&pid), 'T', "the command still runs");
+    // Signals are delivered asynchronously: give the stop a moment.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while state_of(&pid) != 'T' {
+        assert!(Instant::now() < deadline, "the command still runs");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     // SAFETY: a signal to our own child.
     unsafe { libc::kill(nono, libc::SIGCONT) };
     let deadline = Instant::now() + Duration::from_secs(5);
