@@ -802,11 +802,11 @@ fn in_the_background_nono_leaves_the_terminal_alone() {
     assert_eq!(result["modes_after"], result["modes_before"]);
 }
 
-/// The state letter of process `pid` (`T` when stopped).
-fn state_of(pid: &str) -> char {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let after = stat.rsplit_once(") ").unwrap().1;
-    after.chars().next().unwrap()
+/// How many ticks the command wrote to `work/ticks` so far.
+fn ticks(s: &Scratch) -> usize {
+    std::fs::read_to_string(s.join("work/ticks"))
+        .map(|t| t.len())
+        .unwrap_or(0)
 }
 
 #[test]
@@ -823,7 +823,7 @@ fn sigtstp_to_nono_stops_the_command_and_sigcont_continues_it() {
             "--",
             "/bin/sh",
             "-c",
-            "echo $$ > work/pid.tmp; mv work/pid.tmp work/pid; while :; do sleep 0.05; done",
+            "while :; do echo x >> work/ticks; sleep 0.02; done",
         ])
         // A process group whose parent is in the session, so that a stop
         // is not discarded (as for a job a shell started).
@@ -832,13 +832,10 @@ fn sigtstp_to_nono_stops_the_command_and_sigcont_continues_it() {
         .unwrap();
     let nono = child.id() as i32;
     let deadline = Instant::now() + Duration::from_secs(10);
-    let pid = loop {
-        if let Ok(pid) = std::fs::read_to_string(s.join("work/pid")) {
-            break pid.trim().to_owned();
-        }
+    while ticks(&s) == 0 {
         assert!(Instant::now() < deadline, "the command never started");
         std::thread::sleep(Duration::from_millis(20));
-    };
+    }
     // SAFETY: signals to our own child; waitpid on it.
     let stopped = unsafe {
         libc::kill(nono, libc::SIGTSTP);
@@ -847,16 +844,15 @@ fn sigtstp_to_nono_stops_the_command_and_sigcont_continues_it() {
         libc::WIFSTOPPED(status).then(|| libc::WSTOPSIG(status))
     };
     assert_eq!(stopped, Some(libc::SIGTSTP));
-    // Signals are delivered asynchronously: give the stop a moment.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while state_of(&pid) != 'T' {
-        assert!(Instant::now() < deadline, "the command still runs");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // The command stopped with it (a tick in flight may still land).
+    std::thread::sleep(Duration::from_millis(200));
+    let at_stop = ticks(&s);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(ticks(&s), at_stop, "the command still runs");
     // SAFETY: a signal to our own child.
     unsafe { libc::kill(nono, libc::SIGCONT) };
     let deadline = Instant::now() + Duration::from_secs(5);
-    while state_of(&pid) == 'T' {
+    while ticks(&s) == at_stop {
         assert!(Instant::now() < deadline, "the command was not continued");
         std::thread::sleep(Duration::from_millis(20));
     }
