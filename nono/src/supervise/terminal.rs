@@ -17,9 +17,10 @@
 //! foreground): keys, Ctrl-C and Ctrl-D included, reach the pty, whose line
 //! discipline turns them into signals and end-of-file for the command as a
 //! terminal would. The window size is copied at the start, on `SIGWINCH`
-//! and when nono continues. Job control is nono's: see
-//! [`super::forward`] for `SIGTSTP` and `SIGCONT`, and [`Relay`] for the
-//! suspend key.
+//! and when nono continues. Job control is nono's: the supervisor's signal
+//! handler suspends and resumes the run on `SIGTSTP` and `SIGCONT`, and
+//! [`Relay`] turns the suspend key into `SIGTSTP` for nono where the
+//! kernel would discard it.
 //!
 //! The functions used by signal handlers make system calls only and read
 //! state that is set once before the handlers are installed.
