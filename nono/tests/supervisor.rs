@@ -781,9 +781,10 @@ fn standard_input_from_a_pipe_passes_through_with_the_terminal_on_output() {
     );
     assert_eq!(text(&result["status"]), "exit 0", "{result:#}");
     let output = text(&result["output"]);
-    assert!(output.contains("stdin-is-a-pipe"), "{output}");
-    assert!(output.contains("stdout-is-a-tty"), "{output}");
-    // nono does not read keys it does not relay: the terminal is untouched.
+    assert!(output.contains("stdin-is-a-pipe\r\n"), "{output}");
+    assert!(output.contains("stdout-is-a-tty\r\n"), "{output}");
+    // The pty makes the line ends; the terminal does not add its own.
+    assert!(!output.contains("\r\r\n"), "{output:?}");
     assert_eq!(result["modes_after"], result["modes_before"]);
 }
 

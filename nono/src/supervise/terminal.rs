@@ -12,11 +12,11 @@
 //! kernel hangs up the slave for everyone still holding it), restores the
 //! terminal and exits.
 //!
-//! While the command runs, the user's terminal is in raw mode (when nono
-//! reads keys from it, and only while nono is in the terminal's
-//! foreground): keys, Ctrl-C and Ctrl-D included, reach the pty, whose line
-//! discipline turns them into signals and end-of-file for the command as a
-//! terminal would. The window size is copied at the start, on `SIGWINCH`
+//! While the command runs and nono is in the terminal's foreground, the
+//! user's terminal is in raw mode when nono reads keys from it (keys,
+//! Ctrl-C and Ctrl-D included, reach the pty, whose line discipline turns
+//! them into signals and end-of-file for the command as a terminal would),
+//! and without output processing otherwise (the pty already did it). The window size is copied at the start, on `SIGWINCH`
 //! and when nono continues. Job control is nono's: the supervisor's signal
 //! handler suspends and resumes the run on `SIGTSTP` and `SIGCONT`, and
 //! [`Relay`] turns the suspend key into `SIGTSTP` for nono where the
@@ -35,15 +35,15 @@ use std::time::{Duration, Instant};
 
 /// The pty's master in the supervisor, or -1.
 static MASTER: AtomicI32 = AtomicI32::new(-1);
-/// Whether nono reads keys from its standard input (a terminal) and so
-/// puts it in raw mode.
-static KEYS: AtomicBool = AtomicBool::new(false);
-/// Whether nono put the terminal in raw mode and has not restored it.
+/// Whether nono changed the terminal's modes and has not restored them.
 static RAW: AtomicBool = AtomicBool::new(false);
-/// The user's terminal's modes when nono started, and its raw modes.
+/// The user's terminal's modes when nono started, and the modes it has
+/// while nono relays: raw when nono reads keys from it, else only without
+/// output processing (the pty does it).
 static MODES: OnceLock<(libc::termios, libc::termios)> = OnceLock::new();
-/// The descriptor of the user's terminal the window size is read from.
-static WINDOW_FROM: AtomicI32 = AtomicI32::new(-1);
+/// The user's terminal: the first of nono's standard descriptors that is
+/// one (its modes, its window size, its foreground).
+static TTY: AtomicI32 = AtomicI32::new(-1);
 
 /// How long the output a command left in the pty is still copied after it
 /// ended, at most, and how long a pause ends that copy.
@@ -126,14 +126,19 @@ pub fn open() -> Result<Option<Pty>, String> {
     let mut modes: libc::termios = unsafe { std::mem::zeroed() };
     // SAFETY: `modes` is a writable termios.
     if unsafe { libc::tcgetattr(first, &raw mut modes) } == 0 {
-        let mut raw = modes;
-        // SAFETY: cfmakeraw only changes the termios it is given.
-        unsafe { libc::cfmakeraw(&raw mut raw) };
-        let _ = MODES.set((modes, raw));
+        let mut relayed = modes;
+        if ttys[0] {
+            // SAFETY: cfmakeraw only changes the termios it is given.
+            unsafe { libc::cfmakeraw(&raw mut relayed) };
+        } else {
+            // Output only: the pty already turned newlines into CR LF.
+            relayed.c_oflag &= !libc::OPOST;
+        }
+        let _ = MODES.set((modes, relayed));
         // SAFETY: `modes` is a valid termios for the slave.
         unsafe { libc::tcsetattr(slave.as_raw_fd(), libc::TCSANOW, &raw const modes) };
     }
-    WINDOW_FROM.store(first, Ordering::Relaxed);
+    TTY.store(first, Ordering::Relaxed);
     copy_window_size_to(master.as_raw_fd());
     let (out, reopened) = if ttys[1] {
         (1, None)
@@ -217,7 +222,6 @@ impl Pty {
         }
         let (stop_read, stop_write) = super::pipe()?;
         MASTER.store(master.as_raw_fd(), Ordering::Relaxed);
-        KEYS.store(ttys[0], Ordering::Relaxed);
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             restore();
@@ -295,7 +299,7 @@ impl Copier {
         let mut master_open = true;
         let mut buf = vec![0u8; 16 << 10];
         loop {
-            let foreground = reading && in_foreground();
+            let foreground = reading && in_foreground(0);
             let mut fds = [
                 pollfd(self.stop.as_raw_fd(), libc::POLLIN),
                 pollfd(
@@ -357,7 +361,7 @@ impl Copier {
                     Ok(n) => self.keys_typed(&buf[..n], &mut pending),
                     Err(e) if e == libc::EAGAIN || e == libc::EINTR => {}
                     // EIO in the background is job control, not the end.
-                    Err(_) if !in_foreground() => {}
+                    Err(_) if !in_foreground(0) => {}
                     Err(_) => {
                         reading = false;
                         pending.extend(eof_char(master));
@@ -503,10 +507,10 @@ pub fn has_pty() -> bool {
     MASTER.load(Ordering::Relaxed) >= 0
 }
 
-/// Whether nono is in the foreground of the terminal on its standard input.
-fn in_foreground() -> bool {
+/// Whether nono is in the foreground of the terminal `fd`.
+fn in_foreground(fd: RawFd) -> bool {
     // SAFETY: tcgetpgrp and getpgrp read process state only.
-    unsafe { libc::tcgetpgrp(0) == libc::getpgrp() }
+    unsafe { libc::tcgetpgrp(fd) == libc::getpgrp() }
 }
 
 /// The process group the terminal would signal: the pty's foreground, or
@@ -524,7 +528,7 @@ pub fn foreground(child: libc::pid_t) -> libc::pid_t {
 }
 
 fn copy_window_size_to(master: RawFd) {
-    let from = WINDOW_FROM.load(Ordering::Relaxed);
+    let from = TTY.load(Ordering::Relaxed);
     if from < 0 || master < 0 {
         return;
     }
@@ -544,15 +548,17 @@ pub fn copy_window_size() {
     copy_window_size_to(MASTER.load(Ordering::Relaxed));
 }
 
-/// Puts the user's terminal in raw mode, when nono reads keys from it and
-/// is in its foreground. Async-signal-safe.
+/// Gives the user's terminal its modes for the relay (raw when nono reads
+/// keys from it), when nono relays a pty and is in the terminal's
+/// foreground. Async-signal-safe.
 pub fn enter_raw() {
-    if !KEYS.load(Ordering::Relaxed) || !in_foreground() {
+    let tty = TTY.load(Ordering::Relaxed);
+    if !has_pty() || tty < 0 || !in_foreground(tty) {
         return;
     }
-    if let Some((_, raw)) = MODES.get() {
-        // SAFETY: `raw` is a valid termios.
-        if unsafe { libc::tcsetattr(0, libc::TCSANOW, raw) } == 0 {
+    if let Some((_, relayed)) = MODES.get() {
+        // SAFETY: `relayed` is a valid termios.
+        if unsafe { libc::tcsetattr(tty, libc::TCSANOW, relayed) } == 0 {
             RAW.store(true, Ordering::Relaxed);
         }
     }
@@ -576,7 +582,7 @@ pub fn restore() {
         libc::sigemptyset(&raw mut ttou);
         libc::sigaddset(&raw mut ttou, libc::SIGTTOU);
         libc::pthread_sigmask(libc::SIG_BLOCK, &raw const ttou, &raw mut old);
-        libc::tcsetattr(0, libc::TCSADRAIN, saved);
+        libc::tcsetattr(TTY.load(Ordering::Relaxed), libc::TCSADRAIN, saved);
         libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old, std::ptr::null_mut());
     }
 }
