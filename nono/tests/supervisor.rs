@@ -602,8 +602,8 @@ fn nono_argv(flags: &[&str], command: &[&str]) -> Vec<String> {
 /// ignoring SIGHUP, SIGTTOU and SIGTTIN) that waits until the job has
 /// ended and the shell has the terminal back, then opens /dev/tty (else
 /// uses its standard input), makes itself the terminal's foreground, reads
-/// the line the user types next and pushes a byte into the terminal. What
-/// it got is in `work/out`.
+/// the line the user types next, pushes a byte into the terminal and turns
+/// its echo off. What it got is in `work/out`.
 fn left_behind_thief(s: &Scratch, job: Vec<String>) -> String {
     let out = s.join("work/out");
     let go = s.join("work/go");
@@ -617,7 +617,7 @@ fn left_behind_thief(s: &Scratch, job: Vec<String>) -> String {
             {"wait_file": [out, "tcsetpgrp:"]},
             {"sleep": 0.3},
             {"send": "secret-line\r"},
-            {"wait_file": [out, "tiocsti:"]},
+            {"wait_file": [out, "tcsetattr:"]},
         ],
     });
     let result = in_terminal(s, &spec);
@@ -640,6 +640,7 @@ fn a_process_left_behind_cannot_take_the_terminal_after_nono_exits() {
     assert!(!got.contains("tcsetpgrp: ok"), "{got}");
     assert!(got.contains("read: eof"), "{got}");
     assert!(!got.contains("tiocsti: ok"), "{got}");
+    assert!(!got.contains("tcsetattr: ok"), "{got}");
     // Under nono, with standard descriptors that are not the terminal
     // (which stays the session's controlling terminal): no /dev/tty.
     let redirected = format!(
@@ -658,6 +659,7 @@ fn a_process_left_behind_cannot_take_the_terminal_after_nono_exits() {
     let got = left_behind_thief(&s, vec!["/bin/sh".into(), "-c".into(), thief.clone()]);
     assert!(got.contains("tcsetpgrp: ok"), "{got}");
     assert!(got.contains("read: secret-line"), "{got}");
+    assert!(got.contains("tcsetattr: ok"), "{got}");
     let redirected = format!("exec /bin/sh -c '{thief}' </dev/null >/dev/null 2>&1");
     let got = left_behind_thief(&s, vec!["/bin/sh".into(), "-c".into(), redirected]);
     assert!(got.contains("tty: ok"), "{got}");
@@ -928,4 +930,22 @@ fn a_process_left_behind_writing_without_end_does_not_keep_nono_or_the_terminal(
     assert_eq!(ended, later);
     let (ended, later) = run(vec!["/bin/sh".into(), "-c".into(), lines.into()]);
     assert!(later > ended, "{ended} {later}");
+}
+
+#[test]
+fn a_command_changing_its_terminal_modes_leaves_the_users_alone() {
+    let s = Scratch::new();
+    // It turns echo off and the terminal raw, and exits without undoing
+    // it: that was the pty; the user's terminal keeps its modes.
+    let job = ["/bin/sh", "-c", "stty -echo raw; echo changed"];
+    let spec =
+        |argv: Vec<String>| serde_json::json!({"argv": argv, "steps": [{"expect": "changed"}]});
+    let result = in_terminal(&s, &spec(nono_argv(&[], &job)));
+    assert_eq!(text(&result["status"]), "exit 0", "{result:#}");
+    assert_eq!(result["modes_after"], result["modes_before"]);
+    // Twin: without nono the same command changes the user's terminal.
+    let twin = in_terminal(&s, &spec(job.iter().map(|a| (*a).to_owned()).collect()));
+    assert_eq!(text(&twin["status"]), "exit 0", "{twin:#}");
+    assert_ne!(twin["modes_after"], twin["modes_before"]);
+    assert_eq!(lflag(&twin["modes_after"]) & u64::from(libc::ECHO), 0);
 }
