@@ -669,17 +669,18 @@ fn a_process_left_behind_cannot_take_the_terminal_after_nono_exits() {
 #[test]
 fn typed_lines_and_window_sizes_reach_the_command_through_the_pty() {
     let s = Scratch::new();
-    let script = "[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-ttys; stty size; read line; echo got:$line; stty size";
+    // After the line, it waits (as long as the harness lets it) until the
+    // new window size reached it.
+    let script = "[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-ttys; stty size; read line; echo got:$line; while [ \"$(stty size)\" = '30 100' ]; do sleep 0.05; done; stty size";
     let spec = serde_json::json!({
         "argv": nono_argv(&[], &["/bin/sh", "-c", script]),
         "rows": 30, "cols": 100,
         "steps": [
             {"expect": "30 100"},
             {"modes": "running"},
-            {"winsize": [40, 120]},
-            {"sleep": 0.5},
             {"send": "hello there\r"},
             {"expect": "got:hello there"},
+            {"winsize": [40, 120]},
             {"expect": "40 120"},
         ],
     });
