@@ -950,3 +950,59 @@ fn a_command_changing_its_terminal_modes_leaves_the_users_alone() {
     assert_ne!(twin["modes_after"], twin["modes_before"]);
     assert_eq!(lflag(&twin["modes_after"]) & u64::from(libc::ECHO), 0);
 }
+
+#[test]
+fn an_editor_suspending_itself_suspends_the_run() {
+    let s = Scratch::new();
+    // A raw-mode program reads Ctrl-Z as a key and stops itself with
+    // SIGTSTP: the kernel stops it (its group has a parent in its session,
+    // the pty's waiter), and nono follows; fg continues both.
+    let editor = [PYTHON, "pty_harness.py", "editor"];
+    let steps = serde_json::json!([
+        {"expect": "editor-ready"},
+        {"send": "\u{1a}"},
+        {"report": "stopped"},
+        {"modes": "stopped"},
+        {"fg": true},
+        {"expect": "editor-resumed"},
+        {"send": "q"},
+    ]);
+    let result = in_terminal(
+        &s,
+        &serde_json::json!({"argv": nono_argv(&[], &editor), "steps": steps}),
+    );
+    assert_eq!(text(&result["status"]), "exit 0", "{result:#}");
+    assert_eq!(result["modes_at"]["stopped"], result["modes_before"]);
+    assert_eq!(result["modes_after"], result["modes_before"]);
+    // Twin: the same without nono.
+    let twin = in_terminal(&s, &serde_json::json!({"argv": editor, "steps": steps}));
+    assert_eq!(text(&twin["status"]), "exit 0", "{twin:#}");
+    assert!(text(&twin["reports"]).contains("stopped"), "{twin:#}");
+}
+
+#[test]
+fn the_command_cannot_signal_the_pty_sessions_waiter() {
+    let s = Scratch::new();
+    // On a pty the command's parent is nono's waiter, outside the sandbox:
+    // signal scoping keeps the command from it (kill -0 asks permission).
+    let probe = [
+        "/bin/sh",
+        "-c",
+        "kill -0 $PPID 2>/dev/null && echo signal-sent || echo signal-refused",
+    ];
+    let result = in_terminal(&s, &serde_json::json!({"argv": nono_argv(&[], &probe)}));
+    assert_eq!(text(&result["status"]), "exit 0", "{result:#}");
+    assert!(
+        text(&result["output"]).contains("signal-refused"),
+        "{result:#}"
+    );
+    // Twin: with --allow-signals the same probe reaches it.
+    let result = in_terminal(
+        &s,
+        &serde_json::json!({"argv": nono_argv(&["--allow-signals"], &probe)}),
+    );
+    assert!(
+        text(&result["output"]).contains("signal-sent"),
+        "{result:#}"
+    );
+}

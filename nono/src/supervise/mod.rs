@@ -17,7 +17,9 @@
 //! with the listener gone, every notified call fails (`ENOSYS`). The
 //! command runs in a session of its own, on a pty the supervisor relays
 //! when nono has a terminal ([`terminal`]), so nothing it leaves behind
-//! can reach the user's terminal either.
+//! can reach the user's terminal either. On a pty the child is the pty
+//! session's waiter and the command its child (nono's grandchild), which
+//! hands over its listener with its own pid.
 
 mod calls;
 mod terminal;
@@ -87,8 +89,15 @@ impl Handoff {
                 )));
             }
         };
+        // The descriptor's number and the process holding it (on a pty the
+        // command is nono's grandchild).
+        // SAFETY: getpid has no memory effects.
+        let pid = unsafe { libc::getpid() };
+        let mut bytes = [0u8; 8];
+        bytes[..4].copy_from_slice(&message.to_ne_bytes());
+        bytes[4..].copy_from_slice(&pid.to_ne_bytes());
         self.to_parent
-            .write_all(&message.to_ne_bytes())
+            .write_all(&bytes)
             .map_err(|e| Failure::new(format!("cannot hand over to the supervisor: {e}")))?;
         let mut ack = [0u8; 1];
         self.from_parent
@@ -144,7 +153,14 @@ pub fn fork(ruleset: &Ruleset) -> Result<Handoff, Failure> {
     if pid == 0 {
         drop((parent_read, parent_write));
         match pty {
-            Some(pty) => pty.attach()?,
+            Some(pty) => {
+                let slave = pty.attach()?;
+                if let Some((command, slave)) = terminal::fork_command(slave)? {
+                    // This process stays as the pty session's leader.
+                    drop((child_read, child_write));
+                    terminal::wait_command(command, slave);
+                }
+            }
             None => terminal::new_session()?,
         }
         return Ok(Handoff {
@@ -156,7 +172,7 @@ pub fn fork(ruleset: &Ruleset) -> Result<Handoff, Failure> {
     }
     drop((child_read, child_write));
     CHILD.store(pid, Ordering::Relaxed);
-    let relay = match pty.map(|pty| pty.relay(pid)).transpose() {
+    let relay = match pty.map(terminal::Pty::relay).transpose() {
         Ok(relay) => relay,
         Err(failure) => {
             // SAFETY: plain kill of our own child, which has not executed
@@ -181,7 +197,8 @@ pub fn fork(ruleset: &Ruleset) -> Result<Handoff, Failure> {
 
 static CHILD: AtomicI32 = AtomicI32::new(0);
 
-/// The signals nono handles while the command runs.
+/// The signals nono forwards while the command runs (with `SIGCHLD`,
+/// which tells it the command stopped).
 const HANDLED: [libc::c_int; 10] = [
     libc::SIGTERM,
     libc::SIGHUP,
@@ -205,10 +222,14 @@ const HANDLED: [libc::c_int; 10] = [
 ///   would signal: the pty's foreground, or the command's group.
 /// - `SIGWINCH`: the window size is copied to the pty, whose line
 ///   discipline signals its foreground when the size changed.
-/// - `SIGTSTP` suspends the run: the command's foreground group is stopped,
-///   the terminal restored, and nono stops as `SIGTSTP` would stop it.
+/// - `SIGTSTP` suspends the run. On a pty it goes to the pty's foreground
+///   group, and when the command stops, so does the pty session's waiter,
+///   which the supervisor sees (`SIGCHLD`): it restores the terminal and
+///   stops as `SIGTSTP` would stop it. Without a pty the command's group is
+///   stopped at once (the kernel discards a default `SIGTSTP` in that
+///   orphaned group) and nono stops with it.
 /// - `SIGCONT` resumes it: raw mode again (in the foreground), the window
-///   size, and `SIGCONT` to the command's foreground group.
+///   size, and `SIGCONT` to the waiter and the command's foreground group.
 extern "C" fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
     let code = unsafe { (*info).si_code };
@@ -219,8 +240,17 @@ extern "C" fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc
     // SAFETY: kill, tcgetpgrp, ioctl and tcsetattr are async-signal-safe.
     unsafe {
         match sig {
+            libc::SIGTSTP if terminal::has_pty() => {
+                libc::kill(-terminal::foreground(child), sig);
+            }
             libc::SIGTSTP => suspend(child),
             libc::SIGCONT => resume(child),
+            libc::SIGCHLD => {
+                if terminal::has_pty() && stopped(child) {
+                    stop_self();
+                    resume(child);
+                }
+            }
             libc::SIGWINCH if terminal::has_pty() => {
                 terminal::copy_window_size();
                 if code != libc::SI_KERNEL {
@@ -240,33 +270,57 @@ extern "C" fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc
 /// The process group a suspension stopped, for the next `SIGCONT`.
 static STOPPED: AtomicI32 = AtomicI32::new(0);
 
-/// Suspends the run (in the `SIGTSTP` handler): stops the command's
-/// foreground group, restores the terminal, stops nono by `SIGTSTP` with
-/// its default action (which the kernel discards in an orphaned process
-/// group, like for any program), and resumes when continued.
-fn suspend(child: libc::pid_t) {
-    let pgrp = terminal::foreground(child);
-    STOPPED.store(pgrp, Ordering::Relaxed);
-    // SAFETY: kill, sigaction, sigprocmask and raise are async-signal-safe
-    // and share no memory with the rest of nono.
+/// Whether `child` (the pty session's waiter) is stopped now; takes that
+/// report. Async-signal-safe.
+fn stopped(child: libc::pid_t) -> bool {
+    // SAFETY: an all-zero siginfo is valid for waitid to fill.
     unsafe {
-        libc::kill(-pgrp, libc::SIGTSTP);
-        if pgrp == child {
-            // The command's own group is orphaned (its parent, nono, is in
-            // another session): the kernel discards a default SIGTSTP there.
-            libc::kill(-pgrp, libc::SIGSTOP);
-        }
-        terminal::restore();
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        libc::waitid(
+            libc::P_PID,
+            child as libc::id_t,
+            &raw mut info,
+            libc::WSTOPPED | libc::WNOHANG,
+        ) == 0
+            && info.si_pid() == child
+    }
+}
+
+/// Without a pty, suspends the run (in the `SIGTSTP` handler): stops the
+/// command's group, then nono ([`stop_self`]), and resumes when continued.
+fn suspend(child: libc::pid_t) {
+    STOPPED.store(child, Ordering::Relaxed);
+    // SAFETY: kill is async-signal-safe.
+    unsafe {
+        libc::kill(-child, libc::SIGTSTP);
+        // The command's group is orphaned (its parent, nono, is in another
+        // session): the kernel discards a default SIGTSTP there.
+        libc::kill(-child, libc::SIGSTOP);
+    }
+    stop_self();
+    resume(child);
+}
+
+/// Restores the terminal and stops nono by `SIGTSTP` with its default
+/// action (which the kernel discards in an orphaned process group, like
+/// for any program), until `SIGCONT`.
+fn stop_self() {
+    terminal::restore();
+    // SAFETY: sigaction, sigprocmask and raise are async-signal-safe and
+    // share no memory with the rest of nono.
+    unsafe {
         libc::signal(libc::SIGTSTP, libc::SIG_DFL);
-        libc::raise(libc::SIGTSTP);
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&raw mut set);
         libc::sigaddset(&raw mut set, libc::SIGTSTP);
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, &raw mut old);
+        libc::raise(libc::SIGTSTP);
         // nono stops here, until SIGCONT.
         libc::pthread_sigmask(libc::SIG_UNBLOCK, &raw const set, std::ptr::null_mut());
+        libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old, std::ptr::null_mut());
         install(libc::SIGTSTP);
     }
-    resume(child);
 }
 
 /// Resumes the run after nono continued.
@@ -279,7 +333,12 @@ fn resume(child: libc::pid_t) {
         if stopped > 0 {
             libc::kill(-stopped, libc::SIGCONT);
         }
-        libc::kill(-terminal::foreground(child), libc::SIGCONT);
+        if terminal::has_pty() {
+            // The waiter continues the pty's foreground group.
+            libc::kill(child, libc::SIGCONT);
+        } else {
+            libc::kill(-child, libc::SIGCONT);
+        }
     }
 }
 
@@ -300,6 +359,7 @@ fn forward_signals() {
     for sig in HANDLED {
         install(sig);
     }
+    install(libc::SIGCHLD);
 }
 
 /// Blocks every signal in the calling thread (workers), so that signals
@@ -413,11 +473,13 @@ fn receive_listener(
     from_child: &mut std::fs::File,
     to_child: &mut std::fs::File,
 ) -> Option<Listener> {
-    let mut message = [0u8; 4];
+    let mut message = [0u8; 8];
     from_child.read_exact(&mut message).ok()?;
-    let fd = i32::from_ne_bytes(message);
-    let taken = if fd >= 0 {
-        let pidfd = nono_enforce::pidfd_open(child as u32).ok()?;
+    let [a, b, c, d, e, f, g, h] = message;
+    let fd = i32::from_ne_bytes([a, b, c, d]);
+    let holder = i32::from_ne_bytes([e, f, g, h]);
+    let taken = if fd >= 0 && holder > 0 {
+        let pidfd = nono_enforce::pidfd_open(holder.unsigned_abs()).ok()?;
         nono_enforce::take_fd(&pidfd, fd).ok()
     } else {
         None

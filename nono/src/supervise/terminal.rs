@@ -17,10 +17,18 @@
 //! Ctrl-C and Ctrl-D included, reach the pty, whose line discipline turns
 //! them into signals and end-of-file for the command as a terminal would),
 //! and without output processing otherwise (the pty already did it). The window size is copied at the start, on `SIGWINCH`
-//! and when nono continues. Job control is nono's: the supervisor's signal
-//! handler suspends and resumes the run on `SIGTSTP` and `SIGCONT`, and
-//! [`Relay`] turns the suspend key into `SIGTSTP` for nono where the
-//! kernel would discard it.
+//! and when nono continues.
+//!
+//! Job control works inside the pty as on any terminal: the session's
+//! leader is a small waiter (nono's child, outside the command's sandbox,
+//! see [`fork_command`]) and the command runs in a process group of its own
+//! in the pty's foreground, so that group has a parent in its session and
+//! the kernel does not discard its stops (it would in the session leader's
+//! own group, whose parent, nono, is in another session). When the command
+//! stops (Ctrl-Z, or an editor suspending itself), the waiter stops, and the
+//! supervisor, seeing it, restores the terminal and stops too; `fg`
+//! continues nono, which continues the waiter, which continues the
+//! command's foreground group.
 //!
 //! The functions used by signal handlers make system calls only and read
 //! state that is set once before the handlers are installed.
@@ -184,9 +192,9 @@ pub fn new_session() -> Result<(), Failure> {
 impl Pty {
     /// In the child: a session of its own with the slave as controlling
     /// terminal, and the slave in place of each standard descriptor that
-    /// was the user's terminal. The child keeps no other descriptor of
-    /// the pty.
-    pub fn attach(self) -> Result<(), Failure> {
+    /// was the user's terminal. Gives the slave (for [`fork_command`]);
+    /// the master is closed.
+    pub fn attach(self) -> Result<OwnedFd, Failure> {
         new_session()?;
         let slave = self.slave.as_raw_fd();
         // SAFETY: TIOCSCTTY takes an integer argument.
@@ -200,13 +208,13 @@ impl Pty {
                 return Err(last_error("standard descriptors"));
             }
         }
-        Ok(())
+        Ok(self.slave)
     }
 
     /// In the supervisor: closes its copy of the slave (the command's end)
     /// and starts relaying. Raw mode starts here when nono reads keys and
     /// is in the terminal's foreground.
-    pub fn relay(self, child: libc::pid_t) -> Result<Relay, Failure> {
+    pub fn relay(self) -> Result<Relay, Failure> {
         let Pty {
             master,
             slave,
@@ -234,7 +242,6 @@ impl Pty {
             keys: ttys[0],
             out,
             _reopened: reopened,
-            child,
         };
         let thread = std::thread::Builder::new()
             .name("relay".into())
@@ -253,13 +260,6 @@ impl Pty {
 
 /// The running relay: a thread copying between the user's terminal and the
 /// pty's master.
-///
-/// The suspend key (the pty's `VSUSP`, usually Ctrl-Z), typed while the
-/// command's own process group is in the pty's foreground and the command
-/// leaves `SIGTSTP` at its default, suspends the whole run as it would
-/// without nono (the kernel would discard that stop: a session leader's
-/// group whose parent is outside the session is orphaned). Otherwise the key
-/// goes to the pty, where a shell's or an editor's own job control gets it.
 #[derive(Debug)]
 pub struct Relay {
     stop: std::fs::File,
@@ -287,7 +287,6 @@ struct Copier {
     keys: bool,
     out: RawFd,
     _reopened: Option<OwnedFd>,
-    child: libc::pid_t,
 }
 
 impl Copier {
@@ -358,7 +357,7 @@ impl Copier {
                         reading = false;
                         pending.extend(eof_char(master));
                     }
-                    Ok(n) => self.keys_typed(&buf[..n], &mut pending),
+                    Ok(n) => pending.extend_from_slice(&buf[..n]),
                     Err(e) if e == libc::EAGAIN || e == libc::EINTR => {}
                     // EIO in the background is job control, not the end.
                     Err(_) if !in_foreground(0) => {}
@@ -369,45 +368,6 @@ impl Copier {
                 }
             }
         }
-    }
-
-    /// Queues keys for the pty, suspending the run at the suspend key
-    /// where the kernel would not (see [`Relay`]).
-    fn keys_typed(&self, keys: &[u8], pending: &mut Vec<u8>) {
-        let master = self.master.as_raw_fd();
-        let at = suspend_key(master)
-            .and_then(|key| keys.iter().position(|&b| b == key))
-            .filter(|_| self.command_stops_by_default());
-        match at {
-            Some(i) => {
-                pending.extend_from_slice(&keys[..i]);
-                // Process-directed: the main thread's handler suspends.
-                // SAFETY: kill of this process.
-                unsafe { libc::kill(libc::getpid(), libc::SIGTSTP) };
-                pending.extend_from_slice(&keys[i + 1..]);
-            }
-            None => pending.extend_from_slice(keys),
-        }
-    }
-
-    /// Whether the pty's foreground is the command's own process group and
-    /// the command leaves `SIGTSTP` at its default action.
-    fn command_stops_by_default(&self) -> bool {
-        // SAFETY: TIOCGPGRP on a pty master reads the slave's foreground.
-        if unsafe { libc::tcgetpgrp(self.master.as_raw_fd()) } != self.child {
-            return false;
-        }
-        let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", self.child)) else {
-            return false;
-        };
-        let bit = 1u64 << (libc::SIGTSTP - 1);
-        let mask = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-        };
-        matches!((mask("SigIgn:"), mask("SigCgt:")), (Some(i), Some(c)) if (i | c) & bit == 0)
     }
 
     /// Writes the pty's output to the user's terminal; when that fails
@@ -495,13 +455,6 @@ fn eof_char(master: RawFd) -> Option<u8> {
     (t.c_lflag & libc::ICANON != 0 && c != 0).then_some(c)
 }
 
-/// The pty's suspend key while its line discipline makes signals.
-fn suspend_key(master: RawFd) -> Option<u8> {
-    let t = pty_modes(master)?;
-    let c = t.c_cc[libc::VSUSP];
-    (t.c_lflag & libc::ISIG != 0 && c != 0).then_some(c)
-}
-
 /// Whether there is a pty (nono relays one).
 pub fn has_pty() -> bool {
     MASTER.load(Ordering::Relaxed) >= 0
@@ -585,4 +538,114 @@ pub fn restore() {
         libc::tcsetattr(TTY.load(Ordering::Relaxed), libc::TCSADRAIN, saved);
         libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old, std::ptr::null_mut());
     }
+}
+
+/// The command's process id, in the waiter.
+static COMMAND: AtomicI32 = AtomicI32::new(0);
+/// The pty's slave, in the waiter.
+static SLAVE: AtomicI32 = AtomicI32::new(-1);
+
+/// In the child after [`Pty::attach`]: forks the command's process. In the
+/// command's process (which returns `None`) it gets a process group of its
+/// own, made the pty's foreground, and closes the slave it was given. The
+/// child that called it returns `Some(pid)` and must become the waiter
+/// ([`wait_command`]).
+pub fn fork_command(slave: OwnedFd) -> Result<Option<(libc::pid_t, OwnedFd)>, Failure> {
+    // SAFETY: nono is single-threaded in the child; the new process only
+    // continues nono's own code and then executes the command.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(last_error("fork"));
+    }
+    // Both sides set the group, so neither races the other.
+    let group = if pid == 0 { 0 } else { pid };
+    // SAFETY: setpgid with integer arguments.
+    unsafe { libc::setpgid(group, group) };
+    if pid > 0 {
+        return Ok(Some((pid, slave)));
+    }
+    // The command's group takes the pty's foreground (from the background,
+    // which would stop it for SIGTTOU unless blocked).
+    // SAFETY: signal masks and tcsetpgrp share no memory with nono.
+    unsafe {
+        let mut ttou: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&raw mut ttou);
+        libc::sigaddset(&raw mut ttou, libc::SIGTTOU);
+        libc::sigprocmask(libc::SIG_BLOCK, &raw const ttou, &raw mut old);
+        let rc = libc::tcsetpgrp(slave.as_raw_fd(), libc::getpid());
+        libc::sigprocmask(libc::SIG_SETMASK, &raw const old, std::ptr::null_mut());
+        if rc < 0 {
+            return Err(last_error("the pty's foreground"));
+        }
+    }
+    Ok(None)
+}
+
+/// The waiter's signal handler: signals the supervisor forwards go to the
+/// command; `SIGCONT` (the supervisor continuing the run) continues the
+/// pty's foreground group.
+extern "C" fn waiter_forward(sig: libc::c_int) {
+    let command = COMMAND.load(Ordering::Relaxed);
+    if command <= 0 {
+        return;
+    }
+    // SAFETY: kill and tcgetpgrp are async-signal-safe.
+    unsafe {
+        if sig == libc::SIGCONT {
+            let fg = libc::tcgetpgrp(SLAVE.load(Ordering::Relaxed));
+            libc::kill(-(if fg > 0 { fg } else { command }), libc::SIGCONT);
+        } else {
+            libc::kill(command, sig);
+        }
+    }
+}
+
+/// The waiter, the pty session's leader: waits for the command, stops
+/// when it stops (so the supervisor sees it), and ends as it ended. It
+/// holds the slave (for the pty's foreground) and nothing of the
+/// supervisor's.
+pub fn wait_command(command: libc::pid_t, slave: OwnedFd) -> ! {
+    COMMAND.store(command, Ordering::Relaxed);
+    SLAVE.store(slave.as_raw_fd(), Ordering::Relaxed);
+    for sig in super::HANDLED {
+        // SAFETY: an all-zero sigaction is valid; the handler is an
+        // extern "C" fn taking the signal number.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = waiter_forward as *const () as usize;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&raw mut action.sa_mask);
+            libc::sigaction(sig, &raw const action, std::ptr::null_mut());
+        }
+    }
+    let mut status = 0;
+    loop {
+        // SAFETY: `status` is a writable int.
+        let rc = unsafe { libc::waitpid(command, &raw mut status, libc::WUNTRACED) };
+        if rc < 0 {
+            if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                continue;
+            }
+            // SAFETY: _exit ends this process at once.
+            unsafe { libc::_exit(i32::from(crate::failure::NONO_ERROR)) };
+        }
+        if libc::WIFSTOPPED(status) {
+            // SAFETY: stopping this process; SIGCONT resumes it.
+            unsafe { libc::kill(libc::getpid(), libc::SIGSTOP) };
+            continue;
+        }
+        break;
+    }
+    drop(slave);
+    if libc::WIFSIGNALED(status) {
+        super::die_by(libc::WTERMSIG(status));
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        i32::from(crate::failure::NONO_ERROR)
+    };
+    // SAFETY: _exit ends this process at once.
+    unsafe { libc::_exit(code) }
 }
