@@ -16,8 +16,9 @@
 //! user's terminal is in raw mode when nono reads keys from it (keys,
 //! Ctrl-C and Ctrl-D included, reach the pty, whose line discipline turns
 //! them into signals and end-of-file for the command as a terminal would),
-//! and without output processing otherwise (the pty already did it). The window size is copied at the start, on `SIGWINCH`
-//! and when nono continues.
+//! and without output processing otherwise (the pty already did it). The
+//! window size is copied at the start, on `SIGWINCH` and when nono
+//! continues.
 //!
 //! Job control works inside the pty as on any terminal: the session's
 //! leader is a small waiter (nono's child, outside the command's sandbox,
