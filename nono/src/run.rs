@@ -184,16 +184,21 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
     let mut status = report.status.min(compiled.predicted);
     let mut gaps = gaps_line(&compiled);
-    if let Some(handoff) = handoff
-        && handoff.install()? == crate::supervise::Supervised::Nested
-    {
-        let gap = "supervise: nono already runs under a supervisor, which judges Unix sockets, metadata and inotify by its own policy, not this one";
+    let mut supervisor_gaps = Vec::new();
+    if let Some(handoff) = handoff {
+        let shared_terminal = handoff.shared_terminal().map(str::to_owned);
+        if handoff.install()? == crate::supervise::Supervised::Nested {
+            supervisor_gaps.push("supervise: nono already runs under a supervisor, which judges Unix sockets, metadata and inotify by its own policy, not this one".to_owned());
+        }
+        supervisor_gaps.extend(shared_terminal);
+    }
+    for gap in supervisor_gaps {
         if args.strict {
             return Err(Failure::new(format!("--strict: {gap}")));
         }
         status = status.min(EnforcementStatus::PartiallyEnforced);
         gaps = if gaps.is_empty() {
-            gap.to_owned()
+            gap
         } else {
             format!("{gaps}; {gap}")
         };

@@ -14,9 +14,15 @@
 //! credentials), and holds no descriptor the command can reach.
 //!
 //! A process the command leaves behind stays confined after nono exits:
-//! with the listener gone, every notified call fails (`ENOSYS`).
+//! with the listener gone, every notified call fails (`ENOSYS`). The
+//! command runs in a session of its own, on a pty the supervisor relays
+//! when nono has a terminal ([`terminal`]), so nothing it leaves behind
+//! can reach the user's terminal either. On a pty the child is the pty
+//! session's waiter and the command its child (nono's grandchild), which
+//! hands over its listener with its own pid.
 
 mod calls;
+mod terminal;
 
 use crate::failure::Failure;
 use calls::Judge;
@@ -48,6 +54,7 @@ pub struct Handoff {
     to_parent: std::fs::File,
     from_parent: std::fs::File,
     calls: NotifiedCalls,
+    shared_terminal: Option<String>,
 }
 
 /// What the child learned when it installed the filter.
@@ -62,6 +69,12 @@ pub enum Supervised {
 }
 
 impl Handoff {
+    /// Why the command shares nono's terminal instead of getting a pty of
+    /// its own (a gap), if it does.
+    pub fn shared_terminal(&self) -> Option<&str> {
+        self.shared_terminal.as_deref()
+    }
+
     /// In the child, after the sandbox was applied (`no_new_privs` is set):
     /// installs the notification filter, hands the listener to the
     /// supervisor and waits until it holds it.
@@ -76,8 +89,15 @@ impl Handoff {
                 )));
             }
         };
+        // The descriptor's number and the process holding it (on a pty the
+        // command is nono's grandchild).
+        // SAFETY: getpid has no memory effects.
+        let pid = unsafe { libc::getpid() };
+        let mut bytes = [0u8; 8];
+        bytes[..4].copy_from_slice(&message.to_ne_bytes());
+        bytes[4..].copy_from_slice(&pid.to_ne_bytes());
         self.to_parent
-            .write_all(&message.to_ne_bytes())
+            .write_all(&bytes)
             .map_err(|e| Failure::new(format!("cannot hand over to the supervisor: {e}")))?;
         let mut ack = [0u8; 1];
         self.from_parent
@@ -108,6 +128,13 @@ fn pipe() -> Result<(std::fs::File, std::fs::File), Failure> {
 /// the command ends, and exits the process as the command did: it never
 /// returns there.
 pub fn fork(ruleset: &Ruleset) -> Result<Handoff, Failure> {
+    // The pty is opened before the supervisor confines itself. Without one
+    // (no /dev/ptmx here, or inside another sandbox, whose own pty is then
+    // the terminal) the command shares the terminal: a gap.
+    let (pty, shared_terminal) = match terminal::open() {
+        Ok(pty) => (pty, None),
+        Err(reason) => (None, Some(reason)),
+    };
     // The supervisor's own domain, inherited by the child (whose domain is
     // then nested in it): network rules and scopes only.
     nono_enforce::confine_supervisor(ruleset)
@@ -125,54 +152,214 @@ pub fn fork(ruleset: &Ruleset) -> Result<Handoff, Failure> {
     }
     if pid == 0 {
         drop((parent_read, parent_write));
+        match pty {
+            Some(pty) => {
+                let slave = pty.attach()?;
+                if let Some((command, slave)) = terminal::fork_command(slave)? {
+                    // This process stays as the pty session's leader.
+                    drop((child_read, child_write));
+                    terminal::wait_command(command, slave);
+                }
+            }
+            None => terminal::new_session()?,
+        }
         return Ok(Handoff {
             to_parent: child_write,
             from_parent: child_read,
             calls: notified_calls(ruleset),
+            shared_terminal,
         });
     }
     drop((child_read, child_write));
-    let code = supervise(pid, ruleset.clone(), parent_read, parent_write);
-    std::process::exit(code)
+    CHILD.store(pid, Ordering::Relaxed);
+    let relay = match pty.map(terminal::Pty::relay).transpose() {
+        Ok(relay) => relay,
+        Err(failure) => {
+            // SAFETY: plain kill of our own child, which has not executed
+            // the command yet (it waits for the supervisor's answer).
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            let _ = wait_child(pid);
+            return Err(failure);
+        }
+    };
+    let ended = supervise(pid, ruleset.clone(), parent_read, parent_write);
+    if let Some(relay) = relay {
+        relay.finish();
+    }
+    match ended {
+        Ended::Exited(code) => std::process::exit(code),
+        Ended::Signaled(sig) => {
+            die_by(sig);
+            std::process::exit(128 + sig)
+        }
+    }
 }
 
 static CHILD: AtomicI32 = AtomicI32::new(0);
 
-/// Forwards a signal sent to nono by a process (`kill`) to the command.
-/// One the terminal sent (`SI_KERNEL`: Ctrl-C, a window change) reached
-/// the command's process group already.
+/// The signals nono forwards while the command runs (with `SIGCHLD`,
+/// which tells it the command stopped).
+const HANDLED: [libc::c_int; 10] = [
+    libc::SIGTERM,
+    libc::SIGHUP,
+    libc::SIGINT,
+    libc::SIGQUIT,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGALRM,
+    libc::SIGWINCH,
+    libc::SIGTSTP,
+    libc::SIGCONT,
+];
+
+/// What nono does with a signal while the command runs (the command is in
+/// a session of its own: no terminal signal reaches it but through nono or
+/// its pty).
+///
+/// - One a process sent (`kill`) goes to the command.
+/// - One the user's terminal sent (`SI_KERNEL`: Ctrl-C when nono does not
+///   read the keys, a hang-up) goes to the process group the terminal
+///   would signal: the pty's foreground, or the command's group.
+/// - `SIGWINCH`: the window size is copied to the pty, whose line
+///   discipline signals its foreground when the size changed.
+/// - `SIGTSTP` suspends the run. On a pty it goes to the pty's foreground
+///   group, and when the command stops, so does the pty session's waiter,
+///   which the supervisor sees (`SIGCHLD`): it restores the terminal and
+///   stops as `SIGTSTP` would stop it. Without a pty the command's group is
+///   stopped at once (the kernel discards a default `SIGTSTP` in that
+///   orphaned group) and nono stops with it.
+/// - `SIGCONT` resumes it: raw mode again (in the foreground), the window
+///   size, and `SIGCONT` to the waiter and the command's foreground group.
 extern "C" fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
     let code = unsafe { (*info).si_code };
     let child = CHILD.load(Ordering::Relaxed);
-    if code != libc::SI_KERNEL && child > 0 {
-        // SAFETY: kill is async-signal-safe.
-        unsafe { libc::kill(child, sig) };
+    if child <= 0 {
+        return;
+    }
+    // SAFETY: kill, tcgetpgrp, ioctl and tcsetattr are async-signal-safe.
+    unsafe {
+        match sig {
+            libc::SIGTSTP if terminal::has_pty() => {
+                libc::kill(-terminal::foreground(child), sig);
+            }
+            libc::SIGTSTP => suspend(child),
+            libc::SIGCONT => resume(child),
+            libc::SIGCHLD => {
+                if terminal::has_pty() && stopped(child) {
+                    stop_self();
+                    resume(child);
+                }
+            }
+            libc::SIGWINCH if terminal::has_pty() => {
+                terminal::copy_window_size();
+                if code != libc::SI_KERNEL {
+                    libc::kill(child, sig);
+                }
+            }
+            _ if code == libc::SI_KERNEL => {
+                libc::kill(-terminal::foreground(child), sig);
+            }
+            _ => {
+                libc::kill(child, sig);
+            }
+        }
     }
 }
 
-fn forward_signals(child: libc::pid_t) {
-    CHILD.store(child, Ordering::Relaxed);
-    for sig in [
-        libc::SIGTERM,
-        libc::SIGHUP,
-        libc::SIGINT,
-        libc::SIGQUIT,
-        libc::SIGUSR1,
-        libc::SIGUSR2,
-        libc::SIGALRM,
-        libc::SIGWINCH,
-    ] {
-        // SAFETY: an all-zero sigaction is valid; the handler is an
-        // extern "C" fn with the SA_SIGINFO signature.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = forward as *const () as usize;
-            action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
-            libc::sigemptyset(&raw mut action.sa_mask);
-            libc::sigaction(sig, &raw const action, std::ptr::null_mut());
+/// The process group a suspension stopped, for the next `SIGCONT`.
+static STOPPED: AtomicI32 = AtomicI32::new(0);
+
+/// Whether `child` (the pty session's waiter) is stopped now; takes that
+/// report. Async-signal-safe.
+fn stopped(child: libc::pid_t) -> bool {
+    // SAFETY: an all-zero siginfo is valid for waitid to fill.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        libc::waitid(
+            libc::P_PID,
+            child as libc::id_t,
+            &raw mut info,
+            libc::WSTOPPED | libc::WNOHANG,
+        ) == 0
+            && info.si_pid() == child
+    }
+}
+
+/// Without a pty, suspends the run (in the `SIGTSTP` handler): stops the
+/// command's group, then nono ([`stop_self`]), and resumes when continued.
+fn suspend(child: libc::pid_t) {
+    STOPPED.store(child, Ordering::Relaxed);
+    // SAFETY: kill is async-signal-safe.
+    unsafe {
+        libc::kill(-child, libc::SIGTSTP);
+        // The command's group is orphaned (its parent, nono, is in another
+        // session): the kernel discards a default SIGTSTP there.
+        libc::kill(-child, libc::SIGSTOP);
+    }
+    stop_self();
+    resume(child);
+}
+
+/// Restores the terminal and stops nono by `SIGTSTP` with its default
+/// action (which the kernel discards in an orphaned process group, like
+/// for any program), until `SIGCONT`.
+fn stop_self() {
+    terminal::restore();
+    // SAFETY: sigaction, sigprocmask and raise are async-signal-safe and
+    // share no memory with the rest of nono.
+    unsafe {
+        libc::signal(libc::SIGTSTP, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&raw mut set);
+        libc::sigaddset(&raw mut set, libc::SIGTSTP);
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, &raw mut old);
+        libc::raise(libc::SIGTSTP);
+        // nono stops here, until SIGCONT.
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &raw const set, std::ptr::null_mut());
+        libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old, std::ptr::null_mut());
+        install(libc::SIGTSTP);
+    }
+}
+
+/// Resumes the run after nono continued.
+fn resume(child: libc::pid_t) {
+    terminal::enter_raw();
+    terminal::copy_window_size();
+    let stopped = STOPPED.swap(0, Ordering::Relaxed);
+    // SAFETY: kill is async-signal-safe.
+    unsafe {
+        if stopped > 0 {
+            libc::kill(-stopped, libc::SIGCONT);
+        }
+        if terminal::has_pty() {
+            // The waiter continues the pty's foreground group.
+            libc::kill(child, libc::SIGCONT);
+        } else {
+            libc::kill(-child, libc::SIGCONT);
         }
     }
+}
+
+/// Installs [`forward`] for `sig`.
+fn install(sig: libc::c_int) {
+    // SAFETY: an all-zero sigaction is valid; the handler is an extern "C"
+    // fn with the SA_SIGINFO signature.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = forward as *const () as usize;
+        action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+        libc::sigemptyset(&raw mut action.sa_mask);
+        libc::sigaction(sig, &raw const action, std::ptr::null_mut());
+    }
+}
+
+fn forward_signals() {
+    for sig in HANDLED {
+        install(sig);
+    }
+    install(libc::SIGCHLD);
 }
 
 /// Blocks every signal in the calling thread (workers), so that signals
@@ -188,15 +375,14 @@ fn block_signals() {
     }
 }
 
-/// The supervisor's loop; returns nono's exit code (or dies by the
-/// command's signal).
+/// The supervisor's loop, until the command ended.
 fn supervise(
     child: libc::pid_t,
     ruleset: Ruleset,
     mut from_child: std::fs::File,
     mut to_child: std::fs::File,
-) -> i32 {
-    forward_signals(child);
+) -> Ended {
+    forward_signals();
     // Orphans of the command stay our descendants, so their calls can still
     // be answered (and Yama's ptrace_scope=1 allows it).
     // SAFETY: plain prctl with integer arguments.
@@ -287,11 +473,13 @@ fn receive_listener(
     from_child: &mut std::fs::File,
     to_child: &mut std::fs::File,
 ) -> Option<Listener> {
-    let mut message = [0u8; 4];
+    let mut message = [0u8; 8];
     from_child.read_exact(&mut message).ok()?;
-    let fd = i32::from_ne_bytes(message);
-    let taken = if fd >= 0 {
-        let pidfd = nono_enforce::pidfd_open(child as u32).ok()?;
+    let [a, b, c, d, e, f, g, h] = message;
+    let fd = i32::from_ne_bytes([a, b, c, d]);
+    let holder = i32::from_ne_bytes([e, f, g, h]);
+    let taken = if fd >= 0 && holder > 0 {
+        let pidfd = nono_enforce::pidfd_open(holder.unsigned_abs()).ok()?;
         nono_enforce::take_fd(&pidfd, fd).ok()
     } else {
         None
@@ -308,9 +496,17 @@ fn receive_listener(
     taken.map(Listener::new)
 }
 
-/// Waits for the command and gives nono's exit status: the command's, or
-/// death by its signal.
-fn wait_child(child: libc::pid_t) -> i32 {
+/// How the command ended, and so how nono ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ended {
+    /// With this exit status.
+    Exited(i32),
+    /// Killed by this signal: nono dies by it too.
+    Signaled(i32),
+}
+
+/// Waits for the command and says how it ended.
+fn wait_child(child: libc::pid_t) -> Ended {
     let mut status = 0;
     loop {
         // SAFETY: `status` is a writable int.
@@ -319,18 +515,16 @@ fn wait_child(child: libc::pid_t) -> i32 {
             break;
         }
         if rc < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            return i32::from(crate::failure::NONO_ERROR);
+            return Ended::Exited(i32::from(crate::failure::NONO_ERROR));
         }
     }
     if libc::WIFEXITED(status) {
-        return libc::WEXITSTATUS(status);
+        return Ended::Exited(libc::WEXITSTATUS(status));
     }
     if libc::WIFSIGNALED(status) {
-        let sig = libc::WTERMSIG(status);
-        die_by(sig);
-        return 128 + sig;
+        return Ended::Signaled(libc::WTERMSIG(status));
     }
-    i32::from(crate::failure::NONO_ERROR)
+    Ended::Exited(i32::from(crate::failure::NONO_ERROR))
 }
 
 /// Ends nono by `sig`, as the command ended, without a core dump of its

@@ -7,11 +7,12 @@
 //! The attacks use the probe (`tests/fixtures/probe.py`), written into the
 //! scratch directory and granted Read there. [`sockets`] holds the Unix
 //! socket attacks, [`metadata`] metadata changes and inotify, [`life`] the
-//! run's life.
+//! run's life, [`terminal`] the pty.
 
 mod life;
 mod metadata;
 mod sockets;
+mod terminal;
 
 use crate::common::{NONO, Outcome, PROBE, PYTHON, Scratch, mode};
 use std::io::Read;
