@@ -210,7 +210,8 @@ pub fn compile(
     for c in &carves {
         tracing::trace!("carved {c}");
     }
-    let lowered = passes::lower(host, &rules, &passes::Intent::from(policy));
+    let mut lowered = passes::lower(host, &rules, &passes::Intent::from(policy));
+    lowered.ruleset.unix_sockets = resolve::resolve_unix(policy, env, fs)?;
     let predicted = target.predict(&lowered.gaps);
     tracing::debug!(
         "predict: {predicted} at ABI {}, {} gaps",

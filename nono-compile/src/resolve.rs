@@ -319,6 +319,31 @@ pub fn resolve_exposes(
         .collect()
 }
 
+/// Resolves the `--allow-unix` grants (and presets' `unix`) to canonical
+/// paths, sorted and without duplicates. Each must exist, like a grant.
+pub fn resolve_unix(
+    policy: &Policy,
+    env: &ResolveEnv,
+    fs: &dyn FsProbe,
+) -> Result<Vec<PathBuf>, CompileError> {
+    let mut out = policy
+        .unix
+        .iter()
+        .map(|grant| {
+            resolve_one(&grant.path, env, fs)
+                .map(|(_, path, _)| path)
+                .map_err(|reason| CompileError::Resolve {
+                    source_of: source_label(&grant.source),
+                    path: grant.path.clone(),
+                    reason,
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 /// How an error names a grant's source: the flag itself (`--read`), or
 /// `preset NAME`.
 pub(crate) fn source_label(source: &GrantSource) -> String {

@@ -239,3 +239,45 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         seccomp: filter.is_some(),
     })
 }
+
+/// Confines the calling process as nono's supervisor: a Landlock domain
+/// with `ruleset`'s network rules and scopes. Calls made on the command's
+/// behalf are then checked by the kernel against the command's own ports
+/// and scopes, and the command's domain, created after `fork`, is nested in
+/// this one. The filesystem is not restricted (the supervisor resolves and
+/// judges paths for the command), but its rights are handled and granted
+/// on `/`: a layer that handles no filesystem right still refuses to move
+/// files between directories (Landlock treats Refer as always handled),
+/// which would break `mv` inside the command's writable trees. Nothing
+/// happens without Landlock.
+pub fn confine_supervisor(ruleset: &Ruleset) -> Result<(), EnforceError> {
+    if !matches!(landlock_state(), LandlockState::Available(_)) || ruleset.handled_fs.is_empty() {
+        return Ok(());
+    }
+    let everything = fs_flags(ruleset.handled_fs);
+    let mut builder = LlRuleset::default()
+        .set_compatibility(CompatLevel::HardRequirement)
+        .handle_access(everything)?;
+    if !ruleset.handled_net.is_empty() {
+        builder = builder.handle_access(net_flags(ruleset.handled_net))?;
+    }
+    if !ruleset.scoped.is_empty() {
+        builder = builder.scope(scope_flags(ruleset.scoped))?;
+    }
+    let root = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC)
+        .open("/")
+        .map_err(|source| EnforceError::Open {
+            path: PathBuf::from("/"),
+            source,
+        })?;
+    let mut created = builder
+        .create()?
+        .add_rule(PathBeneath::new(root, everything))?;
+    for port in &ruleset.port_rules {
+        created = created.add_rule(NetPort::new(port.port, net_flags(port.rights)))?;
+    }
+    created.restrict_self()?;
+    Ok(())
+}

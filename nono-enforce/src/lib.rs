@@ -7,13 +7,21 @@
 
 mod apply;
 mod audit;
+pub mod behalf;
 mod caps;
 mod detect;
+mod notify;
 mod rights;
 mod seccomp;
+mod target_path;
 
-pub use apply::{EnforceError, Report, apply};
+pub use apply::{EnforceError, Report, apply, confine_supervisor};
 pub use audit::{AuditState, audit_state, seccomp_available};
 pub use caps::{CapsError, drop_capabilities, has_capabilities};
 pub use detect::{LandlockState, kernel_release, landlock_state};
+pub use notify::{
+    Listener, Notification, NotifiedCalls, NotifyFilter, pidfd_open, read_memory, take_fd,
+    write_memory,
+};
 pub use seccomp::FilterError;
+pub use target_path::{PATH_MAX, Start, TargetView, fd_path, stat_fd};

@@ -44,6 +44,17 @@ pub struct PolicyDeny {
     pub source: GrantSource,
 }
 
+/// A place where the command may connect or send to pathname Unix sockets
+/// (`--allow-unix`, a preset's `unix`): the socket itself or a directory,
+/// covering everything below it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct UnixGrant {
+    /// The path as written (`~`, `$VAR` allowed).
+    pub path: String,
+    /// Where the grant came from.
+    pub source: GrantSource,
+}
+
 /// Everything a run asks the sandbox to allow. What is not granted is denied.
 ///
 /// ```
@@ -77,6 +88,9 @@ pub struct Policy {
     /// The command's environment.
     #[serde(default)]
     pub env: EnvPolicy,
+    /// Where the command may reach pathname Unix sockets.
+    #[serde(default)]
+    pub unix: Vec<UnixGrant>,
 }
 
 impl Policy {

@@ -32,6 +32,11 @@ pub struct Preset {
     /// built-in sensitive paths).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deny: Vec<String>,
+    /// Where the command may connect or send to pathname Unix sockets (a
+    /// socket, or a directory covering everything below it), as
+    /// `--allow-unix` grants.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unix: Vec<String>,
 }
 
 /// Why a preset is not acceptable.
@@ -48,6 +53,16 @@ pub enum PresetError {
     /// A deny path has a bad value.
     #[error("deny {index} ({path:?}): {source}")]
     Deny {
+        /// 0-based position in the list.
+        index: usize,
+        /// The path as written.
+        path: String,
+        /// What is wrong with it.
+        source: GrantError,
+    },
+    /// A `unix` path has a bad value.
+    #[error("unix {index} ({path:?}): {source}")]
+    Unix {
         /// 0-based position in the list.
         index: usize,
         /// The path as written.
@@ -92,6 +107,7 @@ impl Preset {
             extends: Vec::new(),
             grants: Vec::new(),
             deny: Vec::new(),
+            unix: Vec::new(),
         }
     }
 
@@ -157,6 +173,14 @@ impl Preset {
         for (index, path) in self.deny.iter().enumerate() {
             let as_grant = FsGrant::new(path.clone(), crate::Access::Read);
             as_grant.validate().map_err(|source| PresetError::Deny {
+                index,
+                path: path.clone(),
+                source,
+            })?;
+        }
+        for (index, path) in self.unix.iter().enumerate() {
+            let as_grant = FsGrant::new(path.clone(), crate::Access::Read);
+            as_grant.validate().map_err(|source| PresetError::Unix {
                 index,
                 path: path.clone(),
                 source,

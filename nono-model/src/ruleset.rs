@@ -73,6 +73,34 @@ pub struct Ruleset {
     /// (`TIOCSTI`, `TIOCLINUX`) and no setuid/setgid mode bits, which
     /// Landlock does not cover.
     pub syscall_guard: bool,
+    /// What the supervisor judges on the command's behalf, because no
+    /// Landlock right of this ABI covers it.
+    pub supervision: Supervision,
+    /// Where the command may connect or send to pathname Unix sockets
+    /// (`--allow-unix`): canonical paths, each covering everything below
+    /// it, sorted.
+    pub unix_sockets: Vec<PathBuf>,
+}
+
+/// The calls the supervisor (DESIGN.md section 7.2) decides for the
+/// command, per path, where Landlock cannot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Supervision {
+    /// `connect`, `sendto`, `sendmsg` to pathname Unix sockets, and `bind`
+    /// (to know which sockets the sandbox made itself): below ABI 9.
+    pub unix_sockets: bool,
+    /// Mode, owner, time and extended-attribute changes: only where Write
+    /// is granted.
+    pub metadata: bool,
+    /// `inotify_add_watch`: only where Read is granted.
+    pub inotify: bool,
+}
+
+impl Supervision {
+    /// Whether nothing is supervised.
+    pub fn is_empty(self) -> bool {
+        !(self.unix_sockets || self.metadata || self.inotify)
+    }
 }
 
 impl Ruleset {
@@ -88,6 +116,8 @@ impl Ruleset {
             log_new_exec: false,
             socket_filter: None,
             syscall_guard: false,
+            supervision: Supervision::default(),
+            unix_sockets: Vec::new(),
         }
     }
 }

@@ -115,6 +115,9 @@ pub struct SandboxArgs {
     /// Grant a sensitive PATH on purpose: readable, and not carved out of other grants (repeatable).
     #[arg(long, value_name = "PATH")]
     pub expose: Vec<String>,
+    /// Let the command connect or send to pathname Unix sockets at or below PATH (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub allow_unix: Vec<String>,
     /// Deny all network: TCP via Landlock (ABI 4+), every non-Unix socket via seccomp.
     #[arg(long, conflicts_with_all = ["net_connect", "net_bind"])]
     pub net_block: bool,

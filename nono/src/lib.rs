@@ -28,6 +28,7 @@ mod plugin_helper;
 pub mod policy;
 mod presets;
 mod run;
+mod supervise;
 mod why;
 
 use clap::Parser;

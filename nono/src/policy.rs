@@ -2,7 +2,7 @@
 
 use crate::cli::SandboxArgs;
 use crate::failure::Failure;
-use nono_model::{Access, EnvPolicy, FsGrant, GrantSource, NetPolicy, Policy, Scopes};
+use nono_model::{Access, EnvPolicy, FsGrant, GrantSource, NetPolicy, Policy, Scopes, UnixGrant};
 use nono_plugins::Catalog;
 
 /// The preset added to every run unless `--no-base`.
@@ -36,6 +36,12 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
         for path in loaded.preset.deny {
             policy.deny(path, source.clone());
         }
+        for path in loaded.preset.unix {
+            policy.unix.push(UnixGrant {
+                path,
+                source: source.clone(),
+            });
+        }
     }
     let flags = [
         ("--read", Access::Read, &args.read),
@@ -52,6 +58,13 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
     for path in &args.deny {
         check_path("--deny", path)?;
         policy.deny(path.clone(), GrantSource::Flag("--deny".to_owned()));
+    }
+    for path in &args.allow_unix {
+        check_path("--allow-unix", path)?;
+        policy.unix.push(UnixGrant {
+            path: path.clone(),
+            source: GrantSource::Flag("--allow-unix".to_owned()),
+        });
     }
     for path in &args.expose {
         check_path("--expose", path)?;

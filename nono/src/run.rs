@@ -102,9 +102,33 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     } else {
         false
     };
+    // The supervisor stays outside: fork before anything is applied here.
+    // Without Landlock there is nothing for it to uphold.
+    let handoff = if compiled.predicted != EnforcementStatus::NotEnforced
+        && !compiled.ruleset.supervision.is_empty()
+    {
+        Some(crate::supervise::fork(&compiled.ruleset)?)
+    } else {
+        None
+    };
     let report = nono_enforce::apply(&compiled.ruleset)
         .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
-    let status = report.status.min(compiled.predicted);
+    let mut status = report.status.min(compiled.predicted);
+    let mut gaps = gaps_line(&compiled);
+    if let Some(handoff) = handoff
+        && handoff.install()? == crate::supervise::Supervised::Nested
+    {
+        let gap = "supervise: nono already runs under a supervisor, which judges Unix sockets, metadata and inotify by its own policy, not this one";
+        if args.strict {
+            return Err(Failure::new(format!("--strict: {gap}")));
+        }
+        status = status.min(EnforcementStatus::PartiallyEnforced);
+        gaps = if gaps.is_empty() {
+            gap.to_owned()
+        } else {
+            format!("{gaps}; {gap}")
+        };
+    }
     tracing::debug!(?report, "sandbox applied");
     if args.verbose > 0 {
         eprintln!("Sandbox status: {status}");
@@ -145,14 +169,12 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         EnforcementStatus::PartiallyEnforced => {
             if args.strict {
                 return Err(Failure::new(format!(
-                    "--strict: the kernel reports the sandbox only PartiallyEnforced: {}",
-                    gaps_line(&compiled)
+                    "--strict: the kernel reports the sandbox only PartiallyEnforced: {gaps}"
                 )));
             }
             eprintln!(
-                "nono: warning: sandbox PartiallyEnforced at Landlock ABI {}: {}",
-                compiled.ruleset.abi,
-                gaps_line(&compiled)
+                "nono: warning: sandbox PartiallyEnforced at Landlock ABI {}: {gaps}",
+                compiled.ruleset.abi
             );
         }
         EnforcementStatus::NotEnforced => {

@@ -369,11 +369,11 @@ fn the_command_starts_with_sane_descriptors_and_signals() {
 }
 
 #[test]
-fn nono_execs_the_command_in_its_own_process() {
+fn nono_supervises_the_command_as_its_parent() {
     let s = Scratch::new();
     let child = s
         .nono()
-        .args(run_args(["--allow", "."], ["sh", "-c", "echo $$"]))
+        .args(run_args(["--allow", "."], ["sh", "-c", "echo $PPID"]))
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -646,8 +646,9 @@ fn check_reports_kernel_abi_and_features() {
     assert_eq!(json["kernel_abi"], abi);
     assert_eq!(json["effective_abi"], abi.min(u64::from(Abi::LATEST.0)));
     let features = json["features"].as_array().unwrap();
-    // The Landlock passes, then the two seccomp passes, which need no ABI.
-    assert_eq!(features.len(), FEATURES.len() + 2, "{json:#}");
+    // The Landlock passes, then the two seccomp passes and the supervisor,
+    // which need no ABI.
+    assert_eq!(features.len(), FEATURES.len() + 3, "{json:#}");
     for ((name, since, linux), f) in FEATURES.iter().zip(features) {
         assert_eq!(f["name"], *name);
         assert_eq!(f["abi"], *since);
@@ -657,9 +658,10 @@ fn check_reports_kernel_abi_and_features() {
     // This kernel has seccomp: /proc/self/status says which mode we are in.
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     assert!(status.lines().any(|l| l.starts_with("Seccomp:")));
-    for (f, name) in features[FEATURES.len()..]
-        .iter()
-        .zip(["seccomp_fallback", "syscall_guard"])
+    for (f, name) in
+        features[FEATURES.len()..]
+            .iter()
+            .zip(["seccomp_fallback", "syscall_guard", "supervise"])
     {
         assert_eq!(f["name"], name);
         assert_eq!(f["abi"], Value::Null);

@@ -144,6 +144,7 @@ const C_PRELUDE: &str = r#"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -924,8 +925,9 @@ fn untrusted_plugin_files_are_refused_saying_why() {
 
 /// A plugin body that tries to create `TARGET_FILE`, connect to
 /// 127.0.0.1:`PORT` and to the Unix socket `UNIX_SOCKET` (as a container
-/// runtime's or a bus's would be), reads its own effective capabilities,
-/// and reports all four in its preset's description. `main` runs the same
+/// runtime's or a bus's would be), make the existing `MODE_FILE`
+/// world-writable, reads its own effective capabilities, and reports all
+/// five in its preset's description. `main` runs the same
 /// code unconfined.
 const ESCAPE: &str = r#"
 unsigned nono_plugin_abi_version(void) { return 1; }
@@ -960,6 +962,9 @@ static const char *attempt(void) {
         snprintf(addr.sun_path, sizeof addr.sun_path, "%s", UNIX_SOCKET);
         unix_result = connect(u, (struct sockaddr *)&addr, sizeof addr) == 0 ? "connected" : strerror(errno);
     }
+    const char *mode = chmod(MODE_FILE, 0666) == 0 ? "changed" : strerror(errno);
+    char mode_result[128];
+    snprintf(mode_result, sizeof mode_result, "%s", mode);
     char caps[64] = "unknown";
     FILE *status = fopen("/proc/self/status", "r");
     if (status) {
@@ -971,8 +976,8 @@ static const char *attempt(void) {
         }
         fclose(status);
     }
-    snprintf(report, sizeof report, "file=%s tcp=%s unix=%s capeff=%s",
-        file_result, tcp_result, unix_result, caps);
+    snprintf(report, sizeof report, "file=%s tcp=%s unix=%s chmod=%s capeff=%s",
+        file_result, tcp_result, unix_result, mode_result, caps);
     return report;
 }
 
@@ -1003,7 +1008,13 @@ fn the_helper_cannot_write_files_or_connect_and_holds_no_capabilities() {
     let socket_path = lab.s.join("daemon.sock");
     let unix = UnixListener::bind(&socket_path).unwrap();
     unix.set_nonblocking(true).unwrap();
+    let mode_file = lab.s.write("mode.txt", "a user's file\n");
+    chmod(&mode_file, 0o644);
     let defines = [
+        format!(
+            "-DMODE_FILE={}",
+            c_literal(mode_file.to_str().unwrap().as_bytes())
+        ),
         format!(
             "-DTARGET_FILE={}",
             c_literal(target.to_str().unwrap().as_bytes())
@@ -1032,11 +1043,15 @@ fn the_helper_cannot_write_files_or_connect_and_holds_no_capabilities() {
         "file=Permission denied",
         "tcp=Permission denied",
         "unix=Permission denied",
+        "chmod=Operation not permitted",
         "capeff=0000000000000000",
     ] {
         assert!(description.contains(expected), "{expected}: {description}");
     }
     assert_absent(&target);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = || std::fs::metadata(&mode_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(), 0o644, "the plugin changed a file's mode");
     let accepted = tcp.accept().map(|_| ());
     assert!(
         matches!(&accepted, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
@@ -1057,10 +1072,11 @@ fn the_helper_cannot_write_files_or_connect_and_holds_no_capabilities() {
     out.expect_ok();
     assert!(
         out.stdout
-            .starts_with("file=created tcp=connected unix=connected"),
+            .starts_with("file=created tcp=connected unix=connected chmod=changed"),
         "{out:#?}"
     );
     assert_file(&target, "");
+    assert_eq!(mode(), 0o666);
     tcp.set_nonblocking(false).unwrap();
     unix.set_nonblocking(false).unwrap();
     tcp.accept()

@@ -19,6 +19,7 @@
 //! | `audit_log`        | ABI 7    | restrict-self logging flags    | `--log-denials`     |
 //! | `seccomp_fallback` | seccomp  | a socket filter                | `--net-*`           |
 //! | `syscall_guard`    | seccomp  | TIOCSTI, setuid bits           | always              |
+//! | `supervise`        | supervisor | Unix sockets, metadata, inotify | `--allow-unix`, Write, Read |
 //!
 //! A pass that requires a Landlock ABI missing from nono-model's ABI table
 //! does not compile (a check below), so adding an ABI's feature is a pass
@@ -35,6 +36,7 @@ mod net_tcp;
 mod refer;
 mod scope;
 mod seccomp_fallback;
+mod supervise;
 mod syscall_guard;
 mod truncate;
 mod verify;
@@ -62,7 +64,7 @@ pub struct Pass {
 }
 
 /// Every pass, in the order they run.
-pub const PIPELINE: [Pass; 9] = [
+pub const PIPELINE: [Pass; 10] = [
     fs_base::PASS,
     refer::PASS,
     truncate::PASS,
@@ -72,6 +74,7 @@ pub const PIPELINE: [Pass; 9] = [
     audit_log::PASS,
     seccomp_fallback::PASS,
     syscall_guard::PASS,
+    supervise::PASS,
 ];
 
 // A pass may only require a Landlock ABI that nono lowers to: one that needs
@@ -116,16 +119,17 @@ pub struct Host {
 }
 
 impl Host {
-    /// What `nono run` has today at Landlock ABI `abi`: seccomp (every
-    /// kernel with Landlock has seccomp filters unless built without them,
-    /// and then installing the filter fails and the command does not run),
-    /// no supervisor and no user namespaces (nono has neither layer yet;
-    /// the issues that add them detect them here).
+    /// What `nono run` has at Landlock ABI `abi`: seccomp (every kernel
+    /// with Landlock has seccomp filters unless built without them, and
+    /// then installing the filter fails and the command does not run), the
+    /// supervisor wherever Landlock is available (without it there is
+    /// nothing for the supervisor to uphold), and no user namespaces (nono
+    /// has no mount layer yet; the issue that adds it detects them here).
     pub fn landlock(abi: Abi) -> Host {
         Host {
             abi,
             seccomp: true,
-            supervisor: false,
+            supervisor: abi >= Abi::V1,
             user_namespaces: false,
         }
     }
@@ -471,9 +475,11 @@ mod tests {
             assert!(!none.provides(requirement), "{requirement}");
             assert!(all.provides(requirement), "{requirement}");
         }
-        // What `nono run` has today: no supervisor, no user namespaces.
+        // What `nono run` has today: the supervisor (with Landlock), no user
+        // namespaces.
         let today = Host::landlock(Abi::LATEST);
-        assert!(!today.provides(Requirement::Supervisor));
+        assert!(today.provides(Requirement::Supervisor));
+        assert!(!Host::landlock(Abi(0)).provides(Requirement::Supervisor));
         assert!(!today.provides(Requirement::UserNamespaces));
         assert!(!today.provides(Requirement::Landlock(Abi(Abi::LATEST.0 + 1))));
     }
