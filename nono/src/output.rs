@@ -4,7 +4,7 @@ use crate::cli::RunArgs;
 use crate::exec::Program;
 use crate::failure::{Failure, emit};
 use nono_compile::{Compiled, Resolution, Target};
-use nono_model::{EnforcementStatus, FileKind, SocketFilter};
+use nono_model::{EnforcementStatus, FileKind, NetRights, SocketFilter};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -172,14 +172,37 @@ fn text_report(
         );
     }
     outln!(buf, "  handled net: {}", rs.handled_net);
+    let tcp = NetRights::BIND_TCP | NetRights::CONNECT_TCP;
+    let udp = NetRights::BIND_UDP | NetRights::CONNECT_SEND_UDP;
     for port in &rs.port_rules {
-        outln!(buf, "  tcp port {}: {}", port.port, port.rights);
+        for (proto, mask) in [("tcp", tcp), ("udp", udp)] {
+            let rights = port
+                .rights
+                .iter()
+                .filter(|r| mask.contains((*r).into()))
+                .fold(NetRights::EMPTY, |acc, r| acc | r.into());
+            if !rights.is_empty() {
+                outln!(buf, "  {proto} port {}: {rights}", port.port);
+            }
+        }
+    }
+    for unix in &rs.unix_rules {
+        outln!(
+            buf,
+            "  unix sockets at {}: resolve_unix",
+            unix.path.display()
+        );
     }
     outln!(buf, "  scoped: {}", rs.scoped);
     outln!(
         buf,
         "  log denials after exec: {}",
         if rs.log_new_exec { "yes" } else { "no" }
+    );
+    outln!(
+        buf,
+        "  every thread at once: {}",
+        if rs.all_threads { "yes" } else { "no" }
     );
     let filter = match rs.socket_filter {
         None => "none",
@@ -238,10 +261,17 @@ fn network_summary(compiled: &Compiled) -> String {
                 .iter()
                 .map(|p| format!("{} ({})", p.port, p.rights))
                 .collect();
-            format!(
-                "TCP only on ports [{}] by Landlock; UDP unfiltered; other sockets refused by seccomp",
-                ports.join(", ")
-            )
+            if rs.handled_net.contains(NetRights::CONNECT_SEND_UDP) {
+                format!(
+                    "TCP and UDP only on ports [{}] by Landlock (ABI 10); other sockets refused by seccomp",
+                    ports.join(", ")
+                )
+            } else {
+                format!(
+                    "TCP only on ports [{}] by Landlock; UDP unfiltered; other sockets refused by seccomp",
+                    ports.join(", ")
+                )
+            }
         }
         (Some(SocketFilter::TcpUdpOnly), false) => format!(
             "port rules NOT enforced (Landlock ABI {} has no network rules); raw and other sockets refused by seccomp",

@@ -17,6 +17,9 @@
 //! | `ioctl_dev`        | ABI 5    | IoctlDev                       | Allow               |
 //! | `scope`            | ABI 6    | signal, abstract Unix sockets  | (scopes deny)       |
 //! | `audit_log`        | ABI 7    | restrict-self logging flags    | `--log-denials`     |
+//! | `tsync`            | ABI 8    | restrict every thread at once  | always              |
+//! | `resolve_unix`     | ABI 9    | ResolveUnix                    | `--allow-unix`      |
+//! | `net_udp`          | ABI 10   | UDP bind and connect/send      | `--net-* udp:PORT`  |
 //! | `seccomp_fallback` | seccomp  | a socket filter                | `--net-*`           |
 //! | `syscall_guard`    | seccomp  | TIOCSTI, setuid bits           | always              |
 //! | `supervise`        | supervisor | Unix sockets, metadata, inotify | `--allow-unix`, Write, Read |
@@ -33,12 +36,15 @@ mod audit_log;
 mod fs_base;
 mod ioctl_dev;
 mod net_tcp;
+mod net_udp;
 mod refer;
+mod resolve_unix;
 mod scope;
 mod seccomp_fallback;
 mod supervise;
 mod syscall_guard;
 mod truncate;
+mod tsync;
 mod verify;
 
 pub use verify::{Broken, verify};
@@ -46,7 +52,7 @@ pub use verify::{Broken, verify};
 use crate::NormRule;
 use nono_model::{
     Abi, Access, FileKind, FsRight, FsRights, Gap, NetPolicy, PathRule, Policy, Requirement,
-    Ruleset, Scopes,
+    Ruleset, Scopes, UnixRule,
 };
 
 /// One lowering pass.
@@ -64,7 +70,7 @@ pub struct Pass {
 }
 
 /// Every pass, in the order they run.
-pub const PIPELINE: [Pass; 10] = [
+pub const PIPELINE: [Pass; 13] = [
     fs_base::PASS,
     refer::PASS,
     truncate::PASS,
@@ -72,6 +78,9 @@ pub const PIPELINE: [Pass; 10] = [
     ioctl_dev::PASS,
     scope::PASS,
     audit_log::PASS,
+    tsync::PASS,
+    resolve_unix::PASS,
+    net_udp::PASS,
     seccomp_fallback::PASS,
     syscall_guard::PASS,
     supervise::PASS,
@@ -154,14 +163,20 @@ pub struct Intent {
     pub scopes: Scopes,
     /// Whether denials should be logged.
     pub log_denials: bool,
+    /// Where pathname Unix sockets may be reached (`--allow-unix`),
+    /// resolved, sorted by path, one per path.
+    pub unix: Vec<UnixRule>,
 }
 
 impl From<&Policy> for Intent {
+    /// The policy's intent, with no `--allow-unix` path resolved yet
+    /// ([`compile`](crate::compile) resolves them).
     fn from(policy: &Policy) -> Self {
         Intent {
             net: policy.net.clone(),
             scopes: policy.scopes,
             log_denials: policy.log_denials,
+            unix: Vec::new(),
         }
     }
 }
@@ -329,6 +344,8 @@ struct Summary {
     port_rules: usize,
     scoped: nono_model::ScopeSet,
     log_new_exec: bool,
+    all_threads: bool,
+    unix_rules: usize,
     socket_filter: Option<nono_model::SocketFilter>,
     syscall_guard: bool,
     gaps: usize,
@@ -345,6 +362,8 @@ impl Summary {
             port_rules: rs.port_rules.len(),
             scoped: rs.scoped,
             log_new_exec: rs.log_new_exec,
+            all_threads: rs.all_threads,
+            unix_rules: rs.unix_rules.len(),
             socket_filter: rs.socket_filter,
             syscall_guard: rs.syscall_guard,
             gaps: lowering.gaps.len(),
@@ -383,6 +402,12 @@ impl Summary {
         }
         if rs.scoped != self.scoped {
             parts.push(format!("scoped {}", rs.scoped));
+        }
+        if rs.all_threads != self.all_threads {
+            parts.push("every thread restricted at once".to_owned());
+        }
+        if rs.unix_rules.len() != self.unix_rules {
+            parts.push(format!("{} unix socket rules", rs.unix_rules.len()));
         }
         if rs.log_new_exec != self.log_new_exec {
             parts.push("denials logged after exec".to_owned());

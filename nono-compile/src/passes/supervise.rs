@@ -6,19 +6,19 @@
 //! itself (DESIGN.md section 7.2):
 //!
 //! - `connect`/`sendto`/`sendmsg` to pathname Unix sockets: only at or
-//!   below an `--allow-unix` path, or to a socket the sandbox bound itself
-//!   (Landlock ABI 9 governs them in the kernel; nono knows ABIs up to 7,
-//!   so the supervisor does it on every kernel it lowers for);
+//!   below an `--allow-unix` path, or to a socket the sandbox bound itself;
+//!   below ABI 9 only: from ABI 9 the kernel judges them (the
+//!   `resolve_unix` pass) and the supervisor is not asked;
 //! - mode, owner, time and extended-attribute changes: only where Write is
 //!   granted;
 //! - `inotify_add_watch`: only where Read is granted.
 
-use super::{Lowering, Pass};
+use super::{Lowering, Pass, resolve_unix};
 use nono_model::{Requirement, Supervision};
 
 fn lower_supervise(lowering: &mut Lowering<'_>) {
     lowering.ruleset.supervision = Supervision {
-        unix_sockets: true,
+        unix_sockets: !lowering.host.provides(resolve_unix::PASS.requires),
         metadata: true,
         inotify: true,
     };
@@ -42,11 +42,12 @@ mod tests {
     use nono_model::Abi;
 
     #[test]
-    fn every_abi_is_supervised_for_sockets_metadata_and_inotify() {
+    fn every_abi_is_supervised_for_metadata_and_inotify_and_below_9_for_sockets() {
         for abi in Abi::known() {
             let lowered = lower(Host::landlock(abi), &[], &Intent::default());
             let s = lowered.ruleset.supervision;
-            assert!(s.unix_sockets && s.metadata && s.inotify, "ABI {abi}");
+            assert!(s.metadata && s.inotify, "ABI {abi}");
+            assert_eq!(s.unix_sockets, abi < Abi::V9, "ABI {abi}");
             assert!(lowered.gaps.iter().all(|g| g.feature != "supervise"));
         }
     }

@@ -40,8 +40,14 @@ fn intent(u: &mut Unstructured<'_>) -> Result<IntentSpec> {
         _ => NetPolicy::Ports {
             connect: ports(u)?,
             bind: ports(u)?,
+            udp_connect: ports(u)?,
+            udp_bind: ports(u)?,
         },
     };
+    let mut unix = Vec::new();
+    for _ in 0..u.int_in_range(0..=3u8)? {
+        unix.push(pick(u)?);
+    }
     Ok(IntentSpec {
         net,
         scopes: Scopes {
@@ -49,6 +55,7 @@ fn intent(u: &mut Unstructured<'_>) -> Result<IntentSpec> {
             abstract_unix: u.arbitrary()?,
         },
         log_denials: u.arbitrary()?,
+        unix,
     })
 }
 
