@@ -1,11 +1,12 @@
 //! What `--dry-run` prints, as text or JSON.
 
-use crate::cli::RunArgs;
+use crate::cli::{Proto, RunArgs};
 use crate::exec::Program;
 use crate::failure::{Failure, emit};
 use nono_compile::{Compiled, Resolution, Target};
 use nono_model::{EnforcementStatus, FileKind, NetRights, SocketFilter};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 #[derive(Serialize)]
@@ -25,6 +26,53 @@ struct TargetOut {
     effective_abi: Option<u8>,
 }
 
+/// The ports the flags list, by protocol, sorted: what was asked for, which
+/// the ruleset's port rules show only where Landlock governs the protocol
+/// (TCP from ABI 4, UDP from ABI 10).
+#[derive(Serialize, Default)]
+struct PortsOut {
+    tcp_connect: BTreeSet<u16>,
+    tcp_bind: BTreeSet<u16>,
+    udp_connect: BTreeSet<u16>,
+    udp_bind: BTreeSet<u16>,
+}
+
+impl PortsOut {
+    fn of(args: &RunArgs) -> PortsOut {
+        let mut out = PortsOut::default();
+        for p in &args.sandbox.net_connect {
+            match p.proto {
+                Proto::Tcp => out.tcp_connect.insert(p.port),
+                Proto::Udp => out.udp_connect.insert(p.port),
+            };
+        }
+        for p in &args.sandbox.net_bind {
+            match p.proto {
+                Proto::Tcp => out.tcp_bind.insert(p.port),
+                Proto::Udp => out.udp_bind.insert(p.port),
+            };
+        }
+        out
+    }
+
+    /// One line for the text report, or `None` when no port is listed.
+    fn line(&self) -> Option<String> {
+        let list =
+            |set: &BTreeSet<u16>| set.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
+        let parts: Vec<String> = [
+            ("connect tcp", &self.tcp_connect),
+            ("connect udp", &self.udp_connect),
+            ("bind tcp", &self.tcp_bind),
+            ("bind udp", &self.udp_bind),
+        ]
+        .into_iter()
+        .filter(|(_, set)| !set.is_empty())
+        .map(|(what, set)| format!("{what} {}", list(set)))
+        .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
 #[derive(Serialize)]
 struct DryRun<'a> {
     command: Vec<String>,
@@ -37,6 +85,7 @@ struct DryRun<'a> {
     env_removed: &'a [String],
     covered: &'a [nono_compile::CoveredRule],
     ruleset: &'a nono_model::Ruleset,
+    ports: PortsOut,
     network: String,
     predicted_status: EnforcementStatus,
     gaps: Vec<GapOut>,
@@ -72,6 +121,7 @@ pub fn dry_run(
             env_removed,
             covered: &compiled.covered,
             ruleset: &compiled.ruleset,
+            ports: PortsOut::of(args),
             network: network_summary(compiled),
             predicted_status: compiled.predicted,
             gaps: compiled
@@ -95,6 +145,7 @@ pub fn dry_run(
         compiled,
         program,
         env_removed,
+        PortsOut::of(args).line(),
     ))
 }
 
@@ -104,6 +155,7 @@ fn text_report(
     compiled: &Compiled,
     program: Option<&Program>,
     env_removed: &[String],
+    ports: Option<String>,
 ) -> String {
     let mut buf = String::new();
     outln!(buf, "nono dry run: nothing is executed");
@@ -218,6 +270,9 @@ fn text_report(
             buf,
             "  syscall guard: seccomp: no TIOCSTI/TIOCLINUX on terminals, no setuid/setgid bits"
         );
+    }
+    if let Some(ports) = ports {
+        outln!(buf, "Ports asked for: {ports}");
     }
     outln!(buf, "Network: {}", network_summary(compiled));
     for carve in &compiled.carves {

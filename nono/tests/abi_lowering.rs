@@ -209,6 +209,8 @@ fn dry_run_json_lowers_each_abi_differently() {
             !grants("make_char") && !grants("make_block"),
             "{ctx}: {allow:?}"
         );
+        // ResolveUnix comes from --allow-unix alone, never from --allow.
+        assert!(!grants("resolve_unix"), "{ctx}: {allow:?}");
         assert_eq!(
             rule_rights(&json, &s.join("ro")),
             ["execute", "read_file", "read_dir"],
@@ -308,8 +310,16 @@ fn dry_run_json_lowers_the_network_per_abi() {
     let tcp = serde_json::json!(["bind_tcp", "connect_tcp"]);
     let none = serde_json::json!([]);
 
-    for abi in nono_model::Abi::known().map(|a| a.0) {
-        let ctx = format!("--abi {abi}");
+    let tcp_udp = serde_json::json!(["bind_tcp", "connect_tcp", "bind_udp", "connect_send_udp"]);
+    for requested in nono_model::Abi::known().map(|a| a.0) {
+        // `--abi N` above the kernel's ABI lowers for the kernel's.
+        let abi = requested.min(u8::try_from(kernel).unwrap_or(u8::MAX));
+        let ctx = format!("--abi {requested} (effective {abi})");
+        let net = |abi: u8| match abi {
+            10.. => &tcp_udp,
+            4.. => &tcp,
+            _ => &none,
+        };
         let scope_gap = if abi < 6 { vec!["scope"] } else { vec![] };
         let fs_gaps: Vec<&str> = [
             (abi < 3).then_some("truncate"),
@@ -321,13 +331,9 @@ fn dry_run_json_lowers_the_network_per_abi() {
 
         // --net-block: TCP handled from ABI 4 with no port rule; only Unix
         // sockets at every ABI; below 4 a note, never a gap.
-        let json = lowered(&s, abi, &["--net-block"]);
+        let json = lowered(&s, requested, &["--net-block"]);
         let rs = &json["ruleset"];
-        assert_eq!(
-            rs["handled_net"],
-            *if abi >= 4 { &tcp } else { &none },
-            "{ctx}"
-        );
+        assert_eq!(rs["handled_net"], *net(abi), "{ctx}");
         assert_eq!(rs["port_rules"], none, "{ctx}");
         assert_eq!(rs["socket_filter"], "unix_only", "{ctx}");
         let want: Vec<&str> = fs_gaps.iter().copied().chain(scope_gap.clone()).collect();
@@ -367,11 +373,7 @@ fn dry_run_json_lowers_the_network_per_abi() {
         } else {
             none.clone()
         };
-        assert_eq!(
-            rs["handled_net"],
-            *if abi >= 4 { &tcp } else { &none },
-            "{ctx}"
-        );
+        assert_eq!(rs["handled_net"], *net(abi), "{ctx}");
         assert_eq!(rs["port_rules"], ports, "{ctx}");
         assert_eq!(rs["socket_filter"], "tcp_udp_only", "{ctx}");
         let want: Vec<&str> = [
@@ -379,20 +381,25 @@ fn dry_run_json_lowers_the_network_per_abi() {
             (abi < 4).then_some("net_tcp"),
             (abi < 5).then_some("ioctl_dev"),
             (abi < 6).then_some("scope"),
-            Some("net_udp"),
+            (abi < 10).then_some("net_udp"),
         ]
         .into_iter()
         .flatten()
         .collect();
         assert_eq!(gap_features(&json), want, "{ctx} --net-connect");
-        assert_eq!(json["predicted_status"], "PartiallyEnforced", "{ctx}");
-        let udp = json["gaps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["feature"] == "net_udp")
-            .unwrap();
-        assert_eq!(udp["needs_abi"], 10, "{ctx}");
+        if abi < 10 {
+            assert_eq!(json["predicted_status"], "PartiallyEnforced", "{ctx}");
+            let udp = json["gaps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|g| g["feature"] == "net_udp")
+                .unwrap();
+            assert_eq!(udp["needs_abi"], 10, "{ctx}");
+        } else {
+            // Landlock governs UDP too: no gap is left.
+            assert_eq!(json["predicted_status"], "FullyEnforced", "{ctx}");
+        }
         let network = json["network"].as_str().unwrap();
         assert_eq!(
             network.contains("NOT enforced"),
@@ -407,7 +414,7 @@ fn dry_run_json_lowers_the_network_per_abi() {
             none.clone()
         };
         assert_eq!(rs["scoped"], scoped, "{ctx}");
-        let json = lowered(&s, abi, &["--log-denials"]);
+        let json = lowered(&s, requested, &["--log-denials"]);
         assert_eq!(json["ruleset"]["log_new_exec"], abi >= 7, "{ctx}");
         assert_eq!(json["ruleset"]["socket_filter"], Value::Null, "{ctx}");
     }
@@ -685,4 +692,142 @@ fn strict_refuses_a_partial_sandbox_without_running_and_runs_a_full_one() {
     .expect_ok()
     .expect_stderr("Sandbox status: FullyEnforced");
     assert_file(&s.join("MARKER"), "");
+}
+
+/// `--net-connect udp:PORT` / `--net-bind udp:PORT`: the dry run lists the
+/// ports asked for by protocol at every ABI; Landlock governs them (port
+/// rules with the UDP rights, port 0 bindable for the ephemeral port a
+/// first send binds, no `net_udp` gap) only where the effective ABI is 10,
+/// so `--abi 10` on an older kernel lowers for that kernel and keeps the
+/// gap, never claiming what the kernel cannot enforce.
+#[test]
+fn udp_ports_are_landlock_port_rules_only_at_abi_10() {
+    let s = Scratch::new();
+    s.mkdir("ro");
+    s.mkdir("rw");
+    let kernel = u8::try_from(kernel_landlock_abi()).unwrap();
+    let flags = [
+        "--net-connect",
+        "443,udp:53",
+        "--net-bind",
+        "udp:5353,tcp:8080",
+        "--net-connect",
+        "udp:53",
+    ];
+    for requested in [7u8, 9, 10] {
+        let abi = requested.min(kernel);
+        let ctx = format!("--abi {requested} (effective {abi})");
+        let json = lowered(&s, requested, &flags);
+        assert_eq!(json["target"]["effective_abi"], abi, "{ctx}");
+        assert_eq!(
+            json["ports"],
+            serde_json::json!({
+                "tcp_connect": [443],
+                "tcp_bind": [8080],
+                "udp_connect": [53],
+                "udp_bind": [5353],
+            }),
+            "{ctx}"
+        );
+        let rs = &json["ruleset"];
+        let gaps = gap_features(&json);
+        if abi >= 10 {
+            assert_eq!(
+                rs["port_rules"],
+                serde_json::json!([
+                    {"port": 0, "rights": ["bind_udp"]},
+                    {"port": 53, "rights": ["connect_send_udp"]},
+                    {"port": 443, "rights": ["connect_tcp"]},
+                    {"port": 5353, "rights": ["bind_udp"]},
+                    {"port": 8080, "rights": ["bind_tcp"]},
+                ]),
+                "{ctx}"
+            );
+            assert!(gaps.is_empty(), "{ctx}: {gaps:?}");
+            assert_eq!(json["predicted_status"], "FullyEnforced", "{ctx}");
+        } else {
+            assert_eq!(
+                rs["port_rules"],
+                serde_json::json!([
+                    {"port": 443, "rights": ["connect_tcp"]},
+                    {"port": 8080, "rights": ["bind_tcp"]},
+                ]),
+                "{ctx}"
+            );
+            assert_eq!(gaps, ["net_udp"], "{ctx}");
+            assert_eq!(json["predicted_status"], "PartiallyEnforced", "{ctx}");
+        }
+        assert_eq!(rs["all_threads"], abi >= 8, "{ctx}");
+    }
+
+    // The text report says what was asked and, per protocol, what Landlock
+    // holds.
+    let mut args = vec!["run", "--dry-run", "--abi", "10"];
+    args.extend_from_slice(&flags);
+    args.extend(["--", "true"]);
+    let text = s.run(args).expect_ok().stdout.clone();
+    assert!(
+        text.contains(
+            "Ports asked for: connect tcp 443; connect udp 53; bind tcp 8080; bind udp 5353"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("  tcp port 443: connect_tcp"), "{text}");
+    assert_eq!(
+        text.contains("  udp port 53: connect_send_udp"),
+        kernel >= 10,
+        "{text}"
+    );
+    assert_eq!(
+        text.contains("gap: net_udp: needs ABI 10 (Linux 7.2)"),
+        kernel < 10,
+        "{text}"
+    );
+}
+
+/// `--allow-unix PATH` becomes a ResolveUnix rule of its own where the
+/// effective ABI is 9 or later, and the supervisor stops judging pathname
+/// sockets there; below, no rule and the supervisor judges them. No
+/// `--allow` or `--write` grant ever carries ResolveUnix.
+#[test]
+fn allow_unix_is_a_resolve_unix_rule_only_from_abi_9() {
+    let s = Scratch::new();
+    s.mkdir("ro");
+    s.mkdir("rw");
+    s.mkdir("sockets");
+    let kernel = u8::try_from(kernel_landlock_abi()).unwrap();
+    let sockets = s.join("sockets");
+    let sockets = sockets.to_str().unwrap();
+    for requested in [8u8, 9, 10] {
+        let abi = requested.min(kernel);
+        let ctx = format!("--abi {requested} (effective {abi})");
+        let json = lowered(&s, requested, &["--allow-unix", sockets]);
+        let rs = &json["ruleset"];
+        let handled = strings(&rs["handled_fs"]);
+        assert_eq!(
+            handled.iter().any(|h| h == "resolve_unix"),
+            abi >= 9,
+            "{ctx}"
+        );
+        let unix_rules: Vec<&str> = rs["unix_rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["path"].as_str().unwrap())
+            .collect();
+        if abi >= 9 {
+            assert_eq!(unix_rules, [sockets], "{ctx}");
+        } else {
+            assert!(unix_rules.is_empty(), "{ctx}");
+        }
+        assert_eq!(rs["unix_sockets"], serde_json::json!([sockets]), "{ctx}");
+        assert_eq!(rs["supervision"]["unix_sockets"], abi < 9, "{ctx}");
+        assert_eq!(rs["supervision"]["metadata"], true, "{ctx}");
+        for rule in rs["rules"].as_array().unwrap() {
+            assert!(
+                !strings(&rule["rights"]).iter().any(|r| r == "resolve_unix"),
+                "{ctx}: {rule}"
+            );
+        }
+    }
 }

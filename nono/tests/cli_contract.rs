@@ -23,7 +23,7 @@ use nono_model::Abi;
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 
-const FEATURES: [(&str, u64, &str); 7] = [
+const FEATURES: [(&str, u64, &str); 10] = [
     ("fs_base", 1, "5.13"),
     ("refer", 2, "5.19"),
     ("truncate", 3, "6.2"),
@@ -31,6 +31,9 @@ const FEATURES: [(&str, u64, &str); 7] = [
     ("ioctl_dev", 5, "6.10"),
     ("scope", 6, "6.12"),
     ("audit_log", 7, "6.15"),
+    ("tsync", 8, "7.0"),
+    ("resolve_unix", 9, "7.1"),
+    ("net_udp", 10, "7.2"),
 ];
 
 const BUILTIN_PRESETS: [&str; 7] = ["base", "tmp", "rust", "python", "node", "go", "git"];
