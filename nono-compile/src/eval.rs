@@ -27,9 +27,16 @@ pub fn granting_rules<'r>(
 ///
 /// A right the ruleset does not handle is allowed everywhere (except Refer,
 /// which the kernel always treats as handled); a handled right is allowed
-/// only where a rule on the path, or on a directory above it, grants it. This is the model the property tests and `nono why` hold the
-/// kernel to.
+/// only where a rule on the path, or on a directory above it, grants it
+/// (for ResolveUnix, a Unix socket rule: `--allow-unix`). This is the model
+/// the property tests and `nono why` hold the kernel to.
 pub fn allowed(ruleset: &Ruleset, path: &Path, right: FsRight) -> bool {
+    if right == FsRight::ResolveUnix && ruleset.handled_fs.contains(right) {
+        return ruleset
+            .unix_rules
+            .iter()
+            .any(|u| u.path == path || (u.kind == FileKind::Dir && path.starts_with(&u.path)));
+    }
     // The kernel treats Refer as handled at every ABI: below ABI 2, where it
     // cannot be handled, moving or linking into another directory is always
     // refused (EXDEV).

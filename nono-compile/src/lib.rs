@@ -211,8 +211,10 @@ pub fn compile(
     for c in &carves {
         tracing::trace!("carved {c}");
     }
-    let mut lowered = passes::lower(host, &rules, &passes::Intent::from(policy));
-    lowered.ruleset.unix_sockets = resolve::resolve_unix(policy, env, fs)?;
+    let mut intent = passes::Intent::from(policy);
+    intent.unix = resolve::resolve_unix(policy, env, fs)?;
+    let mut lowered = passes::lower(host, &rules, &intent);
+    lowered.ruleset.unix_sockets = intent.unix.into_iter().map(|u| u.path).collect();
     let predicted = target.predict(&lowered.gaps);
     tracing::debug!(
         "predict: {predicted} at ABI {}, {} gaps",

@@ -1,7 +1,7 @@
 //! Resolution: from grants as written to canonical paths with identities.
 
 use crate::{CompileError, DeniedPath, ExpandError, FileMeta, FsProbe, expand};
-use nono_model::{Access, FileKind, GrantSource, Policy, PolicyDeny};
+use nono_model::{Access, FileKind, GrantSource, Policy, PolicyDeny, UnixRule};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::ffi::OsString;
@@ -332,18 +332,23 @@ pub fn resolve_exposes(
 }
 
 /// Resolves the `--allow-unix` grants (and presets' `unix`) to canonical
-/// paths, sorted and without duplicates. Each must exist, like a grant.
+/// paths with what they are, sorted by path and one per path. Each must exist, like a grant.
 pub fn resolve_unix(
     policy: &Policy,
     env: &ResolveEnv,
     fs: &dyn FsProbe,
-) -> Result<Vec<PathBuf>, CompileError> {
+) -> Result<Vec<UnixRule>, CompileError> {
     let mut out = policy
         .unix
         .iter()
         .map(|grant| {
             resolve_one(&grant.path, env, fs)
-                .map(|(_, path, _)| path)
+                .map(|(_, path, meta)| UnixRule {
+                    path,
+                    kind: meta.kind,
+                    dev: meta.dev,
+                    ino: meta.ino,
+                })
                 .map_err(|reason| CompileError::Resolve {
                     source_of: source_label(&grant.source),
                     path: grant.path.clone(),
@@ -352,7 +357,7 @@ pub fn resolve_unix(
         })
         .collect::<Result<Vec<_>, _>>()?;
     out.sort();
-    out.dedup();
+    out.dedup_by(|a, b| a.path == b.path);
     Ok(out)
 }
 

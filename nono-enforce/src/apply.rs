@@ -5,13 +5,13 @@ use crate::rights::{fs_flags, net_flags, scope_flags};
 use crate::seccomp::{self, FilterError};
 use crate::{LandlockState, landlock_state};
 use landlock::{
-    CompatLevel, Compatible, NetPort, PathBeneath, Ruleset as LlRuleset, RulesetAttr,
-    RulesetCreated, RulesetCreatedAttr, RulesetStatus,
+    CompatLevel, Compatible, NetPort, PathBeneath, RestrictSelfAttr, Ruleset as LlRuleset,
+    RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetStatus,
 };
-use nono_model::{Abi, EnforcementStatus, PathRule, Ruleset};
+use nono_model::{Abi, EnforcementStatus, FsRight, Ruleset};
 use std::fs::File;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What the kernel enforced.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +33,9 @@ pub struct Report {
     /// What was done with the IPC namespace, when the ruleset has a
     /// syscall guard (which decides System V IPC).
     pub ipc: Option<IpcIsolation>,
+    /// Whether every thread of the process was restricted at once
+    /// (`LANDLOCK_RESTRICT_SELF_TSYNC`, ABI 8).
+    pub all_threads: bool,
 }
 
 /// Why a ruleset could not be applied. Nothing is enforced when this is
@@ -106,24 +109,24 @@ fn set_no_new_privs() -> Result<(), EnforceError> {
 
 /// Opens a rule's path `O_PATH | O_NOFOLLOW | O_CLOEXEC` and checks it is
 /// still the `(dev, ino)` that was resolved.
-fn open_checked(rule: &PathRule) -> Result<File, EnforceError> {
+fn open_checked(path: &Path, dev: u64, ino: u64) -> Result<File, EnforceError> {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(&rule.path)
+        .open(path)
         .map_err(|source| EnforceError::Open {
-            path: rule.path.clone(),
+            path: path.to_path_buf(),
             source,
         })?;
     let meta = file.metadata().map_err(|source| EnforceError::Open {
-        path: rule.path.clone(),
+        path: path.to_path_buf(),
         source,
     })?;
     let found = (meta.dev(), meta.ino());
-    if found != (rule.dev, rule.ino) {
+    if found != (dev, ino) {
         return Err(EnforceError::Changed {
-            path: rule.path.clone(),
-            expected: (rule.dev, rule.ino),
+            path: path.to_path_buf(),
+            expected: (dev, ino),
             found,
         });
     }
@@ -174,6 +177,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
                 vanished: Vec::new(),
                 seccomp,
                 ipc,
+                all_threads: false,
             });
         }
     };
@@ -194,7 +198,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
     );
     let mut vanished = Vec::new();
     for rule in &ruleset.rules {
-        let fd = match open_checked(rule) {
+        let fd = match open_checked(&rule.path, rule.dev, rule.ino) {
             Ok(fd) => fd,
             Err(e) if rule.listed && e.is_vanished() => {
                 tracing::debug!("skipped the vanished entry {}: {e}", rule.path.display());
@@ -206,13 +210,24 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         // The descriptor is closed as soon as the rule is added.
         created = created.add_rule(PathBeneath::new(fd, fs_flags(rule.rights)))?;
     }
+    // ResolveUnix (ABI 9) on the `--allow-unix` paths, as rules of their
+    // own (the kernel merges rules on the same file); it applies to a file
+    // (the socket itself) as to a directory.
+    for unix in &ruleset.unix_rules {
+        let fd = open_checked(&unix.path, unix.dev, unix.ino)?;
+        created = created.add_rule(PathBeneath::new(fd, fs_flags(FsRight::ResolveUnix.into())))?;
+    }
     if ruleset.log_new_exec {
         created = created.log_new_exec(true)?;
     }
+    if ruleset.all_threads {
+        created = created.all_threads(true)?;
+    }
     tracing::debug!(
-        "added {} path rules ({} vanished), {} port rules",
+        "added {} path rules ({} vanished), {} unix socket rules, {} port rules",
         ruleset.rules.len() - vanished.len(),
         vanished.len(),
+        ruleset.unix_rules.len(),
         ruleset.port_rules.len()
     );
     let status = created.restrict_self()?;
@@ -239,6 +254,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         vanished,
         seccomp: filter.is_some(),
         ipc,
+        all_threads: status.all_threads,
     })
 }
 
@@ -264,9 +280,12 @@ pub fn confine_supervisor(ruleset: &Ruleset) -> Result<(), EnforceError> {
             path: PathBuf::from("/"),
             source,
         })?;
-    landlock_layer(ruleset)?
-        .add_rule(PathBeneath::new(root, fs_flags(ruleset.handled_fs)))?
-        .restrict_self()?;
+    let mut created =
+        landlock_layer(ruleset)?.add_rule(PathBeneath::new(root, fs_flags(ruleset.handled_fs)))?;
+    if ruleset.all_threads {
+        created = created.all_threads(true)?;
+    }
+    created.restrict_self()?;
     Ok(())
 }
 

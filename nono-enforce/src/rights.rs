@@ -26,6 +26,7 @@ pub fn access_fs(right: FsRight) -> AccessFs {
         FsRight::Refer => AccessFs::Refer,
         FsRight::Truncate => AccessFs::Truncate,
         FsRight::IoctlDev => AccessFs::IoctlDev,
+        FsRight::ResolveUnix => AccessFs::ResolveUnix,
     }
 }
 
@@ -34,6 +35,8 @@ pub fn access_net(right: NetRight) -> AccessNet {
     match right {
         NetRight::BindTcp => AccessNet::BindTcp,
         NetRight::ConnectTcp => AccessNet::ConnectTcp,
+        NetRight::BindUdp => AccessNet::BindUdp,
+        NetRight::ConnectSendUdp => AccessNet::ConnectSendUdp,
     }
 }
 
@@ -98,6 +101,27 @@ mod tests {
         assert_eq!(
             fs_flags(all.without(FsRights::DIRECTORY_ONLY)),
             AccessFs::from_file(latest())
+        );
+    }
+
+    #[test]
+    fn resolve_unix_is_the_crates_write_right_that_nono_leaves_out_of_write() {
+        // The crate counts ResolveUnix as a write right from ABI 9; nono's
+        // Write level does not grant it (only `--allow-unix` does).
+        assert!(AccessFs::from_write(ABI::V9).contains(AccessFs::ResolveUnix));
+        assert!(!AccessFs::from_write(ABI::V8).contains(AccessFs::ResolveUnix));
+        assert_eq!(access_fs(FsRight::ResolveUnix), AccessFs::ResolveUnix);
+        // It may be granted on a file (a socket).
+        assert!(AccessFs::from_file(ABI::V9).contains(AccessFs::ResolveUnix));
+        assert!(!FsRight::ResolveUnix.directory_only());
+    }
+
+    #[test]
+    fn the_udp_rights_are_the_crates_abi_10_rights() {
+        let udp = net_flags(NetRights::BIND_UDP | NetRights::CONNECT_SEND_UDP);
+        assert_eq!(
+            udp,
+            AccessNet::from_all(ABI::V10) & !AccessNet::from_all(ABI::V9)
         );
     }
 

@@ -73,14 +73,14 @@ landlock_abis! {
         V6 = 6 => "6.12",
         /// ABI 7 (Linux 6.15): denial logging flags.
         V7 = 7 => "6.15",
-    }
-    upcoming {
         /// ABI 8 (Linux 7.0): restricting every thread at once.
         V8 = 8 => "7.0",
         /// ABI 9 (Linux 7.1): ResolveUnix.
         V9 = 9 => "7.1",
         /// ABI 10 (Linux 7.2): UDP bind and connect/send.
         V10 = 10 => "7.2",
+    }
+    upcoming {
     }
 }
 
@@ -155,7 +155,7 @@ impl fmt::Display for Abi {
 #[serde(rename_all = "snake_case")]
 pub enum Requirement {
     /// A Landlock ABI: the passes of Landlock features (`fs_base` to
-    /// `audit_log`).
+    /// `net_udp`).
     Landlock(Abi),
     /// seccomp filters: the socket filter (`seccomp_fallback`) and the
     /// syscall guard (`syscall_guard`).

@@ -44,7 +44,7 @@ pub use policy::{GrantSource, Policy, PolicyDeny, PolicyGrant, UnixGrant};
 pub use preset::{Preset, PresetError};
 pub use rights::{FsRight, FsRights, NetRight, NetRights, ScopeFlag, ScopeSet};
 pub use ron_text::{RonError, parse as parse_ron};
-pub use ruleset::{FileKind, PathRule, PortRule, Ruleset, SocketFilter, Supervision};
+pub use ruleset::{FileKind, PathRule, PortRule, Ruleset, SocketFilter, Supervision, UnixRule};
 pub use sensitive::{
     NONO_CACHE_PATHS, NONO_CONFIG_PATHS, SENSITIVE_PATH_LISTS, SENSITIVE_PATHS,
     has_url_credentials, is_sensitive_env, is_sensitive_var, sensitive_path_vars, template_vars,

@@ -1,4 +1,4 @@
-//! Network and IPC intent: which TCP ports, which scopes, denial logging.
+//! Network and IPC intent: which TCP and UDP ports, which scopes, denial logging.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -8,7 +8,12 @@ use std::collections::BTreeSet;
 /// ```
 /// use nono_model::NetPolicy;
 ///
-/// let ports = NetPolicy::Ports { connect: [443].into(), bind: Default::default() };
+/// let ports = NetPolicy::Ports {
+///     connect: [443].into(),
+///     bind: Default::default(),
+///     udp_connect: [53].into(),
+///     udp_bind: Default::default(),
+/// };
 /// assert!(ports.is_restricted());
 /// assert!(!NetPolicy::Unrestricted.is_restricted());
 /// ```
@@ -20,13 +25,20 @@ pub enum NetPolicy {
     Unrestricted,
     /// No network at all: no TCP, and no socket but Unix sockets.
     Block,
-    /// TCP only to and on the listed ports; UDP stays usable; raw, packet
-    /// and other exotic sockets are refused.
+    /// TCP only to and on the listed ports; UDP only to and on its listed
+    /// ports where Landlock can tell (ABI 10), else UDP stays usable (a
+    /// gap); raw, packet and other exotic sockets are refused.
     Ports {
         /// Ports outbound TCP may connect to.
         connect: BTreeSet<u16>,
         /// Ports TCP may bind.
         bind: BTreeSet<u16>,
+        /// Ports UDP may connect or send to (`--net-connect udp:PORT`).
+        #[serde(default)]
+        udp_connect: BTreeSet<u16>,
+        /// Ports UDP may bind (`--net-bind udp:PORT`).
+        #[serde(default)]
+        udp_bind: BTreeSet<u16>,
     },
 }
 

@@ -67,6 +67,8 @@ fs_rights! {
     Truncate = 1 << 14 => "truncate",
     /// Use ioctl on a device (ABI 5).
     IoctlDev = 1 << 15 => "ioctl_dev",
+    /// Connect or send to a pathname Unix socket (ABI 9).
+    ResolveUnix = 1 << 16 => "resolve_unix",
 }
 
 impl FsRight {
@@ -78,7 +80,8 @@ impl FsRight {
             | FsRight::WriteFile
             | FsRight::ReadFile
             | FsRight::Truncate
-            | FsRight::IoctlDev => false,
+            | FsRight::IoctlDev
+            | FsRight::ResolveUnix => false,
             FsRight::ReadDir
             | FsRight::RemoveDir
             | FsRight::RemoveFile
@@ -261,9 +264,15 @@ mod tests {
 
     #[test]
     fn net_and_scope_sets_iterate_their_members() {
-        let all = NetRights::BIND_TCP | NetRights::CONNECT_TCP;
+        let all = NetRights::BIND_TCP
+            | NetRights::CONNECT_TCP
+            | NetRights::BIND_UDP
+            | NetRights::CONNECT_SEND_UDP;
         assert_eq!(all.iter().collect::<Vec<_>>(), NetRight::ALL);
-        assert_eq!(all.to_string(), "bind_tcp, connect_tcp");
+        assert_eq!(
+            all.to_string(),
+            "bind_tcp, connect_tcp, bind_udp, connect_send_udp"
+        );
         assert_eq!(NetRights::EMPTY.iter().count(), 0);
         for r in ScopeFlag::ALL {
             assert_eq!(ScopeSet::from(r).iter().collect::<Vec<_>>(), [r]);
@@ -378,12 +387,19 @@ macro_rules! kernel_bit_set {
 }
 
 kernel_bit_set! {
-    /// Landlock network rights (ABI 4), as the kernel's bit mask.
+    /// Landlock network rights (TCP from ABI 4, UDP from ABI 10), as the
+    /// kernel's bit mask.
     NetRights of NetRight, "right" {
         /// Bind a TCP port (`LANDLOCK_ACCESS_NET_BIND_TCP`).
         BIND_TCP / BindTcp = 1 << 0 => "bind_tcp",
         /// Connect to a TCP port (`LANDLOCK_ACCESS_NET_CONNECT_TCP`).
         CONNECT_TCP / ConnectTcp = 1 << 1 => "connect_tcp",
+        /// Bind a UDP port, including the kernel's implicit bind to an
+        /// ephemeral port (`LANDLOCK_ACCESS_NET_BIND_UDP`, ABI 10).
+        BIND_UDP / BindUdp = 1 << 2 => "bind_udp",
+        /// Connect a UDP socket to a port, or send a datagram to one
+        /// (`LANDLOCK_ACCESS_NET_CONNECT_SEND_UDP`, ABI 10).
+        CONNECT_SEND_UDP / ConnectSendUdp = 1 << 3 => "connect_send_udp",
     }
 }
 

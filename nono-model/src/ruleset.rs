@@ -59,14 +59,18 @@ pub struct Ruleset {
     pub handled_fs: FsRights,
     /// The path rules, sorted by path.
     pub rules: Vec<PathRule>,
-    /// The network rights the kernel is asked to handle (ABI 4).
+    /// The network rights the kernel is asked to handle (TCP from ABI 4,
+    /// UDP from ABI 10).
     pub handled_net: NetRights,
-    /// The TCP port rules, sorted by port.
+    /// The port rules, sorted by port, one per port.
     pub port_rules: Vec<PortRule>,
     /// The IPC scopes (ABI 6).
     pub scoped: ScopeSet,
     /// Log denials after the command is executed (ABI 7).
     pub log_new_exec: bool,
+    /// Restrict every thread of the process at once
+    /// (`LANDLOCK_RESTRICT_SELF_TSYNC`, ABI 8).
+    pub all_threads: bool,
     /// The seccomp socket filter, where Landlock alone cannot enforce the
     /// network policy.
     pub socket_filter: Option<SocketFilter>,
@@ -81,8 +85,26 @@ pub struct Ruleset {
     pub supervision: Supervision,
     /// Where the command may connect or send to pathname Unix sockets
     /// (`--allow-unix`): canonical paths, each covering everything below
-    /// it, sorted.
+    /// it, sorted. The supervisor judges by them below ABI 9.
     pub unix_sockets: Vec<PathBuf>,
+    /// The same places as Landlock rules granting ResolveUnix (ABI 9; empty
+    /// below), sorted by path, one per path. They are kept apart from
+    /// `rules`, which come from access levels: no level grants ResolveUnix.
+    pub unix_rules: Vec<UnixRule>,
+}
+
+/// A Landlock rule granting ResolveUnix (connect or send to pathname Unix
+/// sockets) on `path` and, for a directory, everything beneath it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct UnixRule {
+    /// The canonical path (no symlinks, absolute).
+    pub path: PathBuf,
+    /// Directory or file (a socket).
+    pub kind: FileKind,
+    /// Device number recorded when the path was resolved.
+    pub dev: u64,
+    /// Inode number recorded when the path was resolved.
+    pub ino: u64,
 }
 
 /// The calls the supervisor (DESIGN.md section 7.2) decides for the
@@ -117,20 +139,22 @@ impl Ruleset {
             port_rules: Vec::new(),
             scoped: ScopeSet::EMPTY,
             log_new_exec: false,
+            all_threads: false,
             socket_filter: None,
             syscall_guard: None,
             supervision: Supervision::default(),
             unix_sockets: Vec::new(),
+            unix_rules: Vec::new(),
         }
     }
 }
 
-/// One TCP port rule: `rights` on `port`.
+/// One port rule: `rights` on `port`, for TCP (ABI 4) and UDP (ABI 10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct PortRule {
-    /// The TCP port.
+    /// The port.
     pub port: u16,
-    /// Bind and/or connect.
+    /// Bind and/or connect, TCP and/or UDP.
     pub rights: NetRights,
 }
 

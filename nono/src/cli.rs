@@ -147,14 +147,14 @@ pub struct SandboxArgs {
     /// Deny all network: TCP via Landlock (ABI 4+), every non-Unix socket via seccomp.
     #[arg(long, conflicts_with_all = ["net_connect", "net_bind"], help_heading = NETWORK)]
     pub net_block: bool,
-    /// Allow outbound TCP to PORT only (repeatable, comma lists); other ports denied.
-    #[arg(long, value_name = "PORT", value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..), help_heading = NETWORK)]
-    pub net_connect: Vec<u16>,
-    /// Allow binding TCP PORT only (repeatable, comma lists; 0 is any ephemeral port).
-    #[arg(long, value_name = "PORT", value_delimiter = ',', help_heading = NETWORK)]
-    pub net_bind: Vec<u16>,
+    /// Allow outbound TCP to PORT only (repeatable, comma lists); other ports denied. udp:PORT allows UDP to PORT (Landlock ABI 10).
+    #[arg(long, value_name = "PORT", value_delimiter = ',', value_parser = connect_port, help_heading = NETWORK)]
+    pub net_connect: Vec<NetPort>,
+    /// Allow binding TCP PORT only (repeatable, comma lists; 0 is any ephemeral port). udp:PORT allows binding UDP PORT (Landlock ABI 10).
+    #[arg(long, value_name = "PORT", value_delimiter = ',', value_parser = bind_port, help_heading = NETWORK)]
+    pub net_bind: Vec<NetPort>,
     /// Let the command use System V IPC: its own objects, in a private IPC namespace wherever one can be had (never the host's, unless none can: then with a warning).
-    #[arg(long)]
+    #[arg(long, help_heading = NETWORK)]
     pub allow_sysv_ipc: bool,
     /// Do not scope signals: allow signalling processes outside the sandbox (ABI 6).
     #[arg(long, help_heading = NETWORK)]
@@ -175,6 +175,60 @@ pub struct SandboxArgs {
         help_heading = ENFORCEMENT,
     )]
     pub abi: Option<u8>,
+}
+
+/// A port as `--net-connect` and `--net-bind` take it: `PORT` or
+/// `tcp:PORT` for TCP, `udp:PORT` for UDP.
+///
+/// A plain number stays TCP, as the CLI contract has always said; UDP is
+/// named, never implied, so that `--net-connect 443` does not also open
+/// UDP 443, and DNS is asked for as `udp:53`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetPort {
+    /// The protocol.
+    pub proto: Proto,
+    /// The port number.
+    pub port: u16,
+}
+
+/// The transport protocol of a [`NetPort`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proto {
+    /// TCP (a plain number, or `tcp:`).
+    Tcp,
+    /// UDP (`udp:`).
+    Udp,
+}
+
+/// Parses `PORT`, `tcp:PORT` or `udp:PORT`, with PORT from `min` to 65535.
+fn net_port(text: &str, min: u16) -> Result<NetPort, String> {
+    let (proto, number) = match text.split_once(':') {
+        None => (Proto::Tcp, text),
+        Some(("tcp", n)) => (Proto::Tcp, n),
+        Some(("udp", n)) => (Proto::Udp, n),
+        Some((other, _)) => {
+            return Err(format!(
+                "unknown protocol '{other}' (PORT, tcp:PORT or udp:PORT)"
+            ));
+        }
+    };
+    let valid = || format!("a port is {min} to 65535 (PORT, tcp:PORT or udp:PORT)");
+    match number.parse::<u16>() {
+        Ok(port) if port >= min && number.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(NetPort { proto, port })
+        }
+        _ => Err(valid()),
+    }
+}
+
+/// A `--net-connect` port: 1 to 65535.
+fn connect_port(text: &str) -> Result<NetPort, String> {
+    net_port(text, 1)
+}
+
+/// A `--net-bind` port: 0 (any ephemeral port) to 65535.
+fn bind_port(text: &str) -> Result<NetPort, String> {
+    net_port(text, 0)
 }
 
 /// The help line of `--abi`, with the ABIs nono knows.

@@ -1,11 +1,12 @@
 //! What `--dry-run` prints, as text or JSON.
 
-use crate::cli::RunArgs;
+use crate::cli::{Proto, RunArgs};
 use crate::exec::Program;
 use crate::failure::{Failure, emit};
 use nono_compile::{Compiled, Resolution, Target};
-use nono_model::{EnforcementStatus, FileKind, SocketFilter};
+use nono_model::{EnforcementStatus, FileKind, NetRights, SocketFilter};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 #[derive(Serialize)]
@@ -34,6 +35,53 @@ impl Serialize for Arg<'_> {
     }
 }
 
+/// The ports the flags list, by protocol, sorted: what was asked for, which
+/// the ruleset's port rules show only where Landlock governs the protocol
+/// (TCP from ABI 4, UDP from ABI 10).
+#[derive(Serialize, Default)]
+struct PortsOut {
+    tcp_connect: BTreeSet<u16>,
+    tcp_bind: BTreeSet<u16>,
+    udp_connect: BTreeSet<u16>,
+    udp_bind: BTreeSet<u16>,
+}
+
+impl PortsOut {
+    fn of(args: &RunArgs) -> PortsOut {
+        let mut out = PortsOut::default();
+        for p in &args.sandbox.net_connect {
+            match p.proto {
+                Proto::Tcp => out.tcp_connect.insert(p.port),
+                Proto::Udp => out.udp_connect.insert(p.port),
+            };
+        }
+        for p in &args.sandbox.net_bind {
+            match p.proto {
+                Proto::Tcp => out.tcp_bind.insert(p.port),
+                Proto::Udp => out.udp_bind.insert(p.port),
+            };
+        }
+        out
+    }
+
+    /// One line for the text report, or `None` when no port is listed.
+    fn line(&self) -> Option<String> {
+        let list =
+            |set: &BTreeSet<u16>| set.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
+        let parts: Vec<String> = [
+            ("connect tcp", &self.tcp_connect),
+            ("connect udp", &self.udp_connect),
+            ("bind tcp", &self.tcp_bind),
+            ("bind udp", &self.udp_bind),
+        ]
+        .into_iter()
+        .filter(|(_, set)| !set.is_empty())
+        .map(|(what, set)| format!("{what} {}", list(set)))
+        .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
 #[derive(Serialize)]
 struct DryRun<'a> {
     /// Each argument as a path is written: a string, or for one that is
@@ -49,6 +97,7 @@ struct DryRun<'a> {
     env_removed: &'a [String],
     covered: &'a [nono_compile::CoveredRule],
     ruleset: &'a nono_model::Ruleset,
+    ports: PortsOut,
     network: String,
     /// What System V IPC would be here (a private namespace, refused, the
     /// host's), when the ruleset has a syscall guard.
@@ -87,6 +136,7 @@ pub fn dry_run(
             env_removed,
             covered: &compiled.covered,
             ruleset: &compiled.ruleset,
+            ports: PortsOut::of(args),
             network: network_summary(compiled),
             sysv_ipc: compiled
                 .ruleset
@@ -117,6 +167,7 @@ pub fn dry_run(
         program,
         env_removed,
         &missing,
+        PortsOut::of(args).line(),
     ))
 }
 
@@ -127,6 +178,7 @@ fn text_report(
     program: Option<&Program>,
     env_removed: &[String],
     missing: &[crate::advice::Missing<'_>],
+    ports: Option<String>,
 ) -> String {
     let mut buf = String::new();
     outln!(buf, "nono dry run: nothing is executed");
@@ -210,14 +262,37 @@ fn text_report(
         );
     }
     outln!(buf, "  handled net: {}", rs.handled_net);
+    let tcp = NetRights::BIND_TCP | NetRights::CONNECT_TCP;
+    let udp = NetRights::BIND_UDP | NetRights::CONNECT_SEND_UDP;
     for port in &rs.port_rules {
-        outln!(buf, "  tcp port {}: {}", port.port, port.rights);
+        for (proto, mask) in [("tcp", tcp), ("udp", udp)] {
+            let rights = port
+                .rights
+                .iter()
+                .filter(|r| mask.contains((*r).into()))
+                .fold(NetRights::EMPTY, |acc, r| acc | r.into());
+            if !rights.is_empty() {
+                outln!(buf, "  {proto} port {}: {rights}", port.port);
+            }
+        }
+    }
+    for unix in &rs.unix_rules {
+        outln!(
+            buf,
+            "  unix sockets at {}: resolve_unix",
+            unix.path.display()
+        );
     }
     outln!(buf, "  scoped: {}", rs.scoped);
     outln!(
         buf,
         "  log denials after exec: {}",
         if rs.log_new_exec { "yes" } else { "no" }
+    );
+    outln!(
+        buf,
+        "  every thread at once: {}",
+        if rs.all_threads { "yes" } else { "no" }
     );
     let filter = match rs.socket_filter {
         None => "none",
@@ -239,6 +314,9 @@ fn text_report(
             guard.sysv_ipc.describe(),
             nono_enforce::ipc_support().predict(guard.sysv_ipc)
         );
+    }
+    if let Some(ports) = ports {
+        outln!(buf, "Ports asked for: {ports}");
     }
     outln!(buf, "Network: {}", network_summary(compiled));
     for carve in &compiled.carves {
@@ -283,10 +361,17 @@ fn network_summary(compiled: &Compiled) -> String {
                 .iter()
                 .map(|p| format!("{} ({})", p.port, p.rights))
                 .collect();
-            format!(
-                "TCP only on ports [{}] by Landlock; UDP unfiltered; other sockets refused by seccomp",
-                ports.join(", ")
-            )
+            if rs.handled_net.contains(NetRights::CONNECT_SEND_UDP) {
+                format!(
+                    "TCP and UDP only on ports [{}] by Landlock (ABI 10); other sockets refused by seccomp",
+                    ports.join(", ")
+                )
+            } else {
+                format!(
+                    "TCP only on ports [{}] by Landlock; UDP unfiltered; other sockets refused by seccomp",
+                    ports.join(", ")
+                )
+            }
         }
         (Some(SocketFilter::TcpUdpOnly), false) => format!(
             "port rules NOT enforced (Landlock ABI {} has no network rules); raw and other sockets refused by seccomp",

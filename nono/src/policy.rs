@@ -1,12 +1,13 @@
 //! Turning flags and presets into a [`Policy`].
 
-use crate::cli::SandboxArgs;
+use crate::cli::{NetPort, Proto, SandboxArgs};
 use crate::failure::Failure;
 use nono_model::{
     Access, EnvPolicy, FsGrant, GrantSource, NONO_CACHE_PATHS, NONO_CONFIG_PATHS, NetPolicy,
     Policy, SENSITIVE_PATHS, Scopes, UnixGrant,
 };
 use nono_plugins::Catalog;
+use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
@@ -96,9 +97,18 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
     } else if args.net_connect.is_empty() && args.net_bind.is_empty() {
         NetPolicy::Unrestricted
     } else {
+        let of = |ports: &[NetPort], proto: Proto| -> BTreeSet<u16> {
+            ports
+                .iter()
+                .filter(|p| p.proto == proto)
+                .map(|p| p.port)
+                .collect()
+        };
         NetPolicy::Ports {
-            connect: args.net_connect.iter().copied().collect(),
-            bind: args.net_bind.iter().copied().collect(),
+            connect: of(&args.net_connect, Proto::Tcp),
+            bind: of(&args.net_bind, Proto::Tcp),
+            udp_connect: of(&args.net_connect, Proto::Udp),
+            udp_bind: of(&args.net_bind, Proto::Udp),
         }
     };
     policy.scopes = Scopes {

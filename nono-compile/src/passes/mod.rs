@@ -17,6 +17,9 @@
 //! | `ioctl_dev`        | ABI 5    | IoctlDev                       | Allow               |
 //! | `scope`            | ABI 6    | signal, abstract Unix sockets  | (scopes deny)       |
 //! | `audit_log`        | ABI 7    | restrict-self logging flags    | `--log-denials`     |
+//! | `tsync`            | ABI 8    | restrict every thread at once  | always              |
+//! | `resolve_unix`     | ABI 9    | ResolveUnix                    | `--allow-unix`      |
+//! | `net_udp`          | ABI 10   | UDP bind and connect/send      | `--net-* udp:PORT`  |
 //! | `seccomp_fallback` | seccomp  | a socket filter                | `--net-*`           |
 //! | `syscall_guard`    | seccomp  | no-path channels               | always              |
 //! | `supervise`        | supervisor | Unix sockets, metadata, inotify | `--allow-unix`, Write, Read |
@@ -33,12 +36,15 @@ mod audit_log;
 mod fs_base;
 mod ioctl_dev;
 mod net_tcp;
+mod net_udp;
 mod refer;
+mod resolve_unix;
 mod scope;
 mod seccomp_fallback;
 mod supervise;
 mod syscall_guard;
 mod truncate;
+mod tsync;
 mod verify;
 
 pub use verify::{Broken, verify};
@@ -46,7 +52,7 @@ pub use verify::{Broken, verify};
 use crate::NormRule;
 use nono_model::{
     Abi, Access, FileKind, FsRight, FsRights, Gap, NetPolicy, PathRule, Policy, Requirement,
-    Ruleset, Scopes,
+    Ruleset, Scopes, UnixRule,
 };
 
 /// One lowering pass.
@@ -64,7 +70,7 @@ pub struct Pass {
 }
 
 /// Every pass, in the order they run.
-pub const PIPELINE: [Pass; 10] = [
+pub const PIPELINE: [Pass; 13] = [
     fs_base::PASS,
     refer::PASS,
     truncate::PASS,
@@ -72,6 +78,9 @@ pub const PIPELINE: [Pass; 10] = [
     ioctl_dev::PASS,
     scope::PASS,
     audit_log::PASS,
+    tsync::PASS,
+    resolve_unix::PASS,
+    net_udp::PASS,
     seccomp_fallback::PASS,
     syscall_guard::PASS,
     supervise::PASS,
@@ -119,17 +128,17 @@ pub struct Host {
 }
 
 impl Host {
-    /// What `nono run` has today at Landlock ABI `abi`: seccomp (every
-    /// kernel with Landlock has seccomp filters unless built without them,
-    /// and then installing the filter fails and the command does not run),
-    /// the supervisor (every run is supervised; a nested nono, whose
-    /// supervisor cannot be installed, is found at run time), and no user
-    /// namespaces (nono has no mount layer yet).
+    /// What `nono run` has at Landlock ABI `abi`: seccomp (every kernel
+    /// with Landlock has seccomp filters unless built without them, and
+    /// then installing the filter fails and the command does not run), the
+    /// supervisor wherever Landlock is available (without it there is
+    /// nothing for the supervisor to uphold), and no user namespaces (nono
+    /// has no mount layer yet; the issue that adds it detects them here).
     pub fn landlock(abi: Abi) -> Host {
         Host {
             abi,
             seccomp: true,
-            supervisor: true,
+            supervisor: abi >= Abi::V1,
             user_namespaces: false,
         }
     }
@@ -156,15 +165,21 @@ pub struct Intent {
     pub log_denials: bool,
     /// `--allow-sysv-ipc`.
     pub allow_sysv_ipc: bool,
+    /// Where pathname Unix sockets may be reached (`--allow-unix`),
+    /// resolved, sorted by path, one per path.
+    pub unix: Vec<UnixRule>,
 }
 
 impl From<&Policy> for Intent {
+    /// The policy's intent, with no `--allow-unix` path resolved yet
+    /// ([`compile`](crate::compile) resolves them).
     fn from(policy: &Policy) -> Self {
         Intent {
             net: policy.net.clone(),
             scopes: policy.scopes,
             log_denials: policy.log_denials,
             allow_sysv_ipc: policy.allow_sysv_ipc,
+            unix: Vec::new(),
         }
     }
 }
@@ -332,6 +347,8 @@ struct Summary {
     port_rules: usize,
     scoped: nono_model::ScopeSet,
     log_new_exec: bool,
+    all_threads: bool,
+    unix_rules: usize,
     socket_filter: Option<nono_model::SocketFilter>,
     syscall_guard: Option<nono_model::SyscallGuard>,
     gaps: usize,
@@ -348,6 +365,8 @@ impl Summary {
             port_rules: rs.port_rules.len(),
             scoped: rs.scoped,
             log_new_exec: rs.log_new_exec,
+            all_threads: rs.all_threads,
+            unix_rules: rs.unix_rules.len(),
             socket_filter: rs.socket_filter,
             syscall_guard: rs.syscall_guard,
             gaps: lowering.gaps.len(),
@@ -386,6 +405,12 @@ impl Summary {
         }
         if rs.scoped != self.scoped {
             parts.push(format!("scoped {}", rs.scoped));
+        }
+        if rs.all_threads != self.all_threads {
+            parts.push("every thread restricted at once".to_owned());
+        }
+        if rs.unix_rules.len() != self.unix_rules {
+            parts.push(format!("{} unix socket rules", rs.unix_rules.len()));
         }
         if rs.log_new_exec != self.log_new_exec {
             parts.push("denials logged after exec".to_owned());
@@ -488,9 +513,11 @@ mod tests {
             assert!(!none.provides(requirement), "{requirement}");
             assert!(all.provides(requirement), "{requirement}");
         }
-        // What `nono run` has today: the supervisor, no user namespaces.
+        // What `nono run` has today: the supervisor (with Landlock), no user
+        // namespaces.
         let today = Host::landlock(Abi::LATEST);
         assert!(today.provides(Requirement::Supervisor));
+        assert!(!Host::landlock(Abi(0)).provides(Requirement::Supervisor));
         assert!(!today.provides(Requirement::UserNamespaces));
         assert!(!today.provides(Requirement::Landlock(Abi(Abi::LATEST.0 + 1))));
     }

@@ -12,7 +12,7 @@ fn lower_net_tcp(lowering: &mut Lowering<'_>) {
     let (connect, bind) = match &lowering.intent.net {
         NetPolicy::Unrestricted => return,
         NetPolicy::Block => (Default::default(), Default::default()),
-        NetPolicy::Ports { connect, bind } => (connect.clone(), bind.clone()),
+        NetPolicy::Ports { connect, bind, .. } => (connect.clone(), bind.clone()),
     };
     lowering.ruleset.handled_net = NetRights::BIND_TCP | NetRights::CONNECT_TCP;
     let mut ports: BTreeMap<u16, NetRights> = BTreeMap::new();

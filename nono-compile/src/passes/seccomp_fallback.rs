@@ -1,22 +1,21 @@
 //! Any ABI: a seccomp socket filter for what Landlock cannot enforce.
 //!
-//! Landlock (up to ABI 7) filters only TCP. Under `--net-block` the filter
-//! lets the sandbox create only `AF_UNIX` sockets, which also closes UDP
-//! (DNS), raw, packet, MPTCP and SCTP sockets, and enforces the block on
-//! kernels without ABI 4. Under port rules it keeps TCP and UDP usable and
-//! refuses the rest; UDP stays unfiltered by port until Landlock ABI 10.
+//! Landlock filters TCP (ABI 4) and UDP (ABI 10) by port, nothing else.
+//! Under `--net-block` the filter lets the sandbox create only `AF_UNIX`
+//! sockets, which also closes UDP (DNS) below ABI 10, raw, packet, MPTCP
+//! and SCTP sockets, and enforces the block on kernels without ABI 4. Under
+//! port rules it keeps TCP and UDP usable and refuses the rest; UDP ports
+//! are Landlock's from ABI 10 (the `net_udp` pass, which names the gap
+//! below it).
 
 use super::{Lowering, Pass};
-use nono_model::{Abi, NetPolicy, Requirement, SocketFilter};
+use nono_model::{NetPolicy, Requirement, SocketFilter};
 
 fn lower_seccomp_fallback(lowering: &mut Lowering<'_>) {
     lowering.ruleset.socket_filter = match lowering.intent.net {
         NetPolicy::Unrestricted => None,
         NetPolicy::Block => Some(SocketFilter::UnixOnly),
-        NetPolicy::Ports { .. } => {
-            lowering.gap("net_udp", Abi::V10, "UDP to and from any port");
-            Some(SocketFilter::TcpUdpOnly)
-        }
+        NetPolicy::Ports { .. } => Some(SocketFilter::TcpUdpOnly),
     };
 }
 

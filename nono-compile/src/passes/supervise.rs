@@ -1,4 +1,4 @@
-//! Any ABI: what the supervisor judges on the command's behalf.
+//! The supervisor: what it judges on the command's behalf.
 //!
 //! Landlock has no right for these, so a seccomp user-notification filter
 //! hands them to nono's supervising process, which resolves the path the
@@ -6,28 +6,26 @@
 //! itself (DESIGN.md section 7.2):
 //!
 //! - `connect`/`sendto`/`sendmsg` to pathname Unix sockets: only at or
-//!   below an `--allow-unix` path, or to a socket the sandbox bound itself
-//!   (Landlock ABI 9 governs them in the kernel; nono knows ABIs up to 7,
-//!   so the supervisor does it on every kernel it lowers for);
+//!   below an `--allow-unix` path, or to a socket the sandbox bound itself;
+//!   below ABI 9 only: from ABI 9 the kernel judges them (the
+//!   `resolve_unix` pass) and the supervisor is not asked;
 //! - mode, owner, time and extended-attribute changes: only where Write is
 //!   granted;
 //! - `inotify_add_watch`: only where Read is granted.
 
-use super::{Lowering, Pass};
+use super::{Lowering, Pass, resolve_unix};
 use nono_model::{Requirement, Supervision};
 
 fn lower_supervise(lowering: &mut Lowering<'_>) {
     lowering.ruleset.supervision = Supervision {
-        unix_sockets: true,
+        unix_sockets: !lowering.host.provides(resolve_unix::PASS.requires),
         metadata: true,
         inotify: true,
     };
 }
 
-fn without_supervisor(lowering: &mut Lowering<'_>) {
-    lowering.gap_below(
-        "connecting to pathname Unix sockets, changing metadata and watching with inotify outside the grants",
-    );
+fn without_supervise(lowering: &mut Lowering<'_>) {
+    lowering.gap_below("connect/send to pathname Unix sockets, metadata changes and inotify watches anywhere the filesystem rules reach");
 }
 
 /// The `supervise` pass (needs no Landlock feature, only the supervisor).
@@ -35,7 +33,7 @@ pub const PASS: Pass = Pass {
     name: "supervise",
     requires: Requirement::Supervisor,
     lower: lower_supervise,
-    without: without_supervisor,
+    without: without_supervise,
 };
 
 #[cfg(test)]
@@ -44,35 +42,24 @@ mod tests {
     use nono_model::Abi;
 
     #[test]
-    fn every_abi_is_supervised_for_sockets_metadata_and_inotify() {
+    fn every_abi_is_supervised_for_metadata_and_inotify_and_below_9_for_sockets() {
         for abi in Abi::known() {
             let lowered = lower(Host::landlock(abi), &[], &Intent::default());
             let s = lowered.ruleset.supervision;
-            assert!(s.unix_sockets && s.metadata && s.inotify, "ABI {abi}");
+            assert!(s.metadata && s.inotify, "ABI {abi}");
+            assert_eq!(s.unix_sockets, abi < Abi::V9, "ABI {abi}");
             assert!(lowered.gaps.iter().all(|g| g.feature != "supervise"));
         }
     }
-}
-
-#[cfg(test)]
-mod without {
-    use crate::passes::{Host, Intent, lower};
-    use nono_model::{Abi, Requirement};
 
     #[test]
-    fn without_the_supervisor_the_calls_are_a_gap_not_silently_open() {
+    fn without_the_supervisor_its_calls_are_a_gap() {
         let host = Host {
             supervisor: false,
             ..Host::landlock(Abi::LATEST)
         };
         let lowered = lower(host, &[], &Intent::default());
-        let s = lowered.ruleset.supervision;
-        assert!(!s.unix_sockets && !s.metadata && !s.inotify);
-        assert!(
-            lowered
-                .gaps
-                .iter()
-                .any(|g| g.feature == "supervise" && g.needs == Requirement::Supervisor)
-        );
+        assert!(lowered.ruleset.supervision.is_empty());
+        assert!(lowered.gaps.iter().any(|g| g.feature == "supervise"));
     }
 }

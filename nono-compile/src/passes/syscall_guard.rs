@@ -84,10 +84,14 @@ mod tests {
         let ports = NetPolicy::Ports {
             connect: BTreeSet::from([443]),
             bind: BTreeSet::new(),
+            udp_connect: BTreeSet::new(),
+            udp_bind: BTreeSet::new(),
         };
         let bind_only = NetPolicy::Ports {
             connect: BTreeSet::new(),
             bind: BTreeSet::from([8080]),
+            udp_connect: BTreeSet::new(),
+            udp_bind: BTreeSet::new(),
         };
         for abi in Abi::known() {
             for (net, refused) in [

@@ -52,7 +52,8 @@ pub enum Broken {
         /// The rights granted but not handled.
         rights: FsRights,
     },
-    /// A rule grants MakeChar or MakeBlock, which no level grants.
+    /// A rule grants MakeChar, MakeBlock or ResolveUnix, which no level
+    /// grants (ResolveUnix comes only from `unix_rules`).
     #[error("rule on {path} grants {right}, which no access level grants")]
     DeviceCreation {
         /// The rule's path.
@@ -68,6 +69,10 @@ pub enum Broken {
         /// What it grants.
         rights: FsRights,
     },
+    /// A Unix socket rule where ResolveUnix is not handled (the kernel
+    /// refuses it).
+    #[error("unix socket rule on {0} but resolve_unix is not handled")]
+    UnixUnhandled(PathBuf),
     /// Port rules out of order, or two on one port.
     #[error(
         "port rule {second} follows port rule {first}: port rules must be sorted, one per port"
@@ -135,7 +140,7 @@ pub fn verify(ruleset: &Ruleset) -> Result<(), Broken> {
                 rights: unhandled,
             });
         }
-        if let Some(right) = [FsRight::MakeChar, FsRight::MakeBlock]
+        if let Some(right) = [FsRight::MakeChar, FsRight::MakeBlock, FsRight::ResolveUnix]
             .into_iter()
             .find(|r| rule.rights.contains(*r))
         {
@@ -150,6 +155,9 @@ pub fn verify(ruleset: &Ruleset) -> Result<(), Broken> {
                 rights: rule.rights,
             });
         }
+    }
+    if !ruleset.unix_rules.is_empty() && !ruleset.handled_fs.contains(FsRight::ResolveUnix) {
+        return Err(Broken::UnixUnhandled(ruleset.unix_rules[0].path.clone()));
     }
     for pair in ruleset.port_rules.windows(2) {
         if pair[0].port >= pair[1].port {
@@ -263,6 +271,25 @@ mod tests {
                 right: FsRight::MakeBlock,
                 ..
             }
+        ));
+        assert!(matches!(
+            broken(&|rs| rs.rules[1].rights |= FsRight::ResolveUnix.into()),
+            Broken::DeviceCreation {
+                right: FsRight::ResolveUnix,
+                ..
+            }
+        ));
+        assert!(matches!(
+            broken(&|rs| {
+                rs.handled_fs = rs.handled_fs.without(FsRight::ResolveUnix.into());
+                rs.unix_rules.push(nono_model::UnixRule {
+                    path: "/run/x.sock".into(),
+                    kind: FileKind::File,
+                    dev: 1,
+                    ino: 3,
+                });
+            }),
+            Broken::UnixUnhandled(_)
         ));
         assert!(matches!(
             broken(&|rs| rs.rules[0].carved = true),

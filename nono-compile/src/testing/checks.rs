@@ -2,14 +2,15 @@
 //! case and fails with a message saying what broke where.
 
 use super::reference::{
-    ref_directory_only, ref_gaps, ref_handled, ref_handled_net, ref_levels, ref_levels_at,
-    ref_port_rules, ref_rights_on, ref_scoped, ref_socket_filter, ref_syscall_guard,
+    ref_all_threads, ref_directory_only, ref_gaps, ref_handled, ref_handled_net, ref_levels,
+    ref_levels_at, ref_port_rules, ref_rights_on, ref_scoped, ref_socket_filter,
+    ref_supervises_unix_sockets, ref_syscall_guard, ref_unix_on, ref_unix_rules,
 };
 use super::scenario::{Scenario, TargetSeeds, targets, text};
 use crate::{CompileError, Compiled, FsProbe, Resolution, Target, allowed, compile};
 use nono_model::{
     Abi, Access, AccessLevels, EnforcementStatus, FileKind, FsGrant, FsRight, FsRights,
-    GrantSource, NetPolicy, Policy, Ruleset,
+    GrantSource, NetPolicy, NetRights, Policy, Ruleset,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -124,7 +125,10 @@ pub fn check_sound(s: &Scenario, abi: u8, out: &Compiled) -> CheckResult {
     prop_assert_eq!(rs.abi, Abi(abi));
     prop_assert_eq!(rs.handled_fs, ref_handled(abi), "ABI {}", abi);
     for (p, _) in s.tree.probe_paths() {
-        let reference = ref_rights_on(&granted, &s.tree.real, &p, abi);
+        let mut reference = ref_rights_on(&granted, &s.tree.real, &p, abi);
+        if ref_unix_on(&s.unix, &s.tree.real, &p, abi) {
+            reference |= FsRight::ResolveUnix.into();
+        }
         for r in FsRight::ALL {
             let ok = allowed(rs, &p, r);
             if r == FsRight::Refer && !rs.handled_fs.contains(r) {
@@ -389,7 +393,8 @@ pub fn check_appliable(out: &Compiled) -> CheckResult {
 /// **Monotone across ABIs**, given the scenario compiled at consecutive
 /// ABIs: every right handled at ABI n is still handled at n+1 and decided
 /// the same way on every path; the same holds for the network rights (and
-/// their port rules) and the scopes; the socket filter does not depend on
+/// their port rules, restricted to the rights handled at n) and the
+/// scopes; the socket filter does not depend on
 /// the ABI; every gap at n+1 is a gap at n; the status never falls.
 pub fn check_monotone(s: &Scenario, compiled: &[(u8, Compiled)]) -> CheckResult {
     let paths = s.tree.probe_paths();
@@ -398,7 +403,23 @@ pub fn check_monotone(s: &Scenario, compiled: &[(u8, Compiled)]) -> CheckResult 
         prop_assert!(hi.ruleset.handled_fs.contains_all(lo.ruleset.handled_fs));
         prop_assert!(hi.ruleset.handled_net.contains(lo.ruleset.handled_net));
         if !lo.ruleset.handled_net.is_empty() {
-            prop_assert_eq!(&lo.ruleset.port_rules, &hi.ruleset.port_rules);
+            // What ABI n handles is decided the same way at n+1 (which may
+            // add rights, UDP at 10, and the ports they need).
+            let kept: Vec<nono_model::PortRule> = hi
+                .ruleset
+                .port_rules
+                .iter()
+                .map(|r| nono_model::PortRule {
+                    port: r.port,
+                    rights: r
+                        .rights
+                        .iter()
+                        .filter(|x| lo.ruleset.handled_net.contains((*x).into()))
+                        .fold(NetRights::EMPTY, |acc, x| acc | x.into()),
+                })
+                .filter(|r| !r.rights.is_empty())
+                .collect();
+            prop_assert_eq!(&lo.ruleset.port_rules, &kept);
         }
         prop_assert!(hi.ruleset.scoped.contains(lo.ruleset.scoped));
         prop_assert_eq!(lo.ruleset.socket_filter, hi.ruleset.socket_filter);
@@ -519,26 +540,79 @@ pub fn check_status(policy: &Policy, abi: u8, out: &Compiled) -> CheckResult {
     Ok(())
 }
 
-/// **Network, scopes, logging**: for `policy` compiled at ABI `abi`, TCP is
-/// handled (both rights) iff the network is restricted and the ABI is 4+;
-/// the port rules are exactly the union of the connect and bind sets with
-/// the right rights, sorted; the socket filter is UnixOnly for a block,
+/// **Network, scopes, logging, threads**: for `policy` compiled at ABI
+/// `abi`, TCP is handled (both rights) iff the network is restricted and
+/// the ABI is 4+, UDP (both rights) iff it is restricted and the ABI is
+/// 10+; the port rules are exactly the reference's (the union of the TCP
+/// and UDP connect and bind sets with the right rights, sorted); no UDP
+/// right is granted on a port the policy did not list for UDP, except the
+/// ephemeral bind (port 0) that a UDP connect port needs; no TCP right from
+/// a `udp:` port alone; the socket filter is UnixOnly for a block,
 /// TcpUdpOnly for port rules, none otherwise, at every ABI; the scoped set
 /// is exactly the scopes asked for from ABI 6 and empty below;
-/// `log_new_exec` iff `--log-denials` at ABI 7; the syscall guard is on at
-/// every ABI, refusing TCP Fast Open iff port rules are in force, with the
-/// System V IPC `--allow-sysv-ipc` asks for.
+/// `log_new_exec` iff `--log-denials` at ABI 7; every thread restricted at
+/// once iff ABI 8+; the syscall guard is on at every ABI, refusing TCP Fast
+/// Open iff port rules are in force, with the System V IPC
+/// `--allow-sysv-ipc` asks for.
 pub fn check_intent(policy: &Policy, abi: u8, out: &Compiled) -> CheckResult {
     let rs = &out.ruleset;
     let ctx = format!("ABI {abi}: {:?} {:?}", policy.net, policy.scopes);
     prop_assert_eq!(rs.handled_net, ref_handled_net(&policy.net, abi), "{}", ctx);
+    let tcp = NetRights::BIND_TCP | NetRights::CONNECT_TCP;
+    let udp = NetRights::BIND_UDP | NetRights::CONNECT_SEND_UDP;
     prop_assert_eq!(
-        rs.handled_net == nono_model::NetRights::BIND_TCP | nono_model::NetRights::CONNECT_TCP,
+        rs.handled_net.contains(tcp),
         policy.net.is_restricted() && abi >= 4,
         "{}",
         ctx
     );
+    prop_assert_eq!(
+        rs.handled_net.contains(udp),
+        policy.net.is_restricted() && abi >= 10,
+        "{}",
+        ctx
+    );
+    prop_assert!((tcp | udp).contains(rs.handled_net), "{}", ctx);
     prop_assert_eq!(&rs.port_rules, &ref_port_rules(&policy.net, abi), "{}", ctx);
+    if let NetPolicy::Ports {
+        connect,
+        bind,
+        udp_connect,
+        udp_bind,
+    } = &policy.net
+    {
+        for rule in &rs.port_rules {
+            let p = rule.port;
+            prop_assert_eq!(
+                rule.rights.contains(NetRights::CONNECT_SEND_UDP),
+                abi >= 10 && udp_connect.contains(&p),
+                "{}: port {}",
+                ctx,
+                p
+            );
+            prop_assert_eq!(
+                rule.rights.contains(NetRights::BIND_UDP),
+                abi >= 10 && (udp_bind.contains(&p) || (p == 0 && !udp_connect.is_empty())),
+                "{}: port {}",
+                ctx,
+                p
+            );
+            prop_assert_eq!(
+                rule.rights.contains(NetRights::CONNECT_TCP),
+                connect.contains(&p),
+                "{}: port {}",
+                ctx,
+                p
+            );
+            prop_assert_eq!(
+                rule.rights.contains(NetRights::BIND_TCP),
+                bind.contains(&p),
+                "{}: port {}",
+                ctx,
+                p
+            );
+        }
+    }
     for w in rs.port_rules.windows(2) {
         prop_assert!(
             w[0].port < w[1].port,
@@ -555,6 +629,67 @@ pub fn check_intent(policy: &Policy, abi: u8, out: &Compiled) -> CheckResult {
     prop_assert_eq!(rs.syscall_guard, ref_syscall_guard(policy), "{}", ctx);
     prop_assert_eq!(rs.scoped, ref_scoped(policy.scopes, abi), "{}", ctx);
     prop_assert_eq!(rs.log_new_exec, abi >= 7 && policy.log_denials, "{}", ctx);
+    prop_assert_eq!(rs.all_threads, ref_all_threads(abi), "{}", ctx);
+    Ok(())
+}
+
+/// **Pathname Unix sockets**: for the scenario compiled at ABI `abi`, the
+/// `--allow-unix` paths are exactly the reference's ResolveUnix rules (from
+/// ABI 9; none below), each with the kind and identity of its node; the
+/// supervisor judges pathname sockets exactly below ABI 9, by the same
+/// paths; ResolveUnix is handled exactly from ABI 9 and granted by no path
+/// rule (no Read, Write or Allow grant reaches a socket), so that without
+/// `--allow-unix` no path may be reached; from ABI 9 the evaluator allows
+/// ResolveUnix exactly at or below an `--allow-unix` path.
+pub fn check_unix(s: &Scenario, abi: u8, out: &Compiled) -> CheckResult {
+    let rs = &out.ruleset;
+    let got: Vec<PathBuf> = rs.unix_rules.iter().map(|u| u.path.clone()).collect();
+    prop_assert_eq!(&got, &ref_unix_rules(&s.unix, abi), "ABI {}", abi);
+    for rule in &rs.unix_rules {
+        let node = s.tree.real.iter().find(|(p, _)| *p == rule.path);
+        prop_assert!(
+            node.is_some(),
+            "ABI {}: {:?} not in the tree",
+            abi,
+            rule.path
+        );
+        if let Some((_, kind)) = node {
+            prop_assert_eq!(rule.kind, *kind, "ABI {}: {:?}", abi, rule.path);
+        }
+    }
+    let want: Vec<PathBuf> = s.unix.iter().cloned().collect();
+    prop_assert_eq!(&rs.unix_sockets, &want, "ABI {}", abi);
+    prop_assert_eq!(
+        rs.supervision.unix_sockets,
+        ref_supervises_unix_sockets(abi),
+        "ABI {}",
+        abi
+    );
+    prop_assert_eq!(
+        rs.handled_fs.contains(FsRight::ResolveUnix),
+        abi >= 9,
+        "ABI {}",
+        abi
+    );
+    if abi >= 9 {
+        for (p, _) in s.tree.probe_paths() {
+            prop_assert_eq!(
+                allowed(rs, &p, FsRight::ResolveUnix),
+                ref_unix_on(&s.unix, &s.tree.real, &p, abi),
+                "ABI {}: {:?}",
+                abi,
+                p
+            );
+        }
+    }
+    for rule in &rs.rules {
+        prop_assert!(
+            !rule.rights.contains(FsRight::ResolveUnix),
+            "ABI {}: {:?} grants resolve_unix by a level",
+            abi,
+            rule.path
+        );
+    }
     Ok(())
 }
 
@@ -882,7 +1017,10 @@ pub fn check_carving(s: &Scenario, out: &Compiled, out0: &Compiled) -> CheckResu
         };
         let in_carved = dir_of(&carved).is_some();
         let in_shut = dir_of(&shut);
-        for r in rs.handled_fs.iter() {
+        // ResolveUnix comes from `--allow-unix` alone, which names sockets
+        // on purpose and is not carved (below ABI 9 the supervisor does
+        // not carve it either); `check_unix` holds it to its paths.
+        for r in rs.handled_fs.iter().filter(|r| *r != FsRight::ResolveUnix) {
             let (now, before) = (allowed(rs, &p, r), allowed(rs0, &p, r));
             prop_assert!(
                 !now || before,
@@ -977,6 +1115,7 @@ pub fn check_case(s: &Scenario, abi: u8, target: &Target) -> Result<Compiled, Te
     check_file_rules(abi, &out)?;
     check_intent(&policy, abi, &out)?;
     check_status(&policy, abi, &out)?;
+    check_unix(s, abi, &out)?;
     check_carving(s, &out, &out0)?;
 
     let shuffled = compile_in(s, &shuffled_policy(&policy, s.shuffle), target)?;

@@ -40,8 +40,14 @@ fn intent(u: &mut Unstructured<'_>) -> Result<IntentSpec> {
         _ => NetPolicy::Ports {
             connect: ports(u)?,
             bind: ports(u)?,
+            udp_connect: ports(u)?,
+            udp_bind: ports(u)?,
         },
     };
+    let mut unix = Vec::new();
+    for _ in 0..u.int_in_range(0..=3u8)? {
+        unix.push(pick(u)?);
+    }
     Ok(IntentSpec {
         net,
         scopes: Scopes {
@@ -50,6 +56,7 @@ fn intent(u: &mut Unstructured<'_>) -> Result<IntentSpec> {
         },
         log_denials: u.arbitrary()?,
         allow_sysv_ipc: u.arbitrary()?,
+        unix,
     })
 }
 

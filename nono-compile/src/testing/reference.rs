@@ -4,16 +4,22 @@
 //! Read = ReadFile, ReadDir, Execute; Write = WriteFile, RemoveFile,
 //! RemoveDir, MakeDir, MakeReg, MakeSock, MakeFifo, MakeSym, Truncate
 //! (ABI 3+), Refer (ABI 2+); Allow = Read ∪ Write ∪ IoctlDev (ABI 5+);
-//! MakeChar and MakeBlock are never granted; directory-only rights do not
-//! come from a grant on a file. The filesystem part is one line per right
+//! MakeChar and MakeBlock are never granted; ResolveUnix (ABI 9+) is granted
+//! by no level, only by `--allow-unix` (its own rules); directory-only
+//! rights do not come from a grant on a file. The filesystem part is one line per right
 //! ([`ref_right`]), a match the compiler keeps complete. A grant on a directory applies to everything
 //! beneath it. For the network and IPC (DESIGN.md sections 2 and 3): TCP
-//! bind and connect are handled from ABI 4 when any `--net-*` is given, with
-//! one port rule per listed port; the seccomp socket filter is UnixOnly for
-//! a block and TcpUdpOnly for port rules at every ABI; the scopes asked for
-//! are enforced from ABI 6; denial logging from ABI 7. The syscall guard
-//! (DESIGN.md section 7.1) is on at every ABI; it refuses TCP Fast Open
-//! exactly under port rules, and System V IPC follows `--allow-sysv-ipc`.
+//! bind and connect are handled from ABI 4 when any `--net-*` is given, UDP
+//! bind and connect/send from ABI 10, with one port rule per listed port
+//! (plain ports TCP, `udp:` ports UDP, and port 0 bindable by UDP when any
+//! UDP connect port is listed); the seccomp socket filter is UnixOnly for a
+//! block and TcpUdpOnly for port rules at every ABI; the scopes asked for
+//! are enforced from ABI 6; denial logging from ABI 7; every thread
+//! restricted at once from ABI 8; `--allow-unix` paths as ResolveUnix rules
+//! from ABI 9, and judged by the supervisor below it.
+//! The syscall guard (DESIGN.md section 7.1) is on at every ABI; it refuses
+//! TCP Fast Open exactly under port rules, and System V IPC follows
+//! `--allow-sysv-ipc`.
 
 use nono_model::{
     Abi, Access, AccessLevels, FileKind, FsRight, FsRights, NetPolicy, NetRights, Policy,
@@ -57,6 +63,7 @@ pub fn ref_right(right: FsRight) -> RefRight {
         FsRight::Refer => (2, WRITE, true),
         FsRight::Truncate => (3, WRITE, false),
         FsRight::IoctlDev => (5, &[Allow][..], false),
+        FsRight::ResolveUnix => (9, &[][..], false),
     };
     RefRight {
         since,
@@ -139,26 +146,57 @@ pub fn ref_levels_at(
 }
 
 /// The network rights Landlock handles at `abi`: both TCP rights from ABI 4
-/// when any network restriction is asked for, else none.
+/// and both UDP rights from ABI 10 when any network restriction is asked
+/// for, else none.
 pub fn ref_handled_net(net: &NetPolicy, abi: u8) -> NetRights {
-    if abi >= 4 && *net != NetPolicy::Unrestricted {
-        NetRights::BIND_TCP | NetRights::CONNECT_TCP
-    } else {
-        NetRights::EMPTY
+    let mut rights = NetRights::EMPTY;
+    if *net != NetPolicy::Unrestricted {
+        if abi >= 4 {
+            rights |= NetRights::BIND_TCP | NetRights::CONNECT_TCP;
+        }
+        if abi >= 10 {
+            rights |= NetRights::BIND_UDP | NetRights::CONNECT_SEND_UDP;
+        }
     }
+    rights
 }
 
-/// The TCP port rules at `abi`, sorted by port: one per port of the union
-/// of the connect and bind sets, with connect and/or bind as listed. None
-/// under a block (every port denied), none below ABI 4.
+/// The port rules at `abi`, sorted by port: one per port listed anywhere,
+/// with TCP connect and/or bind as listed from ABI 4, UDP connect/send
+/// and/or bind as listed from ABI 10, and UDP bind on port 0 (the
+/// ephemeral port the kernel binds on a first send) when any UDP connect
+/// port is listed. None under a block (every port denied), none below
+/// ABI 4.
 pub fn ref_port_rules(net: &NetPolicy, abi: u8) -> Vec<PortRule> {
-    let NetPolicy::Ports { connect, bind } = net else {
+    let NetPolicy::Ports {
+        connect,
+        bind,
+        udp_connect,
+        udp_bind,
+    } = net
+    else {
         return Vec::new();
     };
-    if abi < 4 {
-        return Vec::new();
-    }
-    let all: BTreeSet<u16> = connect.union(bind).copied().collect();
+    let udp = abi >= 10;
+    let ephemeral: BTreeSet<u16> = if udp && !udp_connect.is_empty() {
+        [0].into()
+    } else {
+        BTreeSet::new()
+    };
+    let all: BTreeSet<u16> = if abi < 4 {
+        BTreeSet::new()
+    } else if udp {
+        connect
+            .iter()
+            .chain(bind)
+            .chain(udp_connect)
+            .chain(udp_bind)
+            .chain(&ephemeral)
+            .copied()
+            .collect()
+    } else {
+        connect.union(bind).copied().collect()
+    };
     all.into_iter()
         .map(|port| {
             let mut rights = NetRights::EMPTY;
@@ -168,9 +206,51 @@ pub fn ref_port_rules(net: &NetPolicy, abi: u8) -> Vec<PortRule> {
             if bind.contains(&port) {
                 rights |= NetRights::BIND_TCP;
             }
+            if udp && udp_connect.contains(&port) {
+                rights |= NetRights::CONNECT_SEND_UDP;
+            }
+            if udp && (udp_bind.contains(&port) || ephemeral.contains(&port)) {
+                rights |= NetRights::BIND_UDP;
+            }
             PortRule { port, rights }
         })
         .collect()
+}
+
+/// Whether every thread is restricted at once: from ABI 8.
+pub fn ref_all_threads(abi: u8) -> bool {
+    abi >= 8
+}
+
+/// The paths granted ResolveUnix by their own rules at `abi`: the resolved
+/// `--allow-unix` paths `unix` from ABI 9, none below (the supervisor
+/// judges pathname sockets there).
+pub fn ref_unix_rules(unix: &BTreeSet<PathBuf>, abi: u8) -> Vec<PathBuf> {
+    if abi >= 9 {
+        unix.iter().cloned().collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Whether ResolveUnix is granted on `path` at `abi` (from ABI 9): at or
+/// below an `--allow-unix` path `unix` (a node of `real`), the whole tree
+/// below it for a directory.
+pub fn ref_unix_on(
+    unix: &BTreeSet<PathBuf>,
+    real: &[(PathBuf, FileKind)],
+    path: &Path,
+    abi: u8,
+) -> bool {
+    abi >= 9
+        && real.iter().any(|(u, kind)| {
+            unix.contains(u) && (u == path || (*kind == FileKind::Dir && path.starts_with(u)))
+        })
+}
+
+/// Whether the supervisor judges pathname Unix sockets: below ABI 9.
+pub fn ref_supervises_unix_sockets(abi: u8) -> bool {
+    abi < 9
 }
 
 /// The seccomp socket filter, the same at every ABI.
@@ -209,7 +289,8 @@ pub fn ref_scoped(scopes: Scopes, abi: u8) -> ScopeSet {
 /// The gaps at `abi`, in pipeline order: `truncate` below 3; `net_tcp`
 /// below 4 for port rules (a block is still enforced, by seccomp);
 /// `ioctl_dev` below 5; `scope` below 6 when a scope is asked for;
-/// `net_udp` (ABI 10) at every ABI for port rules.
+/// `net_udp` below 10 for port rules (a block is still enforced, by
+/// seccomp).
 pub fn ref_gaps(policy: &Policy, abi: u8) -> Vec<(&'static str, Requirement)> {
     let ports = matches!(policy.net, NetPolicy::Ports { .. });
     let mut want = Vec::new();
@@ -226,7 +307,7 @@ pub fn ref_gaps(policy: &Policy, abi: u8) -> Vec<(&'static str, Requirement)> {
     if abi < 6 && policy.scopes.any() {
         want.push(("scope", needs(6)));
     }
-    if ports {
+    if abi < 10 && ports {
         want.push(("net_udp", needs(10)));
     }
     want

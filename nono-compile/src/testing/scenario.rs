@@ -3,7 +3,7 @@
 
 use crate::{MemFs, ResolveEnv, Target};
 use nono_model::{
-    Abi, Access, FileKind, FsGrant, GrantSource, NetPolicy, Policy, PolicyGrant, Scopes,
+    Abi, Access, FileKind, FsGrant, GrantSource, NetPolicy, Policy, PolicyGrant, Scopes, UnixGrant,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -159,6 +159,8 @@ pub struct IntentSpec {
     pub log_denials: bool,
     /// `--allow-sysv-ipc`.
     pub allow_sysv_ipc: bool,
+    /// `--allow-unix`: nodes of the tree (their canonical paths).
+    pub unix: Vec<Pick>,
 }
 
 /// Everything a [`Scenario`] is built from.
@@ -365,6 +367,8 @@ pub struct Scenario {
     /// directory, a file's directory, or the directory a dangling symlink's
     /// target would be created in). `None` for a denial of a node.
     pub deny_missing: Vec<Option<(PathBuf, PathBuf)>>,
+    /// The `--allow-unix` paths, canonical.
+    pub unix: BTreeSet<PathBuf>,
     /// A seed to shuffle the policy with.
     pub shuffle: u64,
 }
@@ -436,6 +440,16 @@ impl Scenario {
             expected.push(resolves_to);
         }
 
+        let mut unix = BTreeSet::new();
+        for pick in &spec.intent.unix {
+            let path = real[pick.index(real.len())].0.clone();
+            policy.unix.push(UnixGrant {
+                path: text(&path),
+                source: GrantSource::Flag("--allow-unix".into()),
+            });
+            unix.insert(path);
+        }
+
         let granted: Vec<usize> = expected.iter().flatten().copied().collect();
         let mut deny_targets = Vec::new();
         let mut deny_missing = Vec::new();
@@ -479,6 +493,7 @@ impl Scenario {
             expected,
             deny_targets,
             deny_missing,
+            unix,
             shuffle: spec.shuffle,
         }
     }
@@ -717,12 +732,20 @@ pub fn ports() -> impl Strategy<Value = BTreeSet<u16>> {
     proptest::collection::btree_set(prop_oneof![3 => 0u16..6, 1 => any::<u16>()], 0..=4)
 }
 
-/// Unrestricted, blocked, or port rules with random connect and bind ports.
+/// Unrestricted, blocked, or port rules with random TCP and UDP connect and
+/// bind ports.
 pub fn net_policy() -> impl Strategy<Value = NetPolicy> {
     prop_oneof![
         Just(NetPolicy::Unrestricted),
         Just(NetPolicy::Block),
-        (ports(), ports()).prop_map(|(connect, bind)| NetPolicy::Ports { connect, bind }),
+        (ports(), ports(), ports(), ports()).prop_map(|(connect, bind, udp_connect, udp_bind)| {
+            NetPolicy::Ports {
+                connect,
+                bind,
+                udp_connect,
+                udp_bind,
+            }
+        }),
     ]
 }
 
@@ -734,16 +757,25 @@ pub fn scopes() -> impl Strategy<Value = Scopes> {
     })
 }
 
-/// A random network policy, scopes, `--log-denials` and `--allow-sysv-ipc`.
+/// A random network policy, scopes, `--log-denials`, `--allow-sysv-ipc`
+/// and up to three `--allow-unix` nodes.
 pub fn intent() -> impl Strategy<Value = IntentSpec> {
-    (net_policy(), scopes(), any::<bool>(), any::<bool>()).prop_map(
-        |(net, scopes, log_denials, allow_sysv_ipc)| IntentSpec {
-            net,
-            scopes,
-            log_denials,
-            allow_sysv_ipc,
-        },
+    (
+        net_policy(),
+        scopes(),
+        any::<bool>(),
+        any::<bool>(),
+        vec(any::<Pick>(), 0..=3),
     )
+        .prop_map(
+            |(net, scopes, log_denials, allow_sysv_ipc, unix)| IntentSpec {
+                net,
+                scopes,
+                log_denials,
+                allow_sysv_ipc,
+                unix,
+            },
+        )
 }
 
 fn node_spec() -> impl Strategy<Value = NodeSpec> {

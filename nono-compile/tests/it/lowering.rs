@@ -305,7 +305,8 @@ proptest! {
     }
 
     /// Port lists given in any order and with repeats lower to the same
-    /// ruleset: the model keeps sets, and the rules come out sorted.
+    /// ruleset: the model keeps sets, and the rules come out sorted (the
+    /// TCP lists are used as UDP lists too, the other way round).
     #[test]
     fn port_rules_are_order_independent(
         s in scenario(),
@@ -324,6 +325,8 @@ proptest! {
             p.net = NetPolicy::Ports {
                 connect: c.iter().copied().collect(),
                 bind: b.iter().copied().collect(),
+                udp_connect: b.iter().copied().collect(),
+                udp_bind: c.iter().copied().collect(),
             };
             p
         };
@@ -332,7 +335,11 @@ proptest! {
         let b = compile_in(&s, &policy_of(&scramble(&connect), &scramble(&bind)), &target)?;
         prop_assert_eq!(&a.ruleset, &b.ruleset);
         prop_assert_eq!(&a.gaps, &b.gaps);
-        let union: BTreeSet<u16> = connect.iter().chain(&bind).copied().collect();
+        let mut union: BTreeSet<u16> = connect.iter().chain(&bind).copied().collect();
+        if abi >= 10 && !bind.is_empty() {
+            // A UDP connect port also grants binding the ephemeral port 0.
+            union.insert(0);
+        }
         let expected_rules = if abi >= 4 { union.len() } else { 0 };
         prop_assert_eq!(a.ruleset.port_rules.len(), expected_rules);
     }
@@ -569,4 +576,107 @@ fn mem_fs_gives_distinct_inodes_when_a_path_is_added_twice() {
     let ino = |p: &str| fs.stat(Path::new(p)).expect("exists").ino;
     let inos: BTreeSet<u64> = ["/", "/a", "/a/b", "/c"].into_iter().map(ino).collect();
     assert_eq!(inos.len(), 4, "inode numbers must identify paths");
+}
+
+/// The ABI 8, 9 and 10 passes on one policy: `--allow /tmp`,
+/// `--allow-unix /tmp/agent.sock`, `--net-connect 443,udp:53`,
+/// `--net-bind udp:5353`. Every thread is restricted at once from 8;
+/// ResolveUnix is handled from 9 and granted on the socket by its own rule,
+/// never by the Allow grant on `/tmp` around it, and the supervisor judges
+/// sockets only below 9; UDP rights and `udp:` port rules (with the
+/// ephemeral bind on port 0) exist only from 10, where the `net_udp` gap
+/// closes and the policy is FullyEnforced.
+#[test]
+fn abi_8_9_and_10_lower_threads_unix_sockets_and_udp() {
+    let mut fs = MemFs::new();
+    fs.dir("/tmp")
+        .file("/tmp/agent.sock")
+        .file("/tmp/other.sock");
+    let mut policy = Policy::default();
+    policy.add(FsGrant::new("/tmp", Access::Allow), flag("--allow"));
+    policy.unix.push(nono_model::UnixGrant {
+        path: "/tmp/agent.sock".into(),
+        source: flag("--allow-unix"),
+    });
+    policy.net = NetPolicy::Ports {
+        connect: [443].into(),
+        bind: BTreeSet::new(),
+        udp_connect: [53].into(),
+        udp_bind: [5353].into(),
+    };
+    let env = ResolveEnv::new("/");
+    for abi in Abi::known() {
+        let out = compile(&policy, &Target::kernel(abi), &env, &fs).unwrap();
+        let rs = &out.ruleset;
+        let ctx = format!("ABI {abi}");
+        assert_eq!(rs.all_threads, abi >= Abi::V8, "{ctx}");
+
+        let tmp = &rs.rules[0];
+        assert_eq!(tmp.path, Path::new("/tmp"), "{ctx}");
+        assert!(!tmp.rights.contains(FsRight::ResolveUnix), "{ctx}");
+        assert_eq!(
+            rs.handled_fs.contains(FsRight::ResolveUnix),
+            abi >= Abi::V9,
+            "{ctx}"
+        );
+        let unix: Vec<&Path> = rs.unix_rules.iter().map(|u| u.path.as_path()).collect();
+        if abi >= Abi::V9 {
+            assert_eq!(unix, [Path::new("/tmp/agent.sock")], "{ctx}");
+        } else {
+            assert!(unix.is_empty(), "{ctx}");
+        }
+        assert_eq!(rs.supervision.unix_sockets, abi < Abi::V9, "{ctx}");
+        let agent = Path::new("/tmp/agent.sock");
+        let other = Path::new("/tmp/other.sock");
+        if abi >= Abi::V9 {
+            assert!(allowed(rs, agent, FsRight::ResolveUnix), "{ctx}");
+            assert!(!allowed(rs, other, FsRight::ResolveUnix), "{ctx}");
+        }
+
+        let udp = NetRights::BIND_UDP | NetRights::CONNECT_SEND_UDP;
+        assert_eq!(rs.handled_net.contains(udp), abi >= Abi::V10, "{ctx}");
+        let ports: Vec<(u16, NetRights)> =
+            rs.port_rules.iter().map(|r| (r.port, r.rights)).collect();
+        let want: Vec<(u16, NetRights)> = match abi.0 {
+            10.. => vec![
+                (0, NetRights::BIND_UDP),
+                (53, NetRights::CONNECT_SEND_UDP),
+                (443, NetRights::CONNECT_TCP),
+                (5353, NetRights::BIND_UDP),
+            ],
+            4.. => vec![(443, NetRights::CONNECT_TCP)],
+            _ => vec![],
+        };
+        assert_eq!(ports, want, "{ctx}");
+        let udp_gap = out.gaps.iter().any(|g| g.feature == "net_udp");
+        assert_eq!(udp_gap, abi < Abi::V10, "{ctx}");
+        if abi >= Abi::V10 {
+            assert!(out.gaps.is_empty(), "{ctx}: {:?}", out.gaps);
+            assert_eq!(out.predicted, EnforcementStatus::FullyEnforced, "{ctx}");
+        }
+    }
+}
+
+/// Under `--net-block` UDP is handled with no port rule from ABI 10 (the
+/// seccomp filter refuses UDP sockets at every ABI), and no gap is named:
+/// the block was never a gap below 10.
+#[test]
+fn net_block_handles_udp_from_abi_10_and_is_no_gap_below() {
+    let fs = MemFs::new();
+    let policy = Policy {
+        net: NetPolicy::Block,
+        ..Policy::default()
+    };
+    let env = ResolveEnv::new("/");
+    for abi in Abi::known() {
+        let out = compile(&policy, &Target::kernel(abi), &env, &fs).unwrap();
+        let udp = NetRights::BIND_UDP | NetRights::CONNECT_SEND_UDP;
+        assert_eq!(
+            out.ruleset.handled_net.contains(udp),
+            abi >= Abi::V10,
+            "ABI {abi}"
+        );
+        assert!(out.ruleset.port_rules.is_empty(), "ABI {abi}");
+        assert!(out.gaps.iter().all(|g| g.feature != "net_udp"), "ABI {abi}");
+    }
 }

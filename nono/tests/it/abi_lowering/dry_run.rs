@@ -91,6 +91,8 @@ fn dry_run_json_lowers_each_abi_differently() {
             !grants("make_char") && !grants("make_block"),
             "{ctx}: {allow:?}"
         );
+        // ResolveUnix comes from --allow-unix alone, never from --allow.
+        assert!(!grants("resolve_unix"), "{ctx}: {allow:?}");
         assert_eq!(
             rule_rights(&json, &s.join("ro")),
             ["execute", "read_file", "read_dir"],
@@ -190,8 +192,16 @@ fn dry_run_json_lowers_the_network_per_abi() {
     let tcp = serde_json::json!(["bind_tcp", "connect_tcp"]);
     let none = serde_json::json!([]);
 
-    for abi in nono_model::Abi::known().map(|a| a.0) {
-        let ctx = format!("--abi {abi}");
+    let tcp_udp = serde_json::json!(["bind_tcp", "connect_tcp", "bind_udp", "connect_send_udp"]);
+    for requested in nono_model::Abi::known().map(|a| a.0) {
+        // `--abi N` above the kernel's ABI lowers for the kernel's.
+        let abi = requested.min(u8::try_from(kernel).unwrap_or(u8::MAX));
+        let ctx = format!("--abi {requested} (effective {abi})");
+        let net = |abi: u8| match abi {
+            10.. => &tcp_udp,
+            4.. => &tcp,
+            _ => &none,
+        };
         let scope_gap = if abi < 6 { vec!["scope"] } else { vec![] };
         let fs_gaps: Vec<&str> = [
             (abi < 3).then_some("truncate"),
@@ -203,13 +213,9 @@ fn dry_run_json_lowers_the_network_per_abi() {
 
         // --net-block: TCP handled from ABI 4 with no port rule; only Unix
         // sockets at every ABI; below 4 a note, never a gap.
-        let json = lowered(&s, abi, &["--net-block"]);
+        let json = lowered(&s, requested, &["--net-block"]);
         let rs = &json["ruleset"];
-        assert_eq!(
-            rs["handled_net"],
-            *if abi >= 4 { &tcp } else { &none },
-            "{ctx}"
-        );
+        assert_eq!(rs["handled_net"], *net(abi), "{ctx}");
         assert_eq!(rs["port_rules"], none, "{ctx}");
         assert_eq!(rs["socket_filter"], "unix_only", "{ctx}");
         let want: Vec<&str> = fs_gaps.iter().copied().chain(scope_gap.clone()).collect();
@@ -249,11 +255,7 @@ fn dry_run_json_lowers_the_network_per_abi() {
         } else {
             none.clone()
         };
-        assert_eq!(
-            rs["handled_net"],
-            *if abi >= 4 { &tcp } else { &none },
-            "{ctx}"
-        );
+        assert_eq!(rs["handled_net"], *net(abi), "{ctx}");
         assert_eq!(rs["port_rules"], ports, "{ctx}");
         assert_eq!(rs["socket_filter"], "tcp_udp_only", "{ctx}");
         let want: Vec<&str> = [
@@ -261,20 +263,25 @@ fn dry_run_json_lowers_the_network_per_abi() {
             (abi < 4).then_some("net_tcp"),
             (abi < 5).then_some("ioctl_dev"),
             (abi < 6).then_some("scope"),
-            Some("net_udp"),
+            (abi < 10).then_some("net_udp"),
         ]
         .into_iter()
         .flatten()
         .collect();
         assert_eq!(gap_features(&json), want, "{ctx} --net-connect");
-        assert_eq!(json["predicted_status"], "PartiallyEnforced", "{ctx}");
-        let udp = json["gaps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["feature"] == "net_udp")
-            .unwrap();
-        assert_eq!(udp["needs_abi"], 10, "{ctx}");
+        if abi < 10 {
+            assert_eq!(json["predicted_status"], "PartiallyEnforced", "{ctx}");
+            let udp = json["gaps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|g| g["feature"] == "net_udp")
+                .unwrap();
+            assert_eq!(udp["needs_abi"], 10, "{ctx}");
+        } else {
+            // Landlock governs UDP too: no gap is left.
+            assert_eq!(json["predicted_status"], "FullyEnforced", "{ctx}");
+        }
         let network = json["network"].as_str().unwrap();
         assert_eq!(
             network.contains("NOT enforced"),
@@ -289,7 +296,7 @@ fn dry_run_json_lowers_the_network_per_abi() {
             none.clone()
         };
         assert_eq!(rs["scoped"], scoped, "{ctx}");
-        let json = lowered(&s, abi, &["--log-denials"]);
+        let json = lowered(&s, requested, &["--log-denials"]);
         assert_eq!(json["ruleset"]["log_new_exec"], abi >= 7, "{ctx}");
         assert_eq!(json["ruleset"]["socket_filter"], Value::Null, "{ctx}");
     }

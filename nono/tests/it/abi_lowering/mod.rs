@@ -22,6 +22,7 @@
 //!
 //! [`dry_run`] holds the first, [`behaviour`] the second.
 
+mod abi_8_to_10;
 mod behaviour;
 mod dry_run;
 

@@ -35,6 +35,16 @@ pub(super) fn flag_cases() -> Vec<Bad> {
         bad("--net-connect with an empty list item", Run(&["--net-connect", "80,,443"]), Error(125, "--net-connect")),
         bad("--net-bind -1", Run(&["--net-bind", "-1"]), Error(125, "-1")),
         bad("--net-bind 99999", Run(&["--net-bind", "99999"]), Error(125, "'99999' for '--net-bind")),
+        bad("--net-connect udp: without a port", Run(&["--net-connect", "udp:"]), Error(125, "'udp:' for '--net-connect")),
+        bad("--net-connect udp:0", Run(&["--net-connect", "udp:0"]), Error(125, "'udp:0' for '--net-connect")),
+        bad("--net-connect tcp:70000", Run(&["--net-connect", "tcp:70000"]), Error(125, "'tcp:70000' for '--net-connect")),
+        bad("--net-connect sctp:1", Run(&["--net-connect", "sctp:1"]), Error(125, "unknown protocol 'sctp'")),
+        bad("--net-connect UDP:53 (protocols are lower case)", Run(&["--net-connect", "UDP:53"]), Error(125, "'UDP:53' for '--net-connect")),
+        bad("--net-connect udp:+53", Run(&["--net-connect", "udp:+53"]), Error(125, "'udp:+53' for '--net-connect")),
+        bad("--net-connect udp:53:53", Run(&["--net-connect", "udp:53:53"]), Error(125, "'udp:53:53' for '--net-connect")),
+        bad("--net-bind udp:65536", Run(&["--net-bind", "udp:65536"]), Error(125, "'udp:65536' for '--net-bind")),
+        bad("--net-bind udp:", Run(&["--net-bind", "udp:"]), Error(125, "'udp:' for '--net-bind")),
+        bad("--net-block with a udp: port", Run(&["--net-block", "--net-connect", "udp:53"]), Error(125, "'--net-block' cannot be used with '--net-connect")),
         bad("--net-block with --net-connect", Run(&["--net-block", "--net-connect", "443"]), Error(125, "'--net-block' cannot be used with '--net-connect")),
         bad("--net-block with --net-bind", Run(&["--net-block", "--net-bind", "0"]), Error(125, "--net-bind")),
         bad("--json without --dry-run", Run(&["--json"]), Error(125, "--dry-run")),
@@ -61,6 +71,7 @@ pub(super) fn flag_cases() -> Vec<Bad> {
         // Twins: the same flags, well formed.
         bad("twin: well-formed flags", Run(abi_args(Abi::LATEST.0, &["--net-connect", "443,8080", "--net-bind", "0", "--env", "GOOD_NAME=1", "--env-keep", "HOME", "--deny", "{S}/nothing", "--read", "{S}/out"])), Runs),
         bad("twin: --abi 1 and --net-block", Run(&["--abi", "1", "--net-block"]), Runs),
+        bad("twin: udp: and tcp: ports", Run(abi_args(Abi::LATEST.0, &["--net-connect", "tcp:443,udp:53", "--net-bind", "udp:0,udp:5353,tcp:8080"])), Runs),
     ]
 }
 

@@ -4,7 +4,7 @@ use crate::common::{Scratch, kernel_landlock_abi};
 use nono_model::Abi;
 use serde_json::Value;
 
-const FEATURES: [(&str, u64, &str); 7] = [
+const FEATURES: [(&str, u64, &str); 10] = [
     ("fs_base", 1, "5.13"),
     ("refer", 2, "5.19"),
     ("truncate", 3, "6.2"),
@@ -12,6 +12,9 @@ const FEATURES: [(&str, u64, &str); 7] = [
     ("ioctl_dev", 5, "6.10"),
     ("scope", 6, "6.12"),
     ("audit_log", 7, "6.15"),
+    ("tsync", 8, "7.0"),
+    ("resolve_unix", 9, "7.1"),
+    ("net_udp", 10, "7.2"),
 ];
 
 const BUILTIN_PRESETS: [&str; 8] = [

@@ -122,10 +122,13 @@ fn net_block_is_fully_enforced_at_the_kernel_abi() {
     let json = dry_json(&s, &["--net-block"]);
     assert_eq!(json["predicted_status"], "FullyEnforced", "{json:#}");
     assert_eq!(gap_features(&json), Vec::<String>::new());
-    assert_eq!(
-        json["ruleset"]["handled_net"],
+    // TCP from ABI 4, UDP too from ABI 10, no port granted.
+    let handled = if effective_abi() >= 10 {
+        json!(["bind_tcp", "connect_tcp", "bind_udp", "connect_send_udp"])
+    } else {
         json!(["bind_tcp", "connect_tcp"])
-    );
+    };
+    assert_eq!(json["ruleset"]["handled_net"], handled);
     assert_eq!(json["ruleset"]["port_rules"], json!([]));
     assert_eq!(json["ruleset"]["socket_filter"], "unix_only");
     let network = json["network"].as_str().unwrap();

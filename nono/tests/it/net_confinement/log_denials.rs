@@ -7,7 +7,7 @@ use crate::common::{assert_absent, dry_json, dry_text, notes};
 fn log_denials_sets_log_new_exec_at_abi_7_and_is_a_note_below() {
     let s = Scratch::new();
     let json = dry_json(&s, &["--log-denials"]);
-    let effective = crate::common::kernel_landlock_abi().min(u64::from(nono_model::Abi::LATEST.0));
+    let effective = effective_abi();
     assert_eq!(json["ruleset"]["abi"], effective);
     assert_eq!(json["ruleset"]["log_new_exec"], true);
     assert!(

@@ -42,6 +42,12 @@ fn probe_under(s: &Scratch, flags: &[&str], op: &str, args: &[&str]) -> Outcome 
     s.run(run_args(flags, probe(op, args)))
 }
 
+/// The Landlock ABI nono uses on this kernel: the kernel's, at most the
+/// newest nono knows.
+fn effective_abi() -> u64 {
+    crate::common::kernel_landlock_abi().min(u64::from(nono_model::Abi::LATEST.0))
+}
+
 /// A token unique to this test process and `tag`.
 fn token(tag: &str) -> String {
     format!("nono-net-{}-{tag}", std::process::id())
