@@ -15,7 +15,8 @@ fn a_mistyped_flag_keeps_the_tip_and_points_to_the_subcommands_help() {
         );
     s.run(["runn"])
         .expect_nono_error("tip: a similar subcommand exists: 'run' (see 'nono --help')");
-    s.run(["run", "--abi", "9", "--", "true"])
+    let too_new = (nono_model::Abi::LATEST.0 + 1).to_string();
+    s.run(["run", "--abi", &too_new, "--", "true"])
         .expect_nono_error("(see 'nono run --help')");
     // The twin: spelt right, it runs.
     s.run(["run", "--allow", ".", "--", "true"]).expect_ok();

@@ -162,12 +162,26 @@ fn console_settings_are_refused_on_a_virtual_terminal() {
         eprintln!("skipped: no /dev/tty1");
         return;
     };
+    // The console goes in as descriptor 3: a terminal on a standard
+    // descriptor would be replaced by the pty nono relays, which is no
+    // console (a descriptor above 2 passes through as it is).
+    use std::os::fd::AsRawFd;
+    let vt_fd = vt.as_raw_fd();
     let run = |argv: Vec<String>| {
         let mut cmd = command(&s, Who::Root, &argv);
-        cmd.stdin(vt.try_clone().unwrap());
+        // SAFETY: dup2 is async-signal-safe; the descriptor stays open in
+        // the parent for the child's whole life.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::dup2(vt_fd, 3) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
         Outcome::of(&mut cmd)
     };
-    let unconfined = run(probe("vt-noop", &[]));
+    let unconfined = run(probe("vt-noop", &["3"]));
     if unconfined.stdout.contains("ENOTTY") {
         eprintln!("skipped: /dev/tty1 is not a virtual terminal: {unconfined:#?}");
         return;
@@ -177,7 +191,7 @@ fn console_settings_are_refused_on_a_virtual_terminal() {
     // the guard still answers first (the kernel would refuse too, unless
     // the console were the command's controlling terminal).
     for flags in [&["--keep-caps"][..], &[][..]] {
-        let out = run(sandboxed(flags, probe("vt-noop", &[])));
+        let out = run(sandboxed(flags, probe("vt-noop", &["3"])));
         out.refused("EACCES", "VT_ACTIVATE");
         assert!(out.stdout.contains("DATA reads"), "{out:#?}");
     }
