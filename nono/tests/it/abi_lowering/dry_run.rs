@@ -1,7 +1,7 @@
 //! What `--dry-run` reports at each `--abi`.
 
 use super::*;
-use crate::common::{gap_features, kernel_landlock_abi};
+use crate::common::{abi_has, effective_abi, gap_features, kernel_landlock_abi};
 
 #[test]
 fn dry_run_json_lowers_each_abi_differently() {
@@ -44,27 +44,25 @@ fn dry_run_json_lowers_each_abi_differently() {
         Expected::at(7, ["refer", "truncate", "ioctl_dev"], "FullyEnforced", &[]),
     ];
     let kernel = kernel_landlock_abi();
-    assert!(
-        kernel >= 5,
-        "these tests need Landlock ABI 5 or later, have {kernel}"
-    );
+    // What `--abi N` gives on this kernel: the row of min(N, its ABI).
+    let top = effective_abi();
+    let at = |asked: u8| &table[usize::from(asked.min(top)) - 1];
     let mut previous: Option<Vec<String>> = None;
-    for Expected {
-        abi,
-        refer,
-        truncate,
-        ioctl,
-        status,
-        gaps,
-    } in table
-    {
-        let json = lowered(&s, abi, &[]);
-        let ctx = format!("--abi {abi}");
-        let effective = u64::from(abi).min(kernel);
-        assert_eq!(json["ruleset"]["abi"], effective, "{ctx}");
+    for asked in table.iter().map(|e| e.abi) {
+        let &Expected {
+            abi,
+            refer,
+            truncate,
+            ioctl,
+            status,
+            gaps,
+        } = at(asked);
+        let json = lowered(&s, asked, &[]);
+        let ctx = format!("--abi {asked}");
+        assert_eq!(json["ruleset"]["abi"], abi, "{ctx}");
         assert_eq!(json["target"]["kernel_abi"], kernel, "{ctx}");
-        assert_eq!(json["target"]["abi_limit"], abi, "{ctx}");
-        assert_eq!(json["target"]["effective_abi"], effective, "{ctx}");
+        assert_eq!(json["target"]["abi_limit"], asked, "{ctx}");
+        assert_eq!(json["target"]["effective_abi"], abi, "{ctx}");
 
         let handled = strings(&json["ruleset"]["handled_fs"]);
         for right in BASE_V1 {
@@ -144,42 +142,71 @@ fn dry_run_json_lowers_each_abi_differently() {
         previous = Some(handled);
     }
 
-    // Without --abi: the kernel's ABI, and no limit.
+    // Without --abi: the effective ABI (the kernel's, capped at the highest
+    // nono knows), and no limit.
     let json = s
         .run(["run", "--dry-run", "--json", "--allow", "rw", "--", "true"])
         .expect_ok()
         .json();
-    assert_eq!(json["ruleset"]["abi"], kernel);
+    assert_eq!(json["ruleset"]["abi"], top);
     assert_eq!(json["target"]["abi_limit"], Value::Null);
-    assert_eq!(json["predicted_status"], "FullyEnforced");
-    assert_eq!(
-        json["ruleset"]["scoped"],
-        serde_json::json!(["abstract_unix_socket", "signal"])
-    );
+    assert_eq!(json["predicted_status"], at(7).status);
+    let scopes = |both: bool| {
+        if both && abi_has(6) {
+            serde_json::json!(["abstract_unix_socket", "signal"])
+        } else {
+            serde_json::json!([])
+        }
+    };
+    assert_eq!(json["ruleset"]["scoped"], scopes(true));
 
-    // ABI 5 is FullyEnforced when no scope is asked for.
+    // ABI 5 is FullyEnforced when no scope is asked for (the filesystem
+    // gaps below 5 stay).
     let json = lowered(&s, 5, &["--allow-signals", "--allow-abstract-unix"]);
-    assert_eq!(json["predicted_status"], "FullyEnforced");
-    assert_eq!(json["ruleset"]["scoped"], serde_json::json!([]));
-    assert_eq!(gap_features(&json), Vec::<String>::new());
+    let fs_gaps: Vec<&str> = at(5)
+        .gaps
+        .iter()
+        .copied()
+        .filter(|g| *g != "scope")
+        .collect();
+    let status = |gaps: &[&str]| {
+        if gaps.is_empty() {
+            "FullyEnforced"
+        } else {
+            "PartiallyEnforced"
+        }
+    };
+    assert_eq!(json["predicted_status"], status(&fs_gaps));
+    assert_eq!(json["ruleset"]["scoped"], scopes(false));
+    assert_eq!(gap_features(&json), fs_gaps);
     // One scope is still a gap below 6, and only that one is enforced at 6.
     let json = lowered(&s, 5, &["--allow-signals"]);
     assert_eq!(json["predicted_status"], "PartiallyEnforced");
-    assert_eq!(gap_features(&json), ["scope"]);
+    assert_eq!(gap_features(&json), at(5).gaps);
+    let scope_gap = json["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["feature"] == "scope")
+        .unwrap();
     assert!(
-        json["gaps"][0]["unenforced"]
+        scope_gap["unenforced"]
             .as_str()
             .unwrap()
             .contains("abstract Unix"),
         "{json:#}"
     );
     let json = lowered(&s, 6, &["--allow-signals"]);
-    assert_eq!(
-        json["ruleset"]["scoped"],
-        serde_json::json!(["abstract_unix_socket"])
-    );
+    let one = |scope: &str| {
+        if abi_has(6) {
+            serde_json::json!([scope])
+        } else {
+            serde_json::json!([])
+        }
+    };
+    assert_eq!(json["ruleset"]["scoped"], one("abstract_unix_socket"));
     let json = lowered(&s, 6, &["--allow-abstract-unix"]);
-    assert_eq!(json["ruleset"]["scoped"], serde_json::json!(["signal"]));
+    assert_eq!(json["ruleset"]["scoped"], one("signal"));
 }
 
 #[test]
@@ -187,16 +214,14 @@ fn dry_run_json_lowers_the_network_per_abi() {
     let s = Scratch::new();
     s.mkdir("ro");
     s.mkdir("rw");
-    let kernel = kernel_landlock_abi();
-    assert!(kernel >= 6, "needs Landlock ABI 6 or later, have {kernel}");
     let tcp = serde_json::json!(["bind_tcp", "connect_tcp"]);
     let none = serde_json::json!([]);
 
     let tcp_udp = serde_json::json!(["bind_tcp", "connect_tcp", "bind_udp", "connect_send_udp"]);
-    for requested in nono_model::Abi::known().map(|a| a.0) {
-        // `--abi N` above the kernel's ABI lowers for the kernel's.
-        let abi = requested.min(u8::try_from(kernel).unwrap_or(u8::MAX));
-        let ctx = format!("--abi {requested} (effective {abi})");
+    for asked in nono_model::Abi::known().map(|a| a.0) {
+        // On a kernel of a lower ABI, `--abi N` is `--abi` of the kernel's.
+        let abi = asked.min(effective_abi());
+        let ctx = format!("--abi {asked} (effective {abi})");
         let net = |abi: u8| match abi {
             10.. => &tcp_udp,
             4.. => &tcp,
@@ -213,7 +238,7 @@ fn dry_run_json_lowers_the_network_per_abi() {
 
         // --net-block: TCP handled from ABI 4 with no port rule; only Unix
         // sockets at every ABI; below 4 a note, never a gap.
-        let json = lowered(&s, requested, &["--net-block"]);
+        let json = lowered(&s, asked, &["--net-block"]);
         let rs = &json["ruleset"];
         assert_eq!(rs["handled_net"], *net(abi), "{ctx}");
         assert_eq!(rs["port_rules"], none, "{ctx}");
@@ -235,7 +260,7 @@ fn dry_run_json_lowers_the_network_per_abi() {
         // net_udp a gap at every ABI.
         let json = lowered(
             &s,
-            abi,
+            asked,
             &[
                 "--net-connect",
                 "443,80",
@@ -296,7 +321,7 @@ fn dry_run_json_lowers_the_network_per_abi() {
             none.clone()
         };
         assert_eq!(rs["scoped"], scoped, "{ctx}");
-        let json = lowered(&s, requested, &["--log-denials"]);
+        let json = lowered(&s, asked, &["--log-denials"]);
         assert_eq!(json["ruleset"]["log_new_exec"], abi >= 7, "{ctx}");
         assert_eq!(json["ruleset"]["socket_filter"], Value::Null, "{ctx}");
     }
@@ -329,6 +354,13 @@ fn dry_run_text_shows_the_abi_the_handled_set_and_the_gaps() {
     };
 
     let kernel = kernel_landlock_abi();
+    // Below ABI N, `--abi N` gives the report of `--abi` of the kernel's,
+    // but for the limit the header names.
+    let top = effective_abi();
+    let as_the_kernels = |out: &str, n: u8| {
+        let own = out.replace(&format!(", --abi {n}):"), &format!(", --abi {top}):"));
+        assert_eq!(own, text(&top.to_string()), "--abi {n} at ABI {top}");
+    };
     let one = text("1");
     let head = format!("Ruleset for Landlock ABI 1 (kernel ABI {kernel}, --abi 1):");
     assert!(one.contains(&head), "{one}");
@@ -339,44 +371,56 @@ fn dry_run_text_shows_the_abi_the_handled_set_and_the_gaps() {
     assert!(one.contains("note: refer: needs ABI 2"), "{one}");
 
     let three = text("3");
-    let head = format!("Ruleset for Landlock ABI 3 (kernel ABI {kernel}, --abi 3):");
-    assert!(three.contains(&head), "{three}");
-    assert!(handled(&three).contains("refer, truncate"), "{three}");
-    assert!(!handled(&three).contains("ioctl_dev"), "{three}");
-    assert!(
-        three.contains("Predicted status: PartiallyEnforced"),
-        "{three}"
-    );
-    assert!(!three.contains("gap: truncate"), "{three}");
-    assert!(three.contains("gap: ioctl_dev: needs ABI 5"), "{three}");
+    if abi_has(3) {
+        let head = format!("Ruleset for Landlock ABI 3 (kernel ABI {kernel}, --abi 3):");
+        assert!(three.contains(&head), "{three}");
+        assert!(handled(&three).contains("refer, truncate"), "{three}");
+        assert!(!handled(&three).contains("ioctl_dev"), "{three}");
+        assert!(
+            three.contains("Predicted status: PartiallyEnforced"),
+            "{three}"
+        );
+        assert!(!three.contains("gap: truncate"), "{three}");
+        assert!(three.contains("gap: ioctl_dev: needs ABI 5"), "{three}");
 
-    assert!(three.contains("gap: scope: needs ABI 6"), "{three}");
-    assert!(three.contains("  scoped: (none)"), "{three}");
-    assert!(three.contains("  handled net: (none)"), "{three}");
-    assert!(three.contains("  socket filter: none"), "{three}");
-    assert!(three.contains("Network: unrestricted"), "{three}");
+        assert!(three.contains("gap: scope: needs ABI 6"), "{three}");
+        assert!(three.contains("  scoped: (none)"), "{three}");
+        assert!(three.contains("  handled net: (none)"), "{three}");
+        assert!(three.contains("  socket filter: none"), "{three}");
+        assert!(three.contains("Network: unrestricted"), "{three}");
+    } else {
+        as_the_kernels(&three, 3);
+    }
 
     // At 5 only the default scopes are missing.
     let five = text("5");
-    assert!(
-        handled(&five).ends_with("refer, truncate, ioctl_dev"),
-        "{five}"
-    );
-    assert!(
-        five.contains("Predicted status: PartiallyEnforced"),
-        "{five}"
-    );
-    assert!(
-        five.contains("gap: scope: needs ABI 6 (Linux 6.12)"),
-        "{five}"
-    );
-    assert_eq!(five.matches("gap:").count(), 1, "{five}");
+    if abi_has(5) {
+        assert!(
+            handled(&five).ends_with("refer, truncate, ioctl_dev"),
+            "{five}"
+        );
+        assert!(
+            five.contains("Predicted status: PartiallyEnforced"),
+            "{five}"
+        );
+        assert!(
+            five.contains("gap: scope: needs ABI 6 (Linux 6.12)"),
+            "{five}"
+        );
+        assert_eq!(five.matches("gap:").count(), 1, "{five}");
+    } else {
+        as_the_kernels(&five, 5);
+    }
 
     let six = text("6");
-    assert!(six.contains("Predicted status: FullyEnforced"), "{six}");
-    assert!(!six.contains("gap:"), "{six}");
-    assert!(
-        six.contains("  scoped: abstract_unix_socket, signal"),
-        "{six}"
-    );
+    if abi_has(6) {
+        assert!(six.contains("Predicted status: FullyEnforced"), "{six}");
+        assert!(!six.contains("gap:"), "{six}");
+        assert!(
+            six.contains("  scoped: abstract_unix_socket, signal"),
+            "{six}"
+        );
+    } else {
+        as_the_kernels(&six, 6);
+    }
 }

@@ -1,9 +1,11 @@
 //! `--abi N` lowers the same policy differently, and the kernel behaves as
 //! the lowering says.
 //!
-//! The machine's kernel has Landlock ABI 7 (asked of the kernel directly,
-//! not of nono); `--abi N` caps the effective ABI,
-//! so one kernel exercises every level's lowering for real. Shown two ways:
+//! On a kernel of Landlock ABI 7 (the host's), `--abi N` caps the effective
+//! ABI, so one kernel exercises every level's lowering for real. On a kernel
+//! of a lower ABI K (the kernel matrix, tests/kernel-matrix, boots ABI 2 and
+//! 6), `--abi N` lowers as `--abi min(N, K)` does, and the tests expect
+//! that: what is said below of ABI N holds of min(N, K). Shown two ways:
 //!
 //! - by `--dry-run --json`: `ruleset.abi`, the handled set (refer only from 2,
 //!   truncate from 3, ioctl_dev from 5), the rights of an `--allow` rule, the

@@ -15,12 +15,14 @@
 //! be created directly in it. The scratch directory holds a symlink `home`
 //! to the fake home, so that tests can still name it `home/...` from there.
 
+mod abi;
 mod home;
 mod plugins;
 mod probe;
 mod report;
 mod toolchain;
 
+pub use abi::*;
 pub use home::*;
 pub use plugins::*;
 pub use probe::*;

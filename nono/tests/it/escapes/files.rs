@@ -9,8 +9,8 @@ pub(super) fn file_cases() -> Vec<Case> {
         // Writing and truncating what is not writable: EACCES.
         case("write an ungranted file", STD, Py("append", &["{S}/secret/s.txt"]), Errno("EACCES"), Twin::Cmd(Py("append", &["{S}/rw/f.txt"]), OK)),
         case("write a read-only file", STD, Py("append", &["{S}/ro/f.txt"]), Errno("EACCES"), Twin::Flags(&["-a", "{S}/ro"], OK)),
-        case("truncate(2) an ungranted file", STD, Py("truncate", &["{S}/secret/s.txt"]), Errno("EACCES"), Twin::Cmd(Py("truncate", &["{S}/rw/f.txt"]), OK)),
-        case("truncate(2) a read-only file", STD, Py("truncate", &["{S}/ro/f.txt"]), Errno("EACCES"), Twin::Flags(&["-a", "{S}/ro"], OK)),
+        case("truncate(2) an ungranted file", STD, Py("truncate", &["{S}/secret/s.txt"]), Errno("EACCES"), Twin::Cmd(Py("truncate", &["{S}/rw/f.txt"]), OK)).needs(3),
+        case("truncate(2) a read-only file", STD, Py("truncate", &["{S}/ro/f.txt"]), Errno("EACCES"), Twin::Flags(&["-a", "{S}/ro"], OK)).needs(3),
         case("open O_TRUNC a read-only file", STD, Py("otrunc", &["{S}/ro/f.txt"]), Errno("EACCES"), Twin::Flags(&["-a", "{S}/ro"], OK)),
         case("shell truncation of an ungranted file", STD, Sh(": > {S}/secret/s.txt"), Exit(2, "Permission denied"), Twin::Cmd(Sh(": > {S}/rw/f.txt"), OK)),
         // Creating and removing outside the writable grants: EACCES.

@@ -95,7 +95,7 @@ mod processes;
 mod root;
 mod terminal;
 
-use crate::common::{NONO, Outcome, PYTHON, Scratch, is_root, probe};
+use crate::common::{NONO, Outcome, PYTHON, Scratch, abi_has, gap_feature, is_root, probe};
 use harness::{Outside, fixture, launch, mismatch, run_table, run_table_with};
 
 /// The secret: no attempt may ever print it.
@@ -196,6 +196,11 @@ struct Case {
     twin_needs_root: bool,
     /// The attempt runs nono as uid 65534 (`setpriv`), not as root.
     as_nobody: bool,
+    /// The Landlock ABI whose feature refuses the attempt. On a kernel
+    /// below it (the kernel matrix, tests/kernel-matrix, boots ABI 2 and 6)
+    /// the attempt goes through, and nono names the gap: that is what the
+    /// case then expects.
+    needs_abi: u8,
 }
 
 fn case(
@@ -214,6 +219,7 @@ fn case(
         twin,
         twin_needs_root: false,
         as_nobody: false,
+        needs_abi: 1,
     }
 }
 
@@ -230,6 +236,12 @@ impl Case {
 
     fn by_nobody(mut self) -> Case {
         self.as_nobody = true;
+        self
+    }
+
+    /// Refused by the feature of Landlock ABI `abi` (see `needs_abi`).
+    fn needs(mut self, abi: u8) -> Case {
+        self.needs_abi = abi;
         self
     }
 }

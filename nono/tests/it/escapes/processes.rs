@@ -13,19 +13,19 @@ pub(super) fn process_cases() -> Vec<Case> {
         case("ptrace(ATTACH) a process outside, keeping root's capabilities", STD_KEEP, Py("ptrace-attach", &["{SLEEPER}"]), ErrnoAt("EPERM", "PTRACE_ATTACH"), Twin::Cmd(Py("ptrace-attach", &["child"]), OK)),
         case("process_vm_readv a process outside, keeping root's capabilities", STD_KEEP, Py("vm-read", &["{SLEEPER}"]), ErrnoAt("EPERM", "process_vm_readv"), Twin::Cmd(Py("vm-read", &["child"]), Exit(0, "DATA vm-data"))),
         case("pidfd_getfd a process outside, keeping root's capabilities", STD_KEEP, Py("pidfd-getfd", &["{SLEEPER}", "0"]), ErrnoAt("EPERM", "pidfd_getfd"), Twin::Cmd(Py("pidfd-getfd", &["child", "0"]), OK)),
-        case("kill(2) a process outside, keeping root's capabilities", STD_KEEP, Py("kill", &["{SLEEPER}"]), ErrnoAt("EPERM", "kill"), Twin::Cmd(Py("kill", &["child"]), OK)),
+        case("kill(2) a process outside, keeping root's capabilities", STD_KEEP, Py("kill", &["{SLEEPER}"]), ErrnoAt("EPERM", "kill"), Twin::Cmd(Py("kill", &["child"]), OK)).needs(6),
         case("ptrace(SEIZE) the parent", STD, Py("ptrace-seize", &["ppid"]), ErrnoAt("EPERM", "PTRACE_SEIZE"), Twin::Cmd(Py("ptrace-seize", &["child"]), OK)),
         case("process_vm_readv a process outside", STD, Py("vm-read", &["{SLEEPER}"]), ErrnoAt("EPERM", "process_vm_readv"), Twin::Cmd(Py("vm-read", &["child"]), Exit(0, "DATA vm-data"))),
         case("pidfd_getfd the secret fd of a process outside", STD, Py("pidfd-getfd", &["{SLEEPER}", "0"]), ErrnoAt("EPERM", "pidfd_getfd"), Twin::Cmd(Py("pidfd-getfd", &["child", "0"]), OK)),
         // Scoped signals (ABI 6, on by default): EPERM outside.
-        case("kill(2) a process outside", STD, Py("kill", &["{SLEEPER}"]), ErrnoAt("EPERM", "kill"), Twin::Flags(STD_SIGNALS, OK)),
-        case("kill(2) the parent", STD, Py("kill", &["ppid"]), ErrnoAt("EPERM", "kill"), Twin::Cmd(Py("kill", &["child"]), OK)),
-        case("pidfd_send_signal to a process outside", STD, Py("pidfd-signal", &["{SLEEPER}"]), ErrnoAt("EPERM", "pidfd_send_signal"), Twin::Flags(STD_SIGNALS, OK)),
-        case("shell kill -0 a process outside", STD, Sh("kill -0 {SLEEPER}"), Exit(1, "Operation not permitted"), Twin::Flags(STD_SIGNALS, OK)),
+        case("kill(2) a process outside", STD, Py("kill", &["{SLEEPER}"]), ErrnoAt("EPERM", "kill"), Twin::Flags(STD_SIGNALS, OK)).needs(6),
+        case("kill(2) the parent", STD, Py("kill", &["ppid"]), ErrnoAt("EPERM", "kill"), Twin::Cmd(Py("kill", &["child"]), OK)).needs(6),
+        case("pidfd_send_signal to a process outside", STD, Py("pidfd-signal", &["{SLEEPER}"]), ErrnoAt("EPERM", "pidfd_send_signal"), Twin::Flags(STD_SIGNALS, OK)).needs(6),
+        case("shell kill -0 a process outside", STD, Sh("kill -0 {SLEEPER}"), Exit(1, "Operation not permitted"), Twin::Flags(STD_SIGNALS, OK)).needs(6),
         // Scoped abstract Unix sockets (ABI 6): EPERM for sockets bound
         // outside.
-        case("connect to an abstract socket outside", STD, Py("abstract-connect", &["{ABS}"]), ErrnoAt("EPERM", "connect"), Twin::Flags(STD_ABSTRACT, OK)),
-        case("sendto an abstract datagram socket outside", STD, Py("abstract-sendto", &["{ABSDG}"]), ErrnoAt("EPERM", "sendto"), Twin::Flags(STD_ABSTRACT, OK)),
+        case("connect to an abstract socket outside", STD, Py("abstract-connect", &["{ABS}"]), ErrnoAt("EPERM", "connect"), Twin::Flags(STD_ABSTRACT, OK)).needs(6),
+        case("sendto an abstract datagram socket outside", STD, Py("abstract-sendto", &["{ABSDG}"]), ErrnoAt("EPERM", "sendto"), Twin::Flags(STD_ABSTRACT, OK)).needs(6),
     ]
 }
 

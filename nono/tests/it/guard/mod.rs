@@ -50,7 +50,7 @@ mod ipc;
 mod network;
 mod processes;
 
-use crate::common::{NONO, Outcome, PYTHON, Scratch};
+use crate::common::{NONO, Outcome, PYTHON, Scratch, abi_has};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

@@ -26,7 +26,10 @@ fn abi_3_net_block_is_enforced_by_seccomp_alone() {
     // No net_tcp gap: the block is enforced. The gaps at ABI 3 are the
     // filesystem's and the scopes'.
     assert_eq!(json["predicted_status"], "PartiallyEnforced");
-    assert_eq!(gap_features(&json), ["ioctl_dev", "scope"]);
+    assert_eq!(
+        gap_features(&json),
+        gaps_at(3, &["truncate", "ioctl_dev", "scope"])
+    );
     let notes = notes(&json);
     assert!(
         notes
@@ -58,7 +61,7 @@ fn abi_3_port_rules_are_a_gap_that_strict_refuses() {
     assert_eq!(json["predicted_status"], "PartiallyEnforced");
     assert_eq!(
         gap_features(&json),
-        ["net_tcp", "ioctl_dev", "scope", "net_udp"]
+        gaps_at(3, &["truncate", "net_tcp", "ioctl_dev", "scope", "net_udp"])
     );
     assert_eq!(json["ruleset"]["port_rules"], json!([]));
     assert_eq!(json["ruleset"]["socket_filter"], "tcp_udp_only");
