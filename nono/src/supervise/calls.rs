@@ -49,6 +49,9 @@ pub struct Judge {
     /// The socket files (device, low 32 bits of the inode) that processes
     /// of this sandbox bound: reachable without an `--allow-unix` grant.
     bound: Mutex<HashSet<(u64, u32)>>,
+    /// Whether the user was told that bound sockets cannot be recognised
+    /// here (once per run).
+    told_no_diag: std::sync::atomic::AtomicBool,
 }
 
 /// A notification being answered: the caller, and its view of the
@@ -174,6 +177,7 @@ impl Judge {
         Judge {
             ruleset,
             bound: Mutex::new(HashSet::new()),
+            told_no_diag: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -581,10 +585,26 @@ impl Judge {
         behalf::bind_unix_at(&sock, &dir, &name).map_err(|e| errno(&e))?;
         // Asked of the kernel by the socket itself, so a file renamed over
         // the name in between cannot be recorded instead.
-        if let Ok(file) = behalf::unix_socket_file(&sock)
-            && let Ok(mut bound) = self.bound.lock()
-        {
-            bound.insert(file);
+        match behalf::unix_socket_file(&sock) {
+            Ok(file) => {
+                if let Ok(mut bound) = self.bound.lock() {
+                    bound.insert(file);
+                }
+            }
+            // Without the kernel's socket diagnostics (unix_diag, a module
+            // on many distributions) the socket cannot be recorded, so
+            // connecting to it is refused like any socket outside: safe,
+            // but the user must be able to see why.
+            Err(e) => {
+                if !self
+                    .told_no_diag
+                    .swap(true, std::sync::atomic::Ordering::Relaxed)
+                {
+                    eprintln!(
+                        "nono: warning: cannot record a socket the command bound ({e}: the kernel's unix_diag is missing; `modprobe unix_diag` adds it), so connecting to it is refused unless --allow-unix grants its path"
+                    );
+                }
+            }
         }
         Ok(0)
     }

@@ -169,11 +169,12 @@ fn console_settings_are_refused_on_a_virtual_terminal() {
     let vt_fd = vt.as_raw_fd();
     let run = |argv: Vec<String>| {
         let mut cmd = command(&s, Who::Root, &argv);
-        // SAFETY: dup2 is async-signal-safe; the descriptor stays open in
-        // the parent for the child's whole life.
+        // SAFETY: dup2 and fcntl are async-signal-safe; the descriptor
+        // stays open in the parent for the child's whole life. dup2 onto
+        // itself keeps close-on-exec, so it is cleared explicitly.
         unsafe {
             cmd.pre_exec(move || {
-                if libc::dup2(vt_fd, 3) < 0 {
+                if libc::dup2(vt_fd, 3) < 0 || libc::fcntl(3, libc::F_SETFD, 0) < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())
