@@ -50,11 +50,9 @@ fn a_signal_sent_to_nono_reaches_the_command() {
         ])
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !s.join("work/ready").exists() {
-        assert!(Instant::now() < deadline, "the command never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(10, "the command never started", || {
+        s.join("work/ready").exists()
+    });
     // SAFETY: kill of our own child process.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     let status = child.wait().unwrap();

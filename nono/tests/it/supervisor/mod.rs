@@ -23,6 +23,16 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Polls `done` every 20 ms until it holds; fails with `what` after `secs`
+/// seconds.
+fn wait_until(secs: u64, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A Unix socket server outside every grant that records what it receives
 /// (the proof that a connection or a datagram got through).
 struct Server {

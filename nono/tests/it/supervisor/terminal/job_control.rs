@@ -32,11 +32,7 @@ fn sigtstp_to_nono_stops_the_command_and_sigcont_continues_it() {
         .spawn()
         .unwrap();
     let nono = child.id() as i32;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while ticks(&s) == 0 {
-        assert!(Instant::now() < deadline, "the command never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(10, "the command never started", || ticks(&s) > 0);
     // SAFETY: signals to our own child; waitpid on it.
     let stopped = unsafe {
         libc::kill(nono, libc::SIGTSTP);
@@ -52,11 +48,7 @@ fn sigtstp_to_nono_stops_the_command_and_sigcont_continues_it() {
     assert_eq!(ticks(&s), at_stop, "the command still runs");
     // SAFETY: a signal to our own child.
     unsafe { libc::kill(nono, libc::SIGCONT) };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while ticks(&s) == at_stop {
-        assert!(Instant::now() < deadline, "the command was not continued");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(5, "the command was not continued", || ticks(&s) != at_stop);
     // SAFETY: a signal to our own child.
     unsafe { libc::kill(nono, libc::SIGTERM) };
     let status = child.wait().unwrap();
