@@ -6,7 +6,6 @@ use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
 /// The command to execute, found and examined before the sandbox is applied
@@ -176,13 +175,13 @@ fn denial_hint(program: &Program, ruleset: &Ruleset) -> String {
 
 /// Replaces this process with the program. Returns only on failure, with the
 /// exit code and message that explain it.
+///
+/// It calls `execve` itself rather than through `std::process::Command`,
+/// which changes process-wide state (the `environ` pointer, a lock on the
+/// environment) that a supervised run shares with the supervisor until the
+/// command starts (see `supervise::spawn`).
 pub fn exec(program: &Program, sandbox: Option<&Ruleset>, env: &[(OsString, OsString)]) -> Failure {
-    let mut command = std::process::Command::new(&program.path);
-    command.env_clear().envs(env.iter().map(|(k, v)| (k, v)));
-    if let Some((first, rest)) = program.argv.split_first() {
-        command.arg0(first).args(rest);
-    }
-    let err = command.exec();
+    let err = execve(program, env);
     let shown = program.path.display();
     match (err.raw_os_error(), sandbox) {
         (Some(libc::ENOENT), _) => match &program.interpreter {
@@ -216,4 +215,53 @@ pub fn exec(program: &Program, sandbox: Option<&Ruleset>, env: &[(OsString, OsSt
         ),
         _ => Failure::with_code(CANNOT_EXECUTE, format!("cannot execute {shown}: {err}")),
     }
+}
+
+/// A string for `execve`: its bytes and a terminating NUL. `None` if it
+/// holds a NUL itself (no argument or variable that reached nono can).
+fn c_string(bytes: &[u8]) -> Option<std::ffi::CString> {
+    std::ffi::CString::new(bytes).ok()
+}
+
+/// Executes `program` with exactly `env`, the signal state a program
+/// expects (`SIGPIPE` back to its default, which nono ignores; no signal
+/// blocked), and returns the error if the kernel refused.
+fn execve(program: &Program, env: &[(OsString, OsString)]) -> std::io::Error {
+    let invalid = || std::io::Error::from_raw_os_error(libc::EINVAL);
+    let Some(path) = c_string(program.path.as_os_str().as_bytes()) else {
+        return invalid();
+    };
+    let Some(argv) = program
+        .argv
+        .iter()
+        .map(|a| c_string(a.as_bytes()))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return invalid();
+    };
+    let Some(envp) = env
+        .iter()
+        .map(|(k, v)| c_string(&[k.as_bytes(), b"=", v.as_bytes()].concat()))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return invalid();
+    };
+    let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    argv_ptrs.push(std::ptr::null());
+    let mut envp_ptrs: Vec<*const libc::c_char> = envp.iter().map(|e| e.as_ptr()).collect();
+    envp_ptrs.push(std::ptr::null());
+    // SAFETY: signal, sigemptyset and pthread_sigmask only change this
+    // thread's signal state; execve gets NUL-terminated strings and
+    // null-terminated arrays that outlive the call.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        let mut none: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&raw mut none);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &raw const none, std::ptr::null_mut());
+        libc::execve(path.as_ptr(), argv_ptrs.as_ptr(), envp_ptrs.as_ptr());
+    }
+    let err = std::io::Error::last_os_error();
+    // SAFETY: as above; nono goes on ignoring SIGPIPE if it reports.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    err
 }

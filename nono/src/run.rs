@@ -173,127 +173,174 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     };
     // The supervisor stays outside: fork before anything is applied here.
     // Without Landlock there is nothing for it to uphold.
-    let handoff = if compiled.predicted != EnforcementStatus::NotEnforced
+    let start = Start {
+        args: &args,
+        compiled: &compiled,
+        program: &program,
+        env: &env,
+        plugin_notes: &plugin_notes,
+        dropped_caps,
+    };
+    if compiled.predicted != EnforcementStatus::NotEnforced
         && !compiled.ruleset.supervision.is_empty()
     {
-        Some(crate::supervise::fork(&compiled.ruleset)?)
-    } else {
-        None
-    };
-    let report = nono_enforce::apply(&compiled.ruleset)
-        .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
-    let mut status = report.status.min(compiled.predicted);
-    let mut gaps = gaps_line(&compiled);
-    let mut supervisor_gaps = Vec::new();
-    if let Some(handoff) = handoff {
-        let shared_terminal = handoff.shared_terminal().map(str::to_owned);
-        if handoff.install()? == crate::supervise::Supervised::Nested {
-            supervisor_gaps.push("supervise: nono already runs under a supervisor, which judges Unix sockets, metadata and inotify by its own policy, not this one".to_owned());
-        }
-        supervisor_gaps.extend(shared_terminal);
+        return crate::supervise::spawn(&compiled.ruleset, |handoff| {
+            start.confine_and_exec(Some(handoff))
+        });
     }
-    for gap in supervisor_gaps {
-        if args.strict {
-            return Err(Failure::new(format!("--strict: {gap}")));
-        }
-        status = status.min(EnforcementStatus::PartiallyEnforced);
-        gaps = if gaps.is_empty() {
-            gap
-        } else {
-            format!("{gaps}; {gap}")
-        };
-    }
-    tracing::debug!(?report, "sandbox applied");
-    if args.verbose > 0 {
-        eprintln!("Sandbox status: {status}");
-        if dropped_caps {
-            eprintln!(
-                "nono: dropped every capability and locked the secure bits (running as root; --keep-caps keeps them)"
-            );
-        }
-        for note in &plugin_notes {
-            eprintln!("nono: {note}");
-        }
-        for note in &compiled.notes {
-            eprintln!("nono: note: {note}");
-        }
-        for gone in &report.vanished {
-            eprintln!(
-                "nono: note: {} was listed in a carved directory but was gone or replaced when the sandbox started; it gets no rule",
-                gone.display()
-            );
-        }
-        for carve in &compiled.carves {
-            eprintln!("nono: carved {carve}");
-        }
-        let here = resolve_env()?;
-        let missing = crate::advice::missing_optional(&compiled.resolved, &here, &compiled.ruleset);
-        for m in missing.iter().filter(|m| m.fix.is_some()) {
-            eprintln!(
-                "nono: note: skipped {}",
-                crate::failure::one_line(&m.to_string())
-            );
-        }
-        let absent: Vec<String> = missing
-            .iter()
-            .filter(|m| m.fix.is_none())
-            .map(|m| m.path.display().to_string())
-            .collect();
-        if !absent.is_empty() {
-            eprintln!(
-                "nono: note: skipped, not on this machine: {}",
-                crate::failure::one_line(&absent.join(" "))
-            );
-        }
-        if let (Some(guard), Some(ipc)) = (&compiled.ruleset.syscall_guard, &report.ipc) {
-            eprintln!("nono: System V IPC: {}", ipc_line(guard.sysv_ipc, ipc));
-        }
-        if !env.removed.is_empty() {
-            eprintln!(
-                "nono: removed from the environment: {}",
-                env.removed.join(" ")
-            );
+    Err(start.confine_and_exec(None))
+}
+
+/// What the command's process needs once the supervisor is forked: the
+/// run as compiled, and what `-v` reports.
+struct Start<'a> {
+    args: &'a RunArgs,
+    compiled: &'a Compiled,
+    program: &'a exec::Program,
+    env: &'a nono_compile::EnvOutcome,
+    plugin_notes: &'a [String],
+    dropped_caps: bool,
+}
+
+impl Start<'_> {
+    /// Applies the sandbox (and, when supervised, hands the listener to the
+    /// supervisor), reports, and executes the command; returns only why it
+    /// could not.
+    fn confine_and_exec(&self, handoff: Option<crate::supervise::Handoff>) -> Failure {
+        match self.try_confine_and_exec(handoff) {
+            Err(failure) => failure,
+            Ok(never) => match never {},
         }
     }
-    if let (Some(guard), Some(IpcIsolation::Shared { reason })) =
-        (&compiled.ruleset.syscall_guard, &report.ipc)
-        && guard.sysv_ipc == SysvIpc::PrivateOrShared
-    {
-        eprintln!(
-            "nono: WARNING: --allow-sysv-ipc: no private IPC namespace here ({reason}); the command can reach the host's System V IPC objects"
-        );
-    }
-    for exposed in &args.sandbox.expose {
-        eprintln!(
-            "nono: WARNING: --expose {}: granted on purpose, not carved out even if sensitive",
-            nono_model::grant_text(exposed.as_encoded_bytes())
-        );
-    }
-    match status {
-        EnforcementStatus::FullyEnforced => {}
-        EnforcementStatus::PartiallyEnforced => {
+
+    fn try_confine_and_exec(
+        &self,
+        handoff: Option<crate::supervise::Handoff>,
+    ) -> Result<std::convert::Infallible, Failure> {
+        let Start {
+            args,
+            compiled,
+            program,
+            env,
+            plugin_notes,
+            dropped_caps,
+        } = *self;
+        let report = nono_enforce::apply(&compiled.ruleset)
+            .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
+        let mut status = report.status.min(compiled.predicted);
+        let mut gaps = gaps_line(compiled);
+        let mut supervisor_gaps = Vec::new();
+        if let Some(handoff) = handoff {
+            let shared_terminal = handoff.shared_terminal().map(str::to_owned);
+            if handoff.install()? == crate::supervise::Supervised::Nested {
+                supervisor_gaps.push("supervise: nono already runs under a supervisor, which judges Unix sockets, metadata and inotify by its own policy, not this one".to_owned());
+            }
+            supervisor_gaps.extend(shared_terminal);
+        }
+        for gap in supervisor_gaps {
             if args.strict {
-                return Err(Failure::new(format!(
-                    "--strict: the kernel reports the sandbox only PartiallyEnforced: {gaps}"
-                )));
+                return Err(Failure::new(format!("--strict: {gap}")));
             }
+            status = status.min(EnforcementStatus::PartiallyEnforced);
+            gaps = if gaps.is_empty() {
+                gap
+            } else {
+                format!("{gaps}; {gap}")
+            };
+        }
+        tracing::debug!(?report, "sandbox applied");
+        if args.verbose > 0 {
+            eprintln!("Sandbox status: {status}");
+            if dropped_caps {
+                eprintln!(
+                    "nono: dropped every capability and locked the secure bits (running as root; --keep-caps keeps them)"
+                );
+            }
+            for note in plugin_notes {
+                eprintln!("nono: {note}");
+            }
+            for note in &compiled.notes {
+                eprintln!("nono: note: {note}");
+            }
+            for gone in &report.vanished {
+                eprintln!(
+                    "nono: note: {} was listed in a carved directory but was gone or replaced when the sandbox started; it gets no rule",
+                    gone.display()
+                );
+            }
+            for carve in &compiled.carves {
+                eprintln!("nono: carved {carve}");
+            }
+            let here = resolve_env()?;
+            let missing =
+                crate::advice::missing_optional(&compiled.resolved, &here, &compiled.ruleset);
+            for m in missing.iter().filter(|m| m.fix.is_some()) {
+                eprintln!(
+                    "nono: note: skipped {}",
+                    crate::failure::one_line(&m.to_string())
+                );
+            }
+            let absent: Vec<String> = missing
+                .iter()
+                .filter(|m| m.fix.is_none())
+                .map(|m| m.path.display().to_string())
+                .collect();
+            if !absent.is_empty() {
+                eprintln!(
+                    "nono: note: skipped, not on this machine: {}",
+                    crate::failure::one_line(&absent.join(" "))
+                );
+            }
+            if let (Some(guard), Some(ipc)) = (&compiled.ruleset.syscall_guard, &report.ipc) {
+                eprintln!("nono: System V IPC: {}", ipc_line(guard.sysv_ipc, ipc));
+            }
+            if !env.removed.is_empty() {
+                eprintln!(
+                    "nono: removed from the environment: {}",
+                    env.removed.join(" ")
+                );
+            }
+        }
+        if let (Some(guard), Some(IpcIsolation::Shared { reason })) =
+            (&compiled.ruleset.syscall_guard, &report.ipc)
+            && guard.sysv_ipc == SysvIpc::PrivateOrShared
+        {
             eprintln!(
-                "nono: warning: sandbox PartiallyEnforced at Landlock ABI {}: {gaps}",
-                compiled.ruleset.abi
+                "nono: WARNING: --allow-sysv-ipc: no private IPC namespace here ({reason}); the command can reach the host's System V IPC objects"
             );
         }
-        EnforcementStatus::NotEnforced => {
-            if args.strict || !args.allow_unsandboxed {
-                return Err(Failure::new(
-                    "the kernel enforced nothing; refusing to run the command (see 'nono check')",
-                ));
-            }
+        for exposed in &args.sandbox.expose {
             eprintln!(
-                "nono: WARNING: Landlock is unavailable: running {} with NO sandbox (--allow-unsandboxed)",
-                program.path.display()
+                "nono: WARNING: --expose {}: granted on purpose, not carved out even if sensitive",
+                nono_model::grant_text(exposed.as_encoded_bytes())
             );
         }
+        match status {
+            EnforcementStatus::FullyEnforced => {}
+            EnforcementStatus::PartiallyEnforced => {
+                if args.strict {
+                    return Err(Failure::new(format!(
+                        "--strict: the kernel reports the sandbox only PartiallyEnforced: {gaps}"
+                    )));
+                }
+                eprintln!(
+                    "nono: warning: sandbox PartiallyEnforced at Landlock ABI {}: {gaps}",
+                    compiled.ruleset.abi
+                );
+            }
+            EnforcementStatus::NotEnforced => {
+                if args.strict || !args.allow_unsandboxed {
+                    return Err(Failure::new(
+                        "the kernel enforced nothing; refusing to run the command (see 'nono check')",
+                    ));
+                }
+                eprintln!(
+                    "nono: WARNING: Landlock is unavailable: running {} with NO sandbox (--allow-unsandboxed)",
+                    program.path.display()
+                );
+            }
+        }
+        let sandbox = (status != EnforcementStatus::NotEnforced).then_some(&compiled.ruleset);
+        Err(exec::exec(program, sandbox, &env.vars))
     }
-    let sandbox = (status != EnforcementStatus::NotEnforced).then_some(&compiled.ruleset);
-    Err(exec::exec(&program, sandbox, &env.vars))
 }

@@ -29,7 +29,7 @@ use calls::Judge;
 use nono_enforce::{Listener, NotifiedCalls, NotifyFilter};
 use nono_model::Ruleset;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 
@@ -51,10 +51,24 @@ pub fn notified_calls(ruleset: &Ruleset) -> NotifiedCalls {
 /// the supervisor once the sandbox is applied.
 #[derive(Debug)]
 pub struct Handoff {
-    to_parent: std::fs::File,
-    from_parent: std::fs::File,
+    channel: Channel,
     calls: NotifiedCalls,
     shared_terminal: Option<String>,
+}
+
+/// How the listener reaches the supervisor.
+#[derive(Debug)]
+enum Channel {
+    /// The child shares nono's memory and descriptor table until it
+    /// executes the command ([`spawn_shared`]): the listener's number is
+    /// left in [`SHARED_LISTENER`].
+    Shared,
+    /// A forked child (on a pty): its number and holder's pid go through a
+    /// pipe, and the child waits until the supervisor took a copy.
+    Pipe {
+        to_parent: std::fs::File,
+        from_parent: std::fs::File,
+    },
 }
 
 /// What the child learned when it installed the filter.
@@ -76,35 +90,50 @@ impl Handoff {
     }
 
     /// In the child, after the sandbox was applied (`no_new_privs` is set):
-    /// installs the notification filter, hands the listener to the
-    /// supervisor and waits until it holds it.
-    pub fn install(mut self) -> Result<Supervised, Failure> {
+    /// installs the notification filter and hands the listener to the
+    /// supervisor.
+    pub fn install(self) -> Result<Supervised, Failure> {
         let filter = NotifyFilter::new(self.calls);
-        let (message, listener, outcome) = match filter.install() {
-            Ok(fd) => (fd.as_raw_fd(), Some(fd), Supervised::Yes),
-            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => (-1, None, Supervised::Nested),
+        let (listener, outcome) = match filter.install() {
+            Ok(fd) => (Some(fd), Supervised::Yes),
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => (None, Supervised::Nested),
             Err(e) => {
                 return Err(Failure::new(format!(
                     "cannot apply the sandbox: the supervisor's seccomp filter: {e}"
                 )));
             }
         };
-        // The descriptor's number and the process holding it (on a pty the
-        // command is nono's grandchild).
-        // SAFETY: getpid has no memory effects.
-        let pid = unsafe { libc::getpid() };
-        let mut bytes = [0u8; 8];
-        bytes[..4].copy_from_slice(&message.to_ne_bytes());
-        bytes[4..].copy_from_slice(&pid.to_ne_bytes());
-        self.to_parent
-            .write_all(&bytes)
-            .map_err(|e| Failure::new(format!("cannot hand over to the supervisor: {e}")))?;
-        let mut ack = [0u8; 1];
-        self.from_parent
-            .read_exact(&mut ack)
-            .map_err(|e| Failure::new(format!("the supervisor did not answer: {e}")))?;
-        // The supervisor holds its own copy now; the command keeps none.
-        drop(listener);
+        match self.channel {
+            Channel::Shared => {
+                // The supervisor owns it from here; the command will not
+                // have it (close-on-exec, in the command's own table).
+                let fd = listener.map_or(NESTED, IntoRawFd::into_raw_fd);
+                SHARED_LISTENER.store(fd, Ordering::Relaxed);
+            }
+            Channel::Pipe {
+                mut to_parent,
+                mut from_parent,
+            } => {
+                // The descriptor's number and the process holding it (on a
+                // pty the command is nono's grandchild).
+                let message = listener.as_ref().map_or(-1, AsRawFd::as_raw_fd);
+                // SAFETY: getpid has no memory effects.
+                let pid = unsafe { libc::getpid() };
+                let mut bytes = [0u8; 8];
+                bytes[..4].copy_from_slice(&message.to_ne_bytes());
+                bytes[4..].copy_from_slice(&pid.to_ne_bytes());
+                to_parent.write_all(&bytes).map_err(|e| {
+                    Failure::new(format!("cannot hand over to the supervisor: {e}"))
+                })?;
+                let mut ack = [0u8; 1];
+                from_parent
+                    .read_exact(&mut ack)
+                    .map_err(|e| Failure::new(format!("the supervisor did not answer: {e}")))?;
+                // The supervisor holds its own copy now; the command keeps
+                // none.
+                drop(listener);
+            }
+        }
         Ok(outcome)
     }
 }
@@ -123,11 +152,15 @@ fn pipe() -> Result<(std::fs::File, std::fs::File), Failure> {
     Ok((r.into(), w.into()))
 }
 
-/// Forks. In the child, returns the [`Handoff`] to complete once the
-/// sandbox is applied. In the parent, confines itself, supervises until
-/// the command ends, and exits the process as the command did: it never
-/// returns there.
-pub fn fork(ruleset: &Ruleset) -> Result<Handoff, Failure> {
+/// Starts the command's process and supervises it.
+///
+/// In the command's process, `child` applies the sandbox, installs the
+/// filter through its [`Handoff`] and executes the command; what it returns
+/// (why it could not) is reported there and ends that process. In nono's
+/// process, the supervisor, it confines itself first, supervises until the
+/// command ends and exits as the command did: it returns only if the
+/// command's process could not be started.
+pub fn spawn(ruleset: &Ruleset, child: impl FnOnce(Handoff) -> Failure) -> Result<(), Failure> {
     // The pty is opened before the supervisor confines itself. Without one
     // (no /dev/ptmx here, or inside another sandbox, whose own pty is then
     // the terminal) the command shares the terminal: a gap.
@@ -139,6 +172,170 @@ pub fn fork(ruleset: &Ruleset) -> Result<Handoff, Failure> {
     // then nested in it): network rules and scopes only.
     nono_enforce::confine_supervisor(ruleset)
         .map_err(|e| Failure::new(format!("cannot confine the supervisor: {e}")))?;
+    let calls = notified_calls(ruleset);
+    adopt_orphans();
+    let ended = match pty {
+        Some(pty) => spawn_on_pty(ruleset, pty, calls, child)?,
+        None => spawn_shared(ruleset, calls, shared_terminal, child)?,
+    };
+    match ended {
+        Ended::Exited(code) => std::process::exit(code),
+        Ended::Signaled(sig) => {
+            die_by(sig);
+            std::process::exit(128 + sig)
+        }
+    }
+}
+
+/// Ends the command's process with `failure`'s message and exit code.
+fn fail_child(failure: Failure) -> ! {
+    let code = failure.report();
+    let _ = std::io::stdout().flush();
+    // SAFETY: _exit ends this process at once; the supervisor's process
+    // and its memory are left alone.
+    unsafe { libc::_exit(libc::c_int::from(code)) }
+}
+
+/// The listener's descriptor as the command's process left it in the
+/// descriptor table it shares with the supervisor ([`spawn_shared`]): set
+/// once, before the command is executed, read once after.
+static SHARED_LISTENER: AtomicI32 = AtomicI32::new(NO_LISTENER);
+/// [`SHARED_LISTENER`] before the filter was installed.
+const NO_LISTENER: i32 = -1;
+/// [`SHARED_LISTENER`] when nono already runs under a supervisor.
+const NESTED: i32 = -2;
+
+/// The size of the stack the command's process starts on in
+/// [`spawn_shared`] (only touched pages cost memory).
+const CHILD_STACK: usize = 1 << 20;
+
+/// Without a pty: the command's process is a `vfork`-like child that
+/// shares nono's memory and descriptor table until it executes the
+/// command, while nono waits (`CLONE_VM | CLONE_VFORK | CLONE_FILES`).
+/// Nothing is copied, and the listener it installs is already in nono's
+/// descriptor table, so the command starts without a round trip to the
+/// supervisor. The kernel gives the command a private copy of the table
+/// when it executes it and closes there every close-on-exec descriptor:
+/// the listener stays with the supervisor alone.
+fn spawn_shared(
+    ruleset: &Ruleset,
+    calls: NotifiedCalls,
+    shared_terminal: Option<String>,
+    child: impl FnOnce(Handoff) -> Failure,
+) -> Result<Ended, Failure> {
+    let stack = ChildStack::new()?;
+    let mut body = Some(move || {
+        if let Err(failure) = terminal::new_session() {
+            return failure;
+        }
+        child(Handoff {
+            channel: Channel::Shared,
+            calls,
+            shared_terminal,
+        })
+    });
+    let mut start: &mut dyn FnMut() -> Option<Failure> = &mut || body.take().map(|f| f());
+    extern "C" fn entry(arg: *mut libc::c_void) -> libc::c_int {
+        // SAFETY: `arg` is the `start` closure of spawn_shared, whose frame
+        // lives (its thread waits, CLONE_VFORK) until this process
+        // executes the command or ends.
+        let start = unsafe { &mut *arg.cast::<&mut dyn FnMut() -> Option<Failure>>() };
+        let failure =
+            start().unwrap_or_else(|| Failure::new("cannot start the command: started twice"));
+        fail_child(failure)
+    }
+    SHARED_LISTENER.store(NO_LISTENER, Ordering::Relaxed);
+    // Signals for nono wait until the handlers can forward them to the
+    // command; the command's process unblocks them before it executes the
+    // command.
+    let blocked = block_forwarded();
+    // SAFETY: nono is single-threaded here, so nothing else uses the
+    // shared memory while the child runs (this thread waits, CLONE_VFORK);
+    // the child runs `entry` on its own stack and never returns into
+    // nono's frames: it executes the command or calls _exit.
+    let pid = unsafe {
+        libc::clone(
+            entry,
+            stack.top(),
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_FILES | libc::SIGCHLD,
+            (&raw mut start).cast(),
+        )
+    };
+    if pid < 0 {
+        let err = std::io::Error::last_os_error();
+        restore_mask(&blocked);
+        return Err(Failure::new(format!(
+            "cannot start the supervisor: clone: {err}"
+        )));
+    }
+    drop(stack);
+    CHILD.store(pid, Ordering::Relaxed);
+    forward_signals();
+    restore_mask(&blocked);
+    let listener = match SHARED_LISTENER.swap(NO_LISTENER, Ordering::Relaxed) {
+        // SAFETY: the child installed the filter and left its listener at
+        // this number in the table it shared with us; nothing else owns it.
+        fd if fd >= 0 => Some(Listener::new(unsafe { OwnedFd::from_raw_fd(fd) })),
+        _ => None,
+    };
+    Ok(supervise(pid, ruleset.clone(), listener))
+}
+
+/// The stack of [`spawn_shared`]'s child: an anonymous mapping with a
+/// guard page below it, unmapped once the child executed the command.
+struct ChildStack {
+    base: *mut libc::c_void,
+}
+
+impl ChildStack {
+    fn new() -> Result<ChildStack, Failure> {
+        let page = 4096;
+        // SAFETY: a fresh private anonymous mapping; the lowest page is
+        // made inaccessible so an overflow faults instead of writing below.
+        unsafe {
+            let base = libc::mmap(
+                std::ptr::null_mut(),
+                CHILD_STACK,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK | libc::MAP_NORESERVE,
+                -1,
+                0,
+            );
+            if base == libc::MAP_FAILED {
+                return Err(Failure::new(format!(
+                    "cannot start the supervisor: mmap: {}",
+                    std::io::Error::last_os_error()
+                )));
+            }
+            libc::mprotect(base, page, libc::PROT_NONE);
+            Ok(ChildStack { base })
+        }
+    }
+
+    /// The top of the stack (it grows down), 16-byte aligned.
+    fn top(&self) -> *mut libc::c_void {
+        // SAFETY: one past the end of the mapping, which is page-aligned.
+        unsafe { self.base.cast::<u8>().add(CHILD_STACK).cast() }
+    }
+}
+
+impl Drop for ChildStack {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `new`, no longer in use (the child
+        // executed the command or ended before clone returned).
+        unsafe { libc::munmap(self.base, CHILD_STACK) };
+    }
+}
+
+/// On a pty: a real fork, since the child stays as the pty session's
+/// waiter and the command is its child; the listener is handed over with
+/// a pipe round trip ([`Handoff::install`]).
+fn spawn_on_pty(
+    ruleset: &Ruleset,
+    pty: terminal::Pty,
+    calls: NotifiedCalls,
+    child: impl FnOnce(Handoff) -> Failure,
+) -> Result<Ended, Failure> {
     let (child_read, parent_write) = pipe()?;
     let (parent_read, child_write) = pipe()?;
     // SAFETY: nono is single-threaded here; the child only continues
@@ -152,27 +349,27 @@ pub fn fork(ruleset: &Ruleset) -> Result<Handoff, Failure> {
     }
     if pid == 0 {
         drop((parent_read, parent_write));
-        match pty {
-            Some(pty) => {
-                let slave = pty.attach()?;
-                if let Some((command, slave)) = terminal::fork_command(slave)? {
-                    // This process stays as the pty session's leader.
-                    drop((child_read, child_write));
-                    terminal::wait_command(command, slave);
-                }
+        let attached = pty.attach().and_then(terminal::fork_command);
+        match attached {
+            Err(failure) => fail_child(failure),
+            Ok(Some((command, slave))) => {
+                // This process stays as the pty session's leader.
+                drop((child_read, child_write));
+                terminal::wait_command(command, slave);
             }
-            None => terminal::new_session()?,
+            Ok(None) => fail_child(child(Handoff {
+                channel: Channel::Pipe {
+                    to_parent: child_write,
+                    from_parent: child_read,
+                },
+                calls,
+                shared_terminal: None,
+            })),
         }
-        return Ok(Handoff {
-            to_parent: child_write,
-            from_parent: child_read,
-            calls: notified_calls(ruleset),
-            shared_terminal,
-        });
     }
     drop((child_read, child_write));
     CHILD.store(pid, Ordering::Relaxed);
-    let relay = match pty.map(terminal::Pty::relay).transpose() {
+    let relay = match pty.relay() {
         Ok(relay) => relay,
         Err(failure) => {
             // SAFETY: plain kill of our own child, which has not executed
@@ -182,17 +379,11 @@ pub fn fork(ruleset: &Ruleset) -> Result<Handoff, Failure> {
             return Err(failure);
         }
     };
-    let ended = supervise(pid, ruleset.clone(), parent_read, parent_write);
-    if let Some(relay) = relay {
-        relay.finish();
-    }
-    match ended {
-        Ended::Exited(code) => std::process::exit(code),
-        Ended::Signaled(sig) => {
-            die_by(sig);
-            std::process::exit(128 + sig)
-        }
-    }
+    forward_signals();
+    let listener = receive_listener(pid, parent_read, parent_write);
+    let ended = supervise(pid, ruleset.clone(), listener);
+    relay.finish();
+    Ok(ended)
 }
 
 static CHILD: AtomicI32 = AtomicI32::new(0);
@@ -355,11 +546,45 @@ fn install(sig: libc::c_int) {
     }
 }
 
+/// Installs [`forward`] for the signals nono forwards.
 fn forward_signals() {
     for sig in HANDLED {
         install(sig);
     }
     install(libc::SIGCHLD);
+}
+
+/// Makes nono the subreaper of the command's orphans, so they stay its
+/// descendants and their calls can still be answered (Yama's
+/// `ptrace_scope=1` allows it). Set before the command's process starts:
+/// an orphan may appear at once.
+fn adopt_orphans() {
+    // SAFETY: plain prctl with integer arguments.
+    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+}
+
+/// Blocks the signals nono forwards (and `SIGCHLD`) in this thread, and
+/// gives the mask before.
+fn block_forwarded() -> libc::sigset_t {
+    // SAFETY: all-zero sigsets are valid to fill; pthread_sigmask only
+    // changes this thread's mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&raw mut set);
+        for sig in HANDLED {
+            libc::sigaddset(&raw mut set, sig);
+        }
+        libc::sigaddset(&raw mut set, libc::SIGCHLD);
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, &raw mut old);
+        old
+    }
+}
+
+/// Restores the mask [`block_forwarded`] gave.
+fn restore_mask(old: &libc::sigset_t) {
+    // SAFETY: `old` is a valid sigset.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, old, std::ptr::null_mut()) };
 }
 
 /// Blocks every signal in the calling thread (workers), so that signals
@@ -376,22 +601,10 @@ fn block_signals() {
 }
 
 /// The supervisor's loop, until the command ended.
-fn supervise(
-    child: libc::pid_t,
-    ruleset: Ruleset,
-    mut from_child: std::fs::File,
-    mut to_child: std::fs::File,
-) -> Ended {
-    forward_signals();
-    // Orphans of the command stay our descendants, so their calls can still
-    // be answered (and Yama's ptrace_scope=1 allows it).
-    // SAFETY: plain prctl with integer arguments.
-    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
-    let listener = match receive_listener(child, &mut from_child, &mut to_child) {
-        Some(l) => l,
-        None => return wait_child(child),
+fn supervise(child: libc::pid_t, ruleset: Ruleset, listener: Option<Listener>) -> Ended {
+    let Some(listener) = listener else {
+        return wait_child(child);
     };
-    drop((from_child, to_child));
     let Ok(pidfd) = nono_enforce::pidfd_open(child as u32) else {
         return wait_child(child);
     };
@@ -470,8 +683,8 @@ fn answer(judge: &Judge, listener: &Listener, n: &nono_enforce::Notification) {
 /// not install one (it says why itself) or ended first.
 fn receive_listener(
     child: libc::pid_t,
-    from_child: &mut std::fs::File,
-    to_child: &mut std::fs::File,
+    mut from_child: std::fs::File,
+    mut to_child: std::fs::File,
 ) -> Option<Listener> {
     let mut message = [0u8; 8];
     from_child.read_exact(&mut message).ok()?;
