@@ -268,7 +268,6 @@ fn spawn_shared(
             "cannot start the supervisor: clone: {err}"
         )));
     }
-    drop(stack);
     CHILD.store(pid, Ordering::Relaxed);
     forward_signals();
     restore_mask(&blocked);
@@ -282,7 +281,9 @@ fn spawn_shared(
 }
 
 /// The stack of [`spawn_shared`]'s child: an anonymous mapping with a
-/// guard page below it, unmapped once the child executed the command.
+/// guard page below it. It is never unmapped: unmapping pages that two
+/// processes touched costs a TLB flush on each CPU they ran on, in the
+/// command's start-up, and the mapping ends with nono's process anyway.
 struct ChildStack {
     base: *mut libc::c_void,
 }
@@ -316,14 +317,6 @@ impl ChildStack {
     fn top(&self) -> *mut libc::c_void {
         // SAFETY: one past the end of the mapping, which is page-aligned.
         unsafe { self.base.cast::<u8>().add(CHILD_STACK).cast() }
-    }
-}
-
-impl Drop for ChildStack {
-    fn drop(&mut self) {
-        // SAFETY: the mapping made in `new`, no longer in use (the child
-        // executed the command or ended before clone returned).
-        unsafe { libc::munmap(self.base, CHILD_STACK) };
     }
 }
 
