@@ -1,7 +1,9 @@
-//! The supervised run (DESIGN.md section 7.2): nono forks; the child
-//! applies the sandbox, installs the notification filter, hands its
-//! listener to the parent and executes the command; the parent stays
-//! outside the sandbox as the supervisor, answers each notified call on
+//! The supervised run (DESIGN.md section 7.2): nono starts the command's
+//! process (a `vfork`-like child sharing its memory and descriptors until
+//! it executes the command, or on a pty a forked one), which applies the
+//! sandbox, installs the notification filter, hands its listener to nono
+//! and executes the command; nono stays outside the sandbox as the
+//! supervisor, answers each notified call on
 //! the command's behalf ([`calls`]), forwards signals, and ends as the
 //! command ended (its exit status, or death by the same signal).
 //!

@@ -33,6 +33,61 @@ fn the_exit_status_and_standard_input_pass_through() {
     assert_eq!(out.stdout, b"through the supervisor\n");
 }
 
+/// The command's process shares nono's descriptor table until it executes
+/// the command: what the command gets is its own copy without nono's
+/// descriptors, the supervisor's listener above all (holding it, the
+/// command could answer its own calls). Twin: in the same run a supervised
+/// call (a chmod in the granted directory) is answered, so the listener is
+/// with the supervisor.
+#[test]
+fn the_command_holds_none_of_nonos_descriptors() {
+    let s = Scratch::new();
+    s.write("x", "");
+    let out = s.run([
+        "run",
+        "--allow",
+        ".",
+        "--read",
+        "/proc",
+        "--",
+        "/bin/sh",
+        "-c",
+        "ls -l /proc/self/fd/ && chmod 600 x && echo chmodded",
+    ]);
+    out.expect_code(0);
+    // The descriptors ls has (those it inherits, and the directory it
+    // reads): the same with and without nono.
+    let numbers = |listing: &str| -> Vec<String> {
+        let mut fds: Vec<String> = listing
+            .lines()
+            .filter_map(|l| {
+                l.split(" -> ")
+                    .next()?
+                    .rsplit(' ')
+                    .next()
+                    .map(str::to_owned)
+            })
+            .filter(|n| n.parse::<u32>().is_ok())
+            .collect();
+        fds.sort();
+        fds
+    };
+    let bare = Command::new("/bin/sh")
+        .args(["-c", "ls -l /proc/self/fd/"])
+        .current_dir(s.path())
+        .output()
+        .unwrap();
+    let bare = String::from_utf8_lossy(&bare.stdout).into_owned();
+    assert_eq!(
+        numbers(&out.stdout),
+        numbers(&bare),
+        "{out:#?}\nunconfined:\n{bare}"
+    );
+    assert!(!out.stdout.contains("anon_inode"), "{out:#?}");
+    assert!(out.stdout.contains("chmodded"), "{out:#?}");
+    assert_eq!(mode(&s.path().join("x")) & 0o777, 0o600);
+}
+
 #[test]
 fn a_signal_sent_to_nono_reaches_the_command() {
     let s = Scratch::new();
