@@ -47,6 +47,7 @@ mod memo;
 mod normalize;
 pub mod passes;
 mod probe;
+pub mod redirect;
 mod resolve;
 mod target;
 #[cfg(feature = "proptest")]
@@ -122,6 +123,26 @@ pub enum CompileError {
         denied: String,
         /// Where the denial came from.
         deny_source: String,
+    },
+    /// A grant the user did not type (a preset's, a built-in one) goes
+    /// through a symlink that an earlier sandbox may have planted (see
+    /// [`redirect`]).
+    #[error(
+        "{source_of}: {path}: goes through the symlink {link} -> {points_to} where an earlier sandbox may have planted it ({why}); pass {fix} to grant that on purpose, or remove the link"
+    )]
+    Redirected {
+        /// The grant's source.
+        source_of: String,
+        /// The grant's path as written.
+        path: String,
+        /// The link.
+        link: String,
+        /// What the link holds.
+        points_to: String,
+        /// Why the link is not trusted.
+        why: String,
+        /// The flag and path that grant the target explicitly.
+        fix: String,
     },
     /// A granted directory could not be read to carve a denied path out.
     #[error(transparent)]
@@ -213,6 +234,7 @@ pub fn compile(
     }
     let mut intent = passes::Intent::from(policy);
     intent.unix = resolve::resolve_unix(policy, env, fs)?;
+    resolve::refuse_redirected_unix(policy, env, fs, &resolved)?;
     let mut lowered = passes::lower(host, &rules, &intent);
     lowered.ruleset.unix_sockets = intent.unix.into_iter().map(|u| u.path).collect();
     let predicted = target.predict(&lowered.gaps);

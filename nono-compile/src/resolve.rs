@@ -1,6 +1,6 @@
 //! Resolution: from grants as written to canonical paths with identities.
 
-use crate::{CompileError, DeniedPath, ExpandError, FileMeta, FsProbe, expand};
+use crate::{CompileError, DeniedPath, ExpandError, FileMeta, FsProbe, expand, redirect};
 use nono_model::{Access, FileKind, GrantSource, Policy, PolicyDeny, UnixRule};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
@@ -17,6 +17,10 @@ pub struct ResolveEnv {
     pub cwd: PathBuf,
     /// Environment variables for `$VAR`.
     pub vars: BTreeMap<String, String>,
+    /// The home directory of the account nono runs as (from the password
+    /// database), whatever `$HOME` says: a place where an earlier run may
+    /// have written (see [`redirect`](crate::redirect)).
+    pub account_home: Option<PathBuf>,
 }
 
 impl ResolveEnv {
@@ -26,6 +30,7 @@ impl ResolveEnv {
             home: None,
             cwd: cwd.into(),
             vars: BTreeMap::new(),
+            account_home: None,
         }
     }
 
@@ -122,8 +127,138 @@ fn resolve_one(
 /// Resolves every grant of `policy`.
 ///
 /// A required grant that cannot be resolved is an error naming its source and
-/// path; an optional one is kept as [`Resolution::Skipped`].
+/// path; an optional one is kept as [`Resolution::Skipped`]. A grant that
+/// the user did not type (a preset's, a built-in one) and that goes through
+/// a symlink an earlier sandbox may have planted is refused, optional or
+/// not, unless the user's own grants give its target the same access (see
+/// [`redirect`](crate::redirect)).
 pub fn resolve(
+    policy: &Policy,
+    env: &ResolveEnv,
+    fs: &dyn FsProbe,
+) -> Result<Vec<ResolvedGrant>, CompileError> {
+    let resolved = resolve_each(policy, env, fs)?;
+    // First with the user's writable grants as places, then with every
+    // writable grant (those from presets have passed by then): a grant that
+    // is itself redirected is the one named, not a link its wrong target
+    // would make suspect.
+    for with_presets in [false, true] {
+        let places = redirect::places_with(env, fs, &resolved, |g| {
+            with_presets || !redirect::judged(&g.source)
+        });
+        for g in resolved.iter().filter(|g| redirect::judged(&g.source)) {
+            let Resolution::Resolved { expanded, path, .. } = &g.resolution else {
+                continue;
+            };
+            if redirect::user_grants(&resolved, path, g.access) {
+                continue;
+            }
+            let flag = match g.access {
+                Access::Read => "--read",
+                Access::Write => "--write",
+                Access::Allow => "--allow",
+            };
+            refuse_redirect(&g.source, &g.requested, expanded, path, flag, &places, fs)?;
+        }
+    }
+    Ok(resolved)
+}
+
+/// Refuses a grant from `source`, written `requested`, expanded to
+/// `expanded` and resolved to `target`, when its way goes through a link
+/// that is not trusted among `places`; `flag` is the flag that would grant
+/// the target on purpose.
+fn refuse_redirect(
+    source: &GrantSource,
+    requested: &str,
+    expanded: &Path,
+    target: &Path,
+    flag: &str,
+    places: &redirect::Places,
+    fs: &dyn FsProbe,
+) -> Result<(), CompileError> {
+    match redirect::first_untrusted_link(expanded, places, fs) {
+        Ok(None) => Ok(()),
+        Ok(Some(link)) => Err(CompileError::Redirected {
+            source_of: source_label(source),
+            path: requested.to_owned(),
+            link: redirect::show(&link.link),
+            points_to: redirect::show(&link.points_to),
+            why: link.why,
+            fix: format!("{flag} {}", redirect::show(target)),
+        }),
+        Err(e) => Err(CompileError::Resolve {
+            source_of: source_label(source),
+            path: requested.to_owned(),
+            reason: ResolveError::Io(e),
+        }),
+    }
+}
+
+/// Refuses a `unix` grant that the user did not type (a preset's) and that
+/// goes through a symlink an earlier sandbox may have planted, as
+/// [`resolve`] does for grants, unless an `--allow-unix` of the user's
+/// covers its target. `resolved` are the policy's resolved grants (their
+/// writable paths are places).
+pub(crate) fn refuse_redirected_unix(
+    policy: &Policy,
+    env: &ResolveEnv,
+    fs: &dyn FsProbe,
+    resolved: &[ResolvedGrant],
+) -> Result<(), CompileError> {
+    let places = redirect::places_with(env, fs, resolved, |_| true);
+    let users: Vec<PathBuf> = policy
+        .unix
+        .iter()
+        .filter(|u| !redirect::judged(&u.source))
+        .filter_map(|u| Some(resolve_one(&u.path, env, fs).ok()?.1))
+        .collect();
+    for u in policy.unix.iter().filter(|u| redirect::judged(&u.source)) {
+        let Ok((expanded, target, _)) = resolve_one(&u.path, env, fs) else {
+            // resolve_unix names the failure.
+            continue;
+        };
+        if users.iter().any(|p| target.starts_with(p)) {
+            continue;
+        }
+        refuse_redirect(
+            &u.source,
+            &u.path,
+            &expanded,
+            &target,
+            "--allow-unix",
+            &places,
+            fs,
+        )?;
+    }
+    Ok(())
+}
+
+/// The indices of the grants of `policy` that the user did not type and
+/// whose way goes through a link that is not trusted, whatever the user's
+/// own grants cover, with every writable grant a place. For the testing
+/// kit, which turns them into flags so that its random policies compile.
+#[cfg(feature = "proptest")]
+pub(crate) fn redirected_grants(policy: &Policy, env: &ResolveEnv, fs: &dyn FsProbe) -> Vec<usize> {
+    let Ok(resolved) = resolve_each(policy, env, fs) else {
+        return Vec::new();
+    };
+    let places = redirect::places_with(env, fs, &resolved, |_| true);
+    resolved
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| redirect::judged(&g.source))
+        .filter(|(_, g)| match &g.resolution {
+            Resolution::Resolved { expanded, .. } => {
+                !matches!(redirect::first_untrusted_link(expanded, &places, fs), Ok(None))
+            }
+            Resolution::Skipped { .. } => false,
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn resolve_each(
     policy: &Policy,
     env: &ResolveEnv,
     fs: &dyn FsProbe,
