@@ -41,7 +41,7 @@
 //! or not: skipping it silently would leave the user wondering why a
 //! toolchain fails inside.
 
-use crate::{FileMeta, FsProbe, ResolveEnv, Resolution, ResolvedGrant};
+use crate::{FileMeta, FsProbe, Resolution, ResolveEnv, ResolvedGrant};
 use nono_model::{Access, AccessLevels, FileKind, GrantSource};
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -73,33 +73,50 @@ pub(crate) struct Places {
 
 impl Places {
     /// The places every run has: the homes, the temporary directories, the
-    /// working directory.
-    pub(crate) fn of(env: &ResolveEnv, fs: &dyn FsProbe) -> Places {
-        let mut places = Places::default();
+    /// working directory, as written. With `canonical`, each also as it
+    /// resolves when its own way meets no link that is not trusted: a place
+    /// named by a variable may itself go through a planted link (`$TMPDIR`
+    /// -> `/etc`), and where that leads is the attacker's choice, not a
+    /// place of the user's.
+    pub(crate) fn of(env: &ResolveEnv, fs: &dyn FsProbe, canonical: bool) -> Places {
+        let mut named: Vec<(&str, &Path)> = Vec::new();
         if let Some(home) = &env.home {
-            places.add("$HOME", home, fs);
+            named.push(("$HOME", home));
         }
         if let Some(home) = &env.account_home {
-            places.add("the account's home", home, fs);
+            named.push(("the account's home", home));
         }
         if let Some(tmp) = env.vars.get("TMPDIR").filter(|t| !t.is_empty()) {
-            places.add("$TMPDIR", Path::new(tmp), fs);
+            named.push(("$TMPDIR", Path::new(tmp)));
         }
+        named.push(("the working directory", &env.cwd));
+        let mut places = Places::default();
         for tmp in ["/tmp", "/var/tmp", "/dev/shm"] {
-            places.add(tmp, Path::new(tmp), fs);
+            // Fixed names: only root could have made them links.
+            places.add(tmp, Path::new(tmp), fs, true);
         }
-        places.add("the working directory", &env.cwd, fs);
+        for (name, path) in &named {
+            places.add(name, path, fs, false);
+        }
+        if canonical {
+            let written = places.clone();
+            for (name, path) in &named {
+                if matches!(first_untrusted_link(path, &written, fs), Ok(None)) {
+                    places.add(name, path, fs, true);
+                }
+            }
+        }
         places
     }
 
-    /// Adds `path`, as given (made absolute against `/`) and canonical when
-    /// it resolves; `/` is never added.
-    pub(crate) fn add(&mut self, name: &str, path: &Path, fs: &dyn FsProbe) {
+    /// Adds `path` (absolute), as given and, with `canonical`, as it
+    /// resolves; `/` is never added.
+    pub(crate) fn add(&mut self, name: &str, path: &Path, fs: &dyn FsProbe, canonical: bool) {
         if !path.is_absolute() {
             return;
         }
-        let canonical = fs.canonicalize(path).ok();
-        for p in std::iter::once(path.to_path_buf()).chain(canonical) {
+        let resolved = canonical.then(|| fs.canonicalize(path).ok()).flatten();
+        for p in std::iter::once(path.to_path_buf()).chain(resolved) {
             if p != Path::new("/") && !self.list.iter().any(|(_, q)| *q == p) {
                 self.list.push((name.to_owned(), p));
             }
@@ -242,19 +259,350 @@ pub(crate) fn user_grants(resolved: &[ResolvedGrant], path: &Path, access: Acces
 }
 
 /// The places of a run: [`Places::of`], and the writable grants in
-/// `resolved` that `take` admits, by their canonical paths.
+/// `resolved` that `take` admits, by their canonical paths. With
+/// `canonical`, the places named by variables are taken as they resolve
+/// too.
 pub(crate) fn places_with(
     env: &ResolveEnv,
     fs: &dyn FsProbe,
     resolved: &[ResolvedGrant],
+    canonical: bool,
     take: impl Fn(&ResolvedGrant) -> bool,
 ) -> Places {
-    let mut places = Places::of(env, fs);
-    for g in resolved.iter().filter(|g| g.access != Access::Read && take(g)) {
+    let mut places = Places::of(env, fs, canonical);
+    for g in resolved
+        .iter()
+        .filter(|g| g.access != Access::Read && take(g))
+    {
         if let Resolution::Resolved { path, .. } = &g.resolution {
             let name = format!("the writable grant {}", g.requested);
-            places.add(&name, path, fs);
+            places.add(&name, path, fs, false);
         }
     }
     places
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{CompileError, MemFs, ResolveEnv, Target, compile};
+    use nono_model::{Abi, Access, FsGrant, GrantSource, Policy, UnixGrant};
+    use std::path::Path;
+
+    const USER: u32 = 1000;
+
+    fn preset() -> GrantSource {
+        GrantSource::Preset("rust".into())
+    }
+
+    fn flag(access: Access) -> GrantSource {
+        GrantSource::Flag(format!("--{}", access.word()))
+    }
+
+    /// A system (`/etc/cron.d`, `/usr/lib`, `/bin -> usr/bin`) and a user's
+    /// home with a project, all as a user who is not root sees them.
+    fn system() -> MemFs {
+        let mut fs = MemFs::new();
+        fs.dir("/etc/cron.d")
+            .dir("/usr/bin")
+            .dir("/usr/lib/go-1.22");
+        fs.symlink("/bin", "usr/bin");
+        fs.symlink("/usr/lib/go", "go-1.22");
+        fs.dir("/home/u/proj/real-target");
+        fs.own("/home/u", USER, 0o755)
+            .own("/home/u/proj", USER, 0o755);
+        fs.own("/home/u/proj/real-target", USER, 0o755);
+        fs
+    }
+
+    fn user_env() -> ResolveEnv {
+        let mut env = ResolveEnv::new("/home/u/proj");
+        env.home = Some("/home/u".into());
+        env.vars
+            .insert("CARGO_TARGET_DIR".into(), "/home/u/proj/target".into());
+        env
+    }
+
+    fn run(policy: &Policy, env: &ResolveEnv, fs: &MemFs) -> Result<Vec<String>, String> {
+        compile(policy, &Target::kernel(Abi::V3), env, fs)
+            .map(|c| {
+                c.ruleset
+                    .rules
+                    .iter()
+                    .map(|r| r.path.display().to_string())
+                    .collect()
+            })
+            .map_err(|e| match e {
+                e @ CompileError::Redirected { .. } => format!("refused: {e}"),
+                other => format!("other error: {other}"),
+            })
+    }
+
+    fn grant(policy: &mut Policy, path: &str, access: Access, source: GrantSource) {
+        policy.add(FsGrant::new(path, access), source);
+    }
+
+    #[test]
+    fn a_presets_grant_through_a_link_in_the_project_is_refused_naming_it() {
+        let mut fs = system();
+        fs.symlink("/home/u/proj/target", "/etc/cron.d");
+        let mut policy = Policy::default();
+        grant(&mut policy, "$CARGO_TARGET_DIR", Access::Allow, preset());
+        grant(&mut policy, ".", Access::Allow, flag(Access::Allow));
+        let err = run(&policy, &user_env(), &fs).unwrap_err();
+        assert_eq!(
+            err,
+            "refused: preset rust: $CARGO_TARGET_DIR: goes through the symlink \
+             /home/u/proj/target -> /etc/cron.d where an earlier sandbox may have planted it \
+             (/home/u/proj is owned by uid 1000, not root); pass --allow /etc/cron.d to grant \
+             that on purpose, or remove the link"
+        );
+        // Twin: the same path typed by the user follows the link.
+        let mut typed = Policy::default();
+        grant(
+            &mut typed,
+            "$CARGO_TARGET_DIR",
+            Access::Allow,
+            flag(Access::Allow),
+        );
+        grant(&mut typed, ".", Access::Allow, flag(Access::Allow));
+        let rules = run(&typed, &user_env(), &fs).unwrap();
+        assert!(rules.contains(&"/etc/cron.d".to_owned()), "{rules:?}");
+        // Twin: the user grants the target on purpose, as the message says.
+        grant(
+            &mut policy,
+            "/etc/cron.d",
+            Access::Allow,
+            flag(Access::Allow),
+        );
+        run(&policy, &user_env(), &fs).unwrap();
+    }
+
+    #[test]
+    fn a_link_inside_what_the_user_granted_is_followed() {
+        // target -> real-target, both in the project the user allowed.
+        let mut fs = system();
+        fs.symlink("/home/u/proj/target", "real-target");
+        let mut policy = Policy::default();
+        grant(&mut policy, "$CARGO_TARGET_DIR", Access::Allow, preset());
+        grant(&mut policy, ".", Access::Allow, flag(Access::Allow));
+        run(&policy, &user_env(), &fs).unwrap();
+        // Read of the project does not cover the preset's Allow.
+        let mut read_only = Policy::default();
+        grant(&mut read_only, "$CARGO_TARGET_DIR", Access::Allow, preset());
+        grant(&mut read_only, ".", Access::Read, flag(Access::Read));
+        let err = run(&read_only, &user_env(), &fs).unwrap_err();
+        assert!(
+            err.contains("pass --allow /home/u/proj/real-target"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn root_owned_system_links_are_followed_wherever_the_run_starts() {
+        let fs = system();
+        for cwd in ["/", "/home/u/proj"] {
+            let mut policy = Policy::default();
+            grant(&mut policy, "/bin", Access::Read, preset());
+            grant(&mut policy, "/usr/lib/go", Access::Read, preset());
+            let rules = run(&policy, &ResolveEnv::new(cwd), &fs).unwrap();
+            assert!(rules.contains(&"/usr/bin".to_owned()), "{rules:?}");
+            assert!(rules.contains(&"/usr/lib/go-1.22".to_owned()), "{rules:?}");
+        }
+    }
+
+    #[test]
+    fn a_link_in_the_middle_or_behind_a_trusted_one_is_judged_too() {
+        let mut fs = system();
+        fs.symlink("/home/u/proj/cache", "/etc");
+        fs.symlink("/usr/lib/evil", "/home/u/proj/cache");
+        let mut env = user_env();
+        env.vars
+            .insert("GOMODCACHE".into(), "/home/u/proj/cache/cron.d".into());
+        let mut policy = Policy::default();
+        grant(&mut policy, "$GOMODCACHE", Access::Allow, preset());
+        let err = run(&policy, &env, &fs).unwrap_err();
+        assert!(
+            err.contains("the symlink /home/u/proj/cache -> /etc "),
+            "{err}"
+        );
+        // A root-owned link in /usr/lib leading to the planted one.
+        let mut policy = Policy::default();
+        grant(&mut policy, "/usr/lib/evil/cron.d", Access::Read, preset());
+        let err = run(&policy, &env, &fs).unwrap_err();
+        assert!(
+            err.contains("the symlink /home/u/proj/cache -> /etc "),
+            "{err}"
+        );
+        // Twin: the path without links.
+        let mut policy = Policy::default();
+        grant(&mut policy, "/etc/cron.d", Access::Read, preset());
+        run(&policy, &env, &fs).unwrap();
+    }
+
+    #[test]
+    fn optional_grants_are_refused_not_skipped() {
+        let mut fs = system();
+        fs.symlink("/home/u/proj/target", "/etc/cron.d");
+        let mut policy = Policy::default();
+        policy.add(
+            FsGrant::new("$CARGO_TARGET_DIR", Access::Allow).skip_if_missing(),
+            preset(),
+        );
+        let err = run(&policy, &user_env(), &fs).unwrap_err();
+        assert!(err.starts_with("refused: "), "{err}");
+        // Twin: a dangling link grants nothing, and the optional grant is
+        // skipped as before.
+        let mut fs = system();
+        fs.symlink("/home/u/proj/target", "/nowhere");
+        run(&policy, &user_env(), &fs).unwrap();
+    }
+
+    #[test]
+    fn as_root_the_home_the_working_directory_and_writable_grants_are_not_trusted() {
+        // Everything root's, as when nono runs as root.
+        let mut fs = MemFs::new();
+        fs.dir("/etc/cron.d").dir("/root/proj").dir("/srv/data");
+        fs.own("/root", 0, 0o700);
+        fs.symlink("/root/proj/venv", "/");
+        fs.symlink("/srv/data/mod", "/etc/cron.d");
+        fs.symlink("/srv/other/mod", "/etc/cron.d");
+        let venv = |env: &mut ResolveEnv| {
+            env.vars
+                .insert("VIRTUAL_ENV".into(), "/root/proj/venv".into());
+        };
+        let mut policy = Policy::default();
+        grant(&mut policy, "$VIRTUAL_ENV", Access::Read, preset());
+
+        let mut env = ResolveEnv::new("/");
+        env.home = Some("/root".into());
+        venv(&mut env);
+        let err = run(&policy, &env, &fs).unwrap_err();
+        assert!(err.contains("(/root/proj is in $HOME)"), "{err}");
+
+        let mut env = ResolveEnv::new("/");
+        env.account_home = Some("/root".into());
+        venv(&mut env);
+        let err = run(&policy, &env, &fs).unwrap_err();
+        assert!(
+            err.contains("(/root/proj is in the account's home)"),
+            "{err}"
+        );
+
+        let mut env = ResolveEnv::new("/root/proj");
+        venv(&mut env);
+        let err = run(&policy, &env, &fs).unwrap_err();
+        assert!(err.contains("is in the working directory)"), "{err}");
+
+        // Twin: none of those places, and every directory root's.
+        let mut env = ResolveEnv::new("/");
+        venv(&mut env);
+        let rules = run(&policy, &env, &fs).unwrap();
+        assert_eq!(rules, ["/"]);
+
+        // A link below a writable grant of this run.
+        let mut env = ResolveEnv::new("/");
+        env.vars.insert("GOMODCACHE".into(), "/srv/data/mod".into());
+        let mut policy = Policy::default();
+        grant(&mut policy, "$GOMODCACHE", Access::Read, preset());
+        grant(&mut policy, "/srv/data", Access::Write, flag(Access::Write));
+        let err = run(&policy, &env, &fs).unwrap_err();
+        assert!(
+            err.contains("(/srv/data is in the writable grant /srv/data)"),
+            "{err}"
+        );
+        // Twin: only read, so not a place this run writes.
+        policy.grants[1].grant.access = Access::Read;
+        policy.grants[1].source = flag(Access::Read);
+        run(&policy, &env, &fs).unwrap();
+    }
+
+    #[test]
+    fn group_or_world_writable_directories_and_foreign_links_are_not_trusted() {
+        let mut fs = MemFs::new();
+        fs.dir("/etc/cron.d").dir("/opt/a").dir("/opt/b");
+        fs.symlink("/opt/a/l", "/etc/cron.d");
+        fs.symlink("/opt/b/l", "/etc/cron.d");
+        fs.own("/opt/a", 0, 0o775).own("/opt/b/l", USER, 0o777);
+        let refused = |path: &str, fs: &MemFs| {
+            let mut policy = Policy::default();
+            grant(&mut policy, path, Access::Read, preset());
+            run(&policy, &ResolveEnv::new("/"), fs).err()
+        };
+        let err = refused("/opt/a/l", &fs).unwrap();
+        assert!(
+            err.contains("(/opt/a is writable by group or others)"),
+            "{err}"
+        );
+        let err = refused("/opt/b/l", &fs).unwrap();
+        assert!(err.contains("(the link is owned by uid 1000)"), "{err}");
+        // Twins: the same links with the modes a package manager leaves.
+        fs.own("/opt/a", 0, 0o755).own("/opt/b/l", 0, 0o777);
+        assert_eq!(refused("/opt/a/l", &fs), None);
+        assert_eq!(refused("/opt/b/l", &fs), None);
+        // /tmp: world-writable.
+        fs.dir("/tmp")
+            .own("/tmp", 0, 0o1777)
+            .symlink("/tmp/l", "/etc/cron.d");
+        let err = refused("/tmp/l", &fs).unwrap();
+        assert!(
+            err.contains("(/tmp is writable by group or others)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_redirected_grant_is_named_not_what_its_target_makes_suspect() {
+        // As root: $TMPDIR -> /etc would make /etc a writable place, where
+        // the base preset's /etc/resolv.conf link sits.
+        let mut fs = MemFs::new();
+        fs.dir("/run/resolve").file("/run/resolve/stub.conf");
+        fs.symlink("/etc/resolv.conf", "../run/resolve/stub.conf");
+        fs.dir("/root/proj").symlink("/root/proj/tmp", "/etc");
+        let mut env = ResolveEnv::new("/root/proj");
+        env.vars.insert("TMPDIR".into(), "/root/proj/tmp".into());
+        let mut policy = Policy::default();
+        policy.add(
+            FsGrant::new("/etc/resolv.conf", Access::Read),
+            GrantSource::Preset("base".into()),
+        );
+        grant(
+            &mut policy,
+            "$TMPDIR",
+            Access::Allow,
+            GrantSource::Preset("tmp".into()),
+        );
+        let err = run(&policy, &env, &fs).unwrap_err();
+        assert!(
+            err.contains("preset tmp: $TMPDIR: goes through the symlink /root/proj/tmp -> /etc "),
+            "{err}"
+        );
+        // Twin: without the planted link, base's link is followed.
+        policy.grants.pop();
+        let rules = run(&policy, &env, &fs).unwrap();
+        assert_eq!(rules, ["/run/resolve/stub.conf"]);
+    }
+
+    #[test]
+    fn a_presets_unix_grant_is_judged_as_well() {
+        let mut fs = system();
+        fs.dir("/run/docker").file("/run/docker/docker.sock");
+        fs.symlink("/home/u/proj/sock", "/run/docker/docker.sock");
+        let mut policy = Policy::default();
+        policy.unix.push(UnixGrant {
+            path: "/home/u/proj/sock".into(),
+            source: preset(),
+        });
+        let err = run(&policy, &user_env(), &fs).unwrap_err();
+        assert!(
+            err.contains("pass --allow-unix /run/docker/docker.sock"),
+            "{err}"
+        );
+        // Twin: the user names the socket.
+        policy.unix.push(UnixGrant {
+            path: "/run/docker/docker.sock".into(),
+            source: GrantSource::Flag("--allow-unix".into()),
+        });
+        run(&policy, &user_env(), &fs).unwrap();
+        assert!(Path::new("/run/docker").is_absolute());
+    }
 }

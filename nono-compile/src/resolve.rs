@@ -138,13 +138,13 @@ pub fn resolve(
     fs: &dyn FsProbe,
 ) -> Result<Vec<ResolvedGrant>, CompileError> {
     let resolved = resolve_each(policy, env, fs)?;
-    // First with the user's writable grants as places, then with every
-    // writable grant (those from presets have passed by then): a grant that
-    // is itself redirected is the one named, not a link its wrong target
-    // would make suspect.
-    for with_presets in [false, true] {
-        let places = redirect::places_with(env, fs, &resolved, |g| {
-            with_presets || !redirect::judged(&g.source)
+    // First with the places as written and the user's writable grants,
+    // then with the places as they resolve and every writable grant (those
+    // from presets have passed by then): a grant that is itself redirected
+    // is the one named, not a link its wrong target would make suspect.
+    for second in [false, true] {
+        let places = redirect::places_with(env, fs, &resolved, second, |g| {
+            second || !redirect::judged(&g.source)
         });
         for g in resolved.iter().filter(|g| redirect::judged(&g.source)) {
             let Resolution::Resolved { expanded, path, .. } = &g.resolution else {
@@ -206,7 +206,7 @@ pub(crate) fn refuse_redirected_unix(
     fs: &dyn FsProbe,
     resolved: &[ResolvedGrant],
 ) -> Result<(), CompileError> {
-    let places = redirect::places_with(env, fs, resolved, |_| true);
+    let places = redirect::places_with(env, fs, resolved, true, |_| true);
     let users: Vec<PathBuf> = policy
         .unix
         .iter()
@@ -243,15 +243,16 @@ pub(crate) fn redirected_grants(policy: &Policy, env: &ResolveEnv, fs: &dyn FsPr
     let Ok(resolved) = resolve_each(policy, env, fs) else {
         return Vec::new();
     };
-    let places = redirect::places_with(env, fs, &resolved, |_| true);
+    let places = redirect::places_with(env, fs, &resolved, true, |_| true);
     resolved
         .iter()
         .enumerate()
         .filter(|(_, g)| redirect::judged(&g.source))
         .filter(|(_, g)| match &g.resolution {
-            Resolution::Resolved { expanded, .. } => {
-                !matches!(redirect::first_untrusted_link(expanded, &places, fs), Ok(None))
-            }
+            Resolution::Resolved { expanded, .. } => !matches!(
+                redirect::first_untrusted_link(expanded, &places, fs),
+                Ok(None)
+            ),
             Resolution::Skipped { .. } => false,
         })
         .map(|(i, _)| i)
