@@ -62,7 +62,8 @@ pub use memo::Memo;
 pub use normalize::{CoveredRule, NormRule, normalize};
 pub use probe::{FileMeta, FsProbe, RealFs};
 pub use resolve::{
-    Resolution, ResolveEnv, ResolveError, ResolvedGrant, resolve, resolve_denies, resolve_exposes,
+    Resolution, ResolveEnv, ResolveError, ResolvedGrant, refused_redirects, resolve,
+    resolve_denies, resolve_exposes, resolve_following_links,
 };
 pub use target::Target;
 
@@ -127,22 +128,14 @@ pub enum CompileError {
     /// A grant the user did not type (a preset's, a built-in one) goes
     /// through a symlink that an earlier sandbox may have planted (see
     /// [`redirect`]).
-    #[error(
-        "{source_of}: {path}: goes through the symlink {link} -> {points_to} where an earlier sandbox may have planted it ({why}); pass {fix} to grant that on purpose, or remove the link"
-    )]
+    #[error("{source_of}: {path}: {redirection}")]
     Redirected {
         /// The grant's source.
         source_of: String,
         /// The grant's path as written.
         path: String,
-        /// The link.
-        link: String,
-        /// What the link holds.
-        points_to: String,
-        /// Why the link is not trusted.
-        why: String,
-        /// The flag and path that grant the target explicitly.
-        fix: String,
+        /// The link, and what to do.
+        redirection: Box<redirect::Redirection>,
     },
     /// A granted directory could not be read to carve a denied path out.
     #[error(transparent)]

@@ -19,12 +19,11 @@
 //!    `/`, is owned by root and not writable by group or others (so no user
 //!    but root, and no sandbox of a user, could have put it there, nor
 //!    renamed a directory on its way);
-//! 2. that directory is not at or below a place where a run of the user
-//!    typically writes, even when the user is root: `$HOME`, the account's
-//!    home, `$TMPDIR`, `/tmp`, `/var/tmp`, `/dev/shm`, the working
-//!    directory, nor any path a grant of this run makes writable (`/` itself
-//!    is never such a place: it would distrust `/bin`, and a run that may
-//!    write `/` has nothing left to protect);
+//! 2. when nono runs as root: that directory is not at or below a place
+//!    where a run usually writes: `$HOME`, the account's home, `$TMPDIR`,
+//!    `/tmp`, `/var/tmp`, `/dev/shm`, the working directory, nor a path a
+//!    preset of this run makes writable (`/` itself is never such a place:
+//!    it would distrust `/bin`);
 //! 3. the link itself is owned by root.
 //!
 //! Rule 1 is the whole answer for a user who is not root: their sandboxes
@@ -32,8 +31,13 @@
 //! sandbox ran as root: a root-owned directory inside the project or the
 //! home is exactly where it could have written. Which places an *earlier*
 //! run could write cannot be known; the places of rule 2 are those a run
-//! usually writes, and this run's own writable grants (a run repeated with
-//! the same grants had the same places).
+//! usually writes, and the places this run's presets write (a run repeated
+//! with the same presets had the same ones). A writable grant the user
+//! types (`--allow /srv/proj`) is not a place: it hands that directory
+//! over, and nono warns where that matters (`--allow /etc`); counting it
+//! would refuse the `base` preset's `/etc/localtime` link under
+//! `--allow /etc`. Run from the project (`--allow .`), the project is the
+//! working directory.
 //!
 //! A grant that goes through a link that is not trusted is still accepted
 //! when the user's own grants already give its final path the same access
@@ -63,6 +67,23 @@ pub struct UntrustedLink {
     /// Why it is not trusted, in words (`/srv/p is in the working
     /// directory`).
     pub why: String,
+}
+
+/// Why a grant is refused for a link, and what to do, as words.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "goes through the symlink {link} -> {points_to} where an earlier sandbox may have planted it ({why}); pass {fix} to grant that on purpose, or remove the link"
+)]
+pub struct Redirection {
+    /// The link.
+    pub link: String,
+    /// What the link holds.
+    pub points_to: String,
+    /// Why the link is not trusted.
+    pub why: String,
+    /// The flag and path that grant the target explicitly
+    /// (`--allow /etc/cron.d`).
+    pub fix: String,
 }
 
 /// Places where a run may write, by name: links below them are not trusted.
@@ -258,8 +279,9 @@ pub(crate) fn user_grants(resolved: &[ResolvedGrant], path: &Path, access: Acces
     held.covers(access.into())
 }
 
-/// The places of a run: [`Places::of`], and the writable grants in
-/// `resolved` that `take` admits, by their canonical paths. With
+/// The places of a run as root (none otherwise): [`Places::of`], and the
+/// writable grants in `resolved` that `take` admits (by index and grant), by
+/// their canonical paths. With
 /// `canonical`, the places named by variables are taken as they resolve
 /// too.
 pub(crate) fn places_with(
@@ -267,13 +289,14 @@ pub(crate) fn places_with(
     fs: &dyn FsProbe,
     resolved: &[ResolvedGrant],
     canonical: bool,
-    take: impl Fn(&ResolvedGrant) -> bool,
+    take: impl Fn(usize, &ResolvedGrant) -> bool,
 ) -> Places {
+    if !env.root {
+        return Places::default();
+    }
     let mut places = Places::of(env, fs, canonical);
-    for g in resolved
-        .iter()
-        .filter(|g| g.access != Access::Read && take(g))
-    {
+    let writable = resolved.iter().enumerate();
+    for (_, g) in writable.filter(|(i, g)| g.access != Access::Read && take(*i, g)) {
         if let Resolution::Resolved { path, .. } = &g.resolution {
             let name = format!("the writable grant {}", g.requested);
             places.add(&name, path, fs, false);
@@ -286,7 +309,6 @@ pub(crate) fn places_with(
 mod tests {
     use crate::{CompileError, MemFs, ResolveEnv, Target, compile};
     use nono_model::{Abi, Access, FsGrant, GrantSource, Policy, UnixGrant};
-    use std::path::Path;
 
     const USER: u32 = 1000;
 
@@ -332,7 +354,7 @@ mod tests {
                     .collect()
             })
             .map_err(|e| match e {
-                e @ CompileError::Redirected { .. } => format!("refused: {e}"),
+                CompileError::Redirected { .. } => format!("refused: {e}"),
                 other => format!("other error: {other}"),
             })
     }
@@ -457,15 +479,21 @@ mod tests {
         run(&policy, &user_env(), &fs).unwrap();
     }
 
+    /// An environment of root's, working in `cwd`.
+    fn as_root(cwd: &str) -> ResolveEnv {
+        let mut env = ResolveEnv::new(cwd);
+        env.root = true;
+        env
+    }
+
     #[test]
-    fn as_root_the_home_the_working_directory_and_writable_grants_are_not_trusted() {
+    fn as_root_the_home_the_working_directory_and_presets_writable_places_are_not_trusted() {
         // Everything root's, as when nono runs as root.
         let mut fs = MemFs::new();
         fs.dir("/etc/cron.d").dir("/root/proj").dir("/srv/data");
         fs.own("/root", 0, 0o700);
         fs.symlink("/root/proj/venv", "/");
         fs.symlink("/srv/data/mod", "/etc/cron.d");
-        fs.symlink("/srv/other/mod", "/etc/cron.d");
         let venv = |env: &mut ResolveEnv| {
             env.vars
                 .insert("VIRTUAL_ENV".into(), "/root/proj/venv".into());
@@ -473,13 +501,13 @@ mod tests {
         let mut policy = Policy::default();
         grant(&mut policy, "$VIRTUAL_ENV", Access::Read, preset());
 
-        let mut env = ResolveEnv::new("/");
+        let mut env = as_root("/");
         env.home = Some("/root".into());
         venv(&mut env);
         let err = run(&policy, &env, &fs).unwrap_err();
         assert!(err.contains("(/root/proj is in $HOME)"), "{err}");
 
-        let mut env = ResolveEnv::new("/");
+        let mut env = as_root("/");
         env.account_home = Some("/root".into());
         venv(&mut env);
         let err = run(&policy, &env, &fs).unwrap_err();
@@ -488,32 +516,79 @@ mod tests {
             "{err}"
         );
 
-        let mut env = ResolveEnv::new("/root/proj");
+        let mut env = as_root("/root/proj");
         venv(&mut env);
         let err = run(&policy, &env, &fs).unwrap_err();
         assert!(err.contains("is in the working directory)"), "{err}");
 
         // Twin: none of those places, and every directory root's.
-        let mut env = ResolveEnv::new("/");
+        let mut env = as_root("/");
         venv(&mut env);
         let rules = run(&policy, &env, &fs).unwrap();
         assert_eq!(rules, ["/"]);
+        // Twin: the same home and working directory for a user who is not
+        // root: only root could have written there.
+        let mut env = ResolveEnv::new("/root/proj");
+        env.home = Some("/root".into());
+        venv(&mut env);
+        run(&policy, &env, &fs).unwrap();
 
-        // A link below a writable grant of this run.
-        let mut env = ResolveEnv::new("/");
+        // A link below what a preset of this run makes writable.
+        let mut env = as_root("/");
+        env.vars.insert("GOPATH".into(), "/srv/data".into());
         env.vars.insert("GOMODCACHE".into(), "/srv/data/mod".into());
         let mut policy = Policy::default();
+        grant(&mut policy, "$GOPATH", Access::Allow, preset());
         grant(&mut policy, "$GOMODCACHE", Access::Read, preset());
-        grant(&mut policy, "/srv/data", Access::Write, flag(Access::Write));
         let err = run(&policy, &env, &fs).unwrap_err();
         assert!(
-            err.contains("(/srv/data is in the writable grant /srv/data)"),
+            err.contains("(/srv/data is in the writable grant $GOPATH)"),
             "{err}"
         );
-        // Twin: only read, so not a place this run writes.
-        policy.grants[1].grant.access = Access::Read;
-        policy.grants[1].source = flag(Access::Read);
+        // Twin: the preset reads it only.
+        policy.grants[0].grant.access = Access::Read;
         run(&policy, &env, &fs).unwrap();
+        // Twin: a writable grant the user types is not a place: it hands
+        // the directory over (and nono warns where that matters).
+        policy.grants[0].source = flag(Access::Allow);
+        policy.grants[0].grant.access = Access::Allow;
+        run(&policy, &env, &fs).unwrap();
+    }
+
+    #[test]
+    fn as_root_a_place_counts_where_it_resolves_too() {
+        // $HOME through a root-owned system link: /home -> data/home.
+        let mut fs = MemFs::new();
+        fs.dir("/data/home/root/proj").dir("/etc/cron.d");
+        fs.symlink("/home", "data/home");
+        fs.symlink("/data/home/root/proj/target", "/etc/cron.d");
+        let mut env = as_root("/");
+        env.home = Some("/home/root".into());
+        env.vars
+            .insert("CARGO_TARGET_DIR".into(), "/home/root/proj/target".into());
+        let mut policy = Policy::default();
+        grant(&mut policy, "$CARGO_TARGET_DIR", Access::Allow, preset());
+        let err = run(&policy, &env, &fs).unwrap_err();
+        assert!(err.contains("(/data/home/root/proj is in $HOME)"), "{err}");
+        // Twin: HOME elsewhere.
+        env.home = Some("/elsewhere".into());
+        run(&policy, &env, &fs).unwrap();
+    }
+
+    #[test]
+    fn a_user_who_is_not_root_may_work_in_etc() {
+        // The base preset's /etc/resolv.conf link, run from /etc: rule 2 is
+        // root's alone.
+        let mut fs = MemFs::new();
+        fs.dir("/run/resolve").file("/run/resolve/stub.conf");
+        fs.symlink("/etc/resolv.conf", "../run/resolve/stub.conf");
+        let mut policy = Policy::default();
+        grant(&mut policy, "/etc/resolv.conf", Access::Read, preset());
+        run(&policy, &ResolveEnv::new("/etc"), &fs).unwrap();
+        // Twin: as root, from /etc, an earlier run with `--allow .` could
+        // have made that link.
+        let err = run(&policy, &as_root("/etc"), &fs).unwrap_err();
+        assert!(err.contains("(/etc is in the working directory)"), "{err}");
     }
 
     #[test]
@@ -558,7 +633,7 @@ mod tests {
         fs.dir("/run/resolve").file("/run/resolve/stub.conf");
         fs.symlink("/etc/resolv.conf", "../run/resolve/stub.conf");
         fs.dir("/root/proj").symlink("/root/proj/tmp", "/etc");
-        let mut env = ResolveEnv::new("/root/proj");
+        let mut env = as_root("/root/proj");
         env.vars.insert("TMPDIR".into(), "/root/proj/tmp".into());
         let mut policy = Policy::default();
         policy.add(
@@ -603,6 +678,5 @@ mod tests {
             source: GrantSource::Flag("--allow-unix".into()),
         });
         run(&policy, &user_env(), &fs).unwrap();
-        assert!(Path::new("/run/docker").is_absolute());
     }
 }

@@ -21,6 +21,11 @@ pub struct ResolveEnv {
     /// database), whatever `$HOME` says: a place where an earlier run may
     /// have written (see [`redirect`](crate::redirect)).
     pub account_home: Option<PathBuf>,
+    /// Whether nono runs as root (effective uid 0). Then an earlier run,
+    /// as root too, could write root-owned directories, and the places it
+    /// usually writes make links there suspect (see
+    /// [`redirect`](crate::redirect)).
+    pub root: bool,
 }
 
 impl ResolveEnv {
@@ -31,6 +36,7 @@ impl ResolveEnv {
             cwd: cwd.into(),
             vars: BTreeMap::new(),
             account_home: None,
+            root: false,
         }
     }
 
@@ -137,20 +143,55 @@ pub fn resolve(
     env: &ResolveEnv,
     fs: &dyn FsProbe,
 ) -> Result<Vec<ResolvedGrant>, CompileError> {
-    let resolved = resolve_each(policy, env, fs)?;
-    // First with the places as written and the user's writable grants,
-    // then with the places as they resolve and every writable grant (those
-    // from presets have passed by then): a grant that is itself redirected
-    // is the one named, not a link its wrong target would make suspect.
+    let resolved = resolve_following_links(policy, env, fs)?;
+    match refused_redirects(env, fs, &resolved).into_iter().next() {
+        Some((_, refusal)) => Err(refusal),
+        None => Ok(resolved),
+    }
+}
+
+/// Resolves every grant of `policy` as [`resolve`] does, but following
+/// every symlink, whoever could have planted it: for reports such as
+/// `nono presets show`, which name the refusals of
+/// [`refused_redirects`] beside each grant instead of failing.
+pub fn resolve_following_links(
+    policy: &Policy,
+    env: &ResolveEnv,
+    fs: &dyn FsProbe,
+) -> Result<Vec<ResolvedGrant>, CompileError> {
+    resolve_each(policy, env, fs)
+}
+
+/// The grants of `resolved` (from [`resolve_following_links`]) that
+/// [`resolve`] refuses for a symlink an earlier sandbox may have planted,
+/// by index, each with its refusal ([`CompileError::Redirected`], or
+/// [`CompileError::Resolve`] when the walk failed): the ones going through
+/// such a link first, then those that only the others' writable places make
+/// suspect, each part in policy order.
+pub fn refused_redirects(
+    env: &ResolveEnv,
+    fs: &dyn FsProbe,
+    resolved: &[ResolvedGrant],
+) -> Vec<(usize, CompileError)> {
+    let mut refused: Vec<(usize, CompileError)> = Vec::new();
+    // First with the places as written, then with the places as they
+    // resolve and the presets' writable grants that passed: a grant that is
+    // itself redirected is named first, not a link its wrong target would
+    // make suspect.
     for second in [false, true] {
-        let places = redirect::places_with(env, fs, &resolved, second, |g| {
-            second || !redirect::judged(&g.source)
+        let passed = |i: usize| !refused.iter().any(|(j, _)| *j == i);
+        let places = redirect::places_with(env, fs, resolved, second, |i, g| {
+            second && passed(i) && redirect::judged(&g.source)
         });
-        for g in resolved.iter().filter(|g| redirect::judged(&g.source)) {
+        let mut found = Vec::new();
+        for (i, g) in resolved.iter().enumerate() {
+            if !redirect::judged(&g.source) || !passed(i) {
+                continue;
+            }
             let Resolution::Resolved { expanded, path, .. } = &g.resolution else {
                 continue;
             };
-            if redirect::user_grants(&resolved, path, g.access) {
+            if redirect::user_grants(resolved, path, g.access) {
                 continue;
             }
             let flag = match g.access {
@@ -158,10 +199,15 @@ pub fn resolve(
                 Access::Write => "--write",
                 Access::Allow => "--allow",
             };
-            refuse_redirect(&g.source, &g.requested, expanded, path, flag, &places, fs)?;
+            if let Err(e) =
+                refuse_redirect(&g.source, &g.requested, expanded, path, flag, &places, fs)
+            {
+                found.push((i, e));
+            }
         }
+        refused.extend(found);
     }
-    Ok(resolved)
+    refused
 }
 
 /// Refuses a grant from `source`, written `requested`, expanded to
@@ -182,10 +228,12 @@ fn refuse_redirect(
         Ok(Some(link)) => Err(CompileError::Redirected {
             source_of: source_label(source),
             path: requested.to_owned(),
-            link: redirect::show(&link.link),
-            points_to: redirect::show(&link.points_to),
-            why: link.why,
-            fix: format!("{flag} {}", redirect::show(target)),
+            redirection: Box::new(redirect::Redirection {
+                link: redirect::show(&link.link),
+                points_to: redirect::show(&link.points_to),
+                why: link.why,
+                fix: format!("{flag} {}", redirect::show(target)),
+            }),
         }),
         Err(e) => Err(CompileError::Resolve {
             source_of: source_label(source),
@@ -206,7 +254,7 @@ pub(crate) fn refuse_redirected_unix(
     fs: &dyn FsProbe,
     resolved: &[ResolvedGrant],
 ) -> Result<(), CompileError> {
-    let places = redirect::places_with(env, fs, resolved, true, |_| true);
+    let places = redirect::places_with(env, fs, resolved, true, |_, g| redirect::judged(&g.source));
     let users: Vec<PathBuf> = policy
         .unix
         .iter()
@@ -243,7 +291,8 @@ pub(crate) fn redirected_grants(policy: &Policy, env: &ResolveEnv, fs: &dyn FsPr
     let Ok(resolved) = resolve_each(policy, env, fs) else {
         return Vec::new();
     };
-    let places = redirect::places_with(env, fs, &resolved, true, |_| true);
+    let places =
+        redirect::places_with(env, fs, &resolved, true, |_, g| redirect::judged(&g.source));
     resolved
         .iter()
         .enumerate()

@@ -29,6 +29,7 @@ pub fn resolve_env() -> Result<ResolveEnv, Failure> {
         .filter(|h| !h.is_empty())
         .map(PathBuf::from);
     env.account_home = crate::policy::account_home().map(Path::to_path_buf);
+    env.root = rustix::process::geteuid().is_root();
     Ok(env)
 }
 

@@ -96,7 +96,8 @@ proptest! {
         let refused = c.preset && planted && !c.user_covers;
         let out = compile(&policy, &Target::kernel(Abi::V3), &ResolveEnv::new("/"), &fs);
         match out {
-            Err(CompileError::Redirected { link, fix, .. }) => {
+            Err(CompileError::Redirected { redirection, .. }) => {
+                let nono_compile::redirect::Redirection { link, fix, .. } = *redirection;
                 prop_assert!(refused, "refused {c:?}");
                 let dir = path.split('/').take(c.link + 1).collect::<Vec<_>>().join("/");
                 prop_assert_eq!(link, dir);
