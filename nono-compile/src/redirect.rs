@@ -45,16 +45,12 @@
 //! or not: skipping it silently would leave the user wondering why a
 //! toolchain fails inside.
 
+use crate::resolve::Walked;
 use crate::{FileMeta, FsProbe, Resolution, ResolveEnv, ResolvedGrant};
-use nono_model::{Access, AccessLevels, FileKind, GrantSource};
-use std::collections::VecDeque;
-use std::ffi::OsString;
+use nono_model::{Access, AccessLevels, GrantSource};
 use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Component, Path, PathBuf};
-
-/// The most symbolic links one walk may go through, as in glibc.
-const MAX_SYMLINKS: usize = 40;
+use std::path::{Path, PathBuf};
 
 /// A symlink met on the way to a grant's path that nono does not follow
 /// for a grant the user did not type.
@@ -187,68 +183,26 @@ fn distrust(
 }
 
 /// The first symlink on the way to `path` (absolute) that is not trusted,
-/// walking it as `realpath(3)` does, through [`FsProbe::stat`] and
-/// [`FsProbe::read_link`]. `None` when every link met is trusted, or when
-/// the walk reaches a missing name (nothing is granted there).
+/// walking it as `realpath(3)` does ([`walk`](crate::resolve::walk)).
+/// `None` when every link met is trusted, or when the walk reaches a
+/// missing name (nothing is granted there).
 pub(crate) fn first_untrusted_link(
     path: &Path,
     places: &Places,
     fs: &dyn FsProbe,
 ) -> io::Result<Option<UntrustedLink>> {
-    let mut pending: VecDeque<OsString> = VecDeque::new();
-    push_front(&mut pending, path);
-    let mut resolved = PathBuf::from("/");
-    let mut links = 0;
-    while let Some(name) = pending.pop_front() {
-        if name == "." {
-            continue;
-        }
-        if name == ".." {
-            resolved.pop();
-            continue;
-        }
-        let candidate = resolved.join(&name);
-        let meta = match fs.stat(&candidate) {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        if meta.symlink {
-            links += 1;
-            if links > MAX_SYMLINKS {
-                return Err(io::Error::from_raw_os_error(libc::ELOOP));
-            }
-            let target = fs.read_link(&candidate)?;
-            if let Some(why) = distrust(&resolved, &meta, places, fs)? {
-                return Ok(Some(UntrustedLink {
-                    link: candidate,
-                    points_to: target,
-                    why,
-                }));
-            }
-            if target.is_absolute() {
-                resolved = PathBuf::from("/");
-            }
-            push_front(&mut pending, &target);
-        } else if meta.kind == FileKind::Dir {
-            resolved = candidate;
-        } else if pending.iter().all(|n| n == ".") {
-            return Ok(None);
-        } else {
-            return Err(io::Error::from_raw_os_error(libc::ENOTDIR));
-        }
-    }
-    Ok(None)
-}
-
-/// Pushes the components of `path` in front of `pending`, in order.
-fn push_front(pending: &mut VecDeque<OsString>, path: &Path) {
-    for c in path.components().rev() {
-        match c {
-            Component::Normal(name) => pending.push_front(name.to_owned()),
-            Component::ParentDir => pending.push_front("..".into()),
-            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-        }
+    let walked = crate::resolve::walk(path, fs, |dir, link, meta, target| {
+        Ok(distrust(dir, meta, places, fs)?.map(|why| UntrustedLink {
+            link: link.to_path_buf(),
+            points_to: target.to_path_buf(),
+            why,
+        }))
+    });
+    match walked {
+        Walked::Stopped(link) => Ok(Some(link)),
+        Walked::Exists | Walked::Missing { .. } => Ok(None),
+        Walked::BelowFile { .. } => Err(io::Error::from_raw_os_error(libc::ENOTDIR)),
+        Walked::Failed(e) => Err(e),
     }
 }
 

@@ -398,20 +398,39 @@ pub fn resolve_denies(policy: &Policy, env: &ResolveEnv, fs: &dyn FsProbe) -> Ve
 /// The most symbolic links one walk may go through, as in glibc.
 const MAX_SYMLINKS: usize = 40;
 
-/// For a path that does not exist: where it would be, and its nearest
-/// existing directory, in which its first missing component would be
-/// created. `None` when the path exists or the walk fails otherwise.
-///
-/// The walk is `realpath(3)`'s, through [`FsProbe::stat`] and
-/// [`FsProbe::read_link`]: symlinks are followed wherever they point (a
-/// dangling one leads to the directory its target would be created in),
-/// `..` is physical. When a file is met with components still to go, the
-/// path cannot be created until the file is replaced by a directory, which
-/// happens in the file's directory: that is the nearest existing directory
-/// then. The path where the denied one would be is that directory joined
-/// with the rest as written (only the first missing component when the rest
-/// climbs out with `..`).
-pub(crate) fn nearest_existing(path: &Path, fs: &dyn FsProbe) -> Option<(PathBuf, PathBuf)> {
+/// Where a [`walk`] ended.
+pub(crate) enum Walked<R> {
+    /// Every name exists (the last may be a file).
+    Exists,
+    /// `name` is missing in the directory `dir`, with `rest` to go after it.
+    Missing {
+        dir: PathBuf,
+        name: OsString,
+        rest: VecDeque<OsString>,
+    },
+    /// `name` in the directory `dir` is a file, with `rest` (not only `.`)
+    /// still to go: it would have to be a directory.
+    BelowFile {
+        dir: PathBuf,
+        name: OsString,
+        rest: VecDeque<OsString>,
+    },
+    /// A lookup failed otherwise, or there were too many links.
+    Failed(io::Error),
+    /// `on_link` stopped the walk with this.
+    Stopped(R),
+}
+
+/// Walks the absolute `path` as `realpath(3)` does, through
+/// [`FsProbe::stat`] and [`FsProbe::read_link`]: symlinks are followed
+/// wherever they point, `..` is physical. Each symlink met is shown to
+/// `on_link` first, with the (canonical) directory it is in, its own path,
+/// what `stat` said of it and what it holds; `Some` stops the walk there.
+pub(crate) fn walk<R>(
+    path: &Path,
+    fs: &dyn FsProbe,
+    mut on_link: impl FnMut(&Path, &Path, &FileMeta, &Path) -> io::Result<Option<R>>,
+) -> Walked<R> {
     let mut pending: VecDeque<OsString> = VecDeque::new();
     push_front(&mut pending, path);
     let mut resolved = PathBuf::from("/");
@@ -428,16 +447,28 @@ pub(crate) fn nearest_existing(path: &Path, fs: &dyn FsProbe) -> Option<(PathBuf
         let meta = match fs.stat(&candidate) {
             Ok(meta) => meta,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Some((missing_path(&resolved, name, &pending), resolved));
+                return Walked::Missing {
+                    dir: resolved,
+                    name,
+                    rest: pending,
+                };
             }
-            Err(_) => return None,
+            Err(e) => return Walked::Failed(e),
         };
         if meta.symlink {
             links += 1;
             if links > MAX_SYMLINKS {
-                return None;
+                return Walked::Failed(io::Error::from_raw_os_error(libc::ELOOP));
             }
-            let target = fs.read_link(&candidate).ok()?;
+            let target = match fs.read_link(&candidate) {
+                Ok(target) => target,
+                Err(e) => return Walked::Failed(e),
+            };
+            match on_link(&resolved, &candidate, &meta, &target) {
+                Ok(None) => {}
+                Ok(Some(stop)) => return Walked::Stopped(stop),
+                Err(e) => return Walked::Failed(e),
+            }
             if target.is_absolute() {
                 resolved = PathBuf::from("/");
             }
@@ -445,15 +476,39 @@ pub(crate) fn nearest_existing(path: &Path, fs: &dyn FsProbe) -> Option<(PathBuf
         } else if meta.kind == FileKind::Dir {
             resolved = candidate;
         } else if pending.iter().any(|n| n != ".") {
-            // A file with more to go ("below a file"): it would have to be
-            // replaced by a directory, in its own directory.
-            return Some((missing_path(&resolved, name, &pending), resolved));
+            return Walked::BelowFile {
+                dir: resolved,
+                name,
+                rest: pending,
+            };
         } else {
-            // The path exists (as a file).
-            return None;
+            return Walked::Exists;
         }
     }
-    None
+    Walked::Exists
+}
+
+/// For a path that does not exist: where it would be, and its nearest
+/// existing directory, in which its first missing component would be
+/// created. `None` when the path exists or the walk fails otherwise.
+///
+/// The walk is [`walk`]'s: symlinks are followed wherever they point (a
+/// dangling one leads to the directory its target would be created in),
+/// `..` is physical. When a file is met with components still to go, the
+/// path cannot be created until the file is replaced by a directory, which
+/// happens in the file's directory: that is the nearest existing directory
+/// then. The path where the denied one would be is that directory joined
+/// with the rest as written (only the first missing component when the rest
+/// climbs out with `..`).
+pub(crate) fn nearest_existing(path: &Path, fs: &dyn FsProbe) -> Option<(PathBuf, PathBuf)> {
+    match walk::<()>(path, fs, |_, _, _, _| Ok(None)) {
+        // A missing name, or a file with more to go ("below a file"): it
+        // would have to be replaced by a directory, in its own directory.
+        Walked::Missing { dir, name, rest } | Walked::BelowFile { dir, name, rest } => {
+            Some((missing_path(&dir, name, &rest), dir))
+        }
+        Walked::Exists | Walked::Failed(_) | Walked::Stopped(()) => None,
+    }
 }
 
 /// Pushes the components of `path` in front of `pending`, in order.
