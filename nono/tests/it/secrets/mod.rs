@@ -82,6 +82,15 @@ fn expect_sh_writes(s: &Scratch, grants: &[&str], script: &str, path: &Path, con
     crate::common::assert_file(path, contents);
 }
 
+/// Asserts that under `grants` (on the home) a new file in the ordinary
+/// `~/proj` is created: the twin of a carve of the home.
+#[track_caller]
+fn expect_proj_creates(s: &Scratch, grants: &[&str]) {
+    let script = "echo x > \"$1/proj/new.txt\"";
+    let new = s.home().join("proj/new.txt");
+    expect_sh_writes(s, grants, script, &new, "x\n");
+}
+
 /// The twin of every carve of the home: a grant on `~/proj` alone holds no
 /// sensitive path, so nothing is carved, and the command creates directly
 /// in it.
