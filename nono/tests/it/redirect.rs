@@ -350,3 +350,71 @@ fn as_uid_65534_a_link_in_its_own_directory_is_refused_and_bin_is_not() {
     .expect_ok();
     assert!(real.join("f").exists());
 }
+
+#[test]
+fn a_sandbox_still_running_cannot_swap_the_link_in_between_check_and_open() {
+    // A hostile command of an earlier run, still running, confined to the
+    // project, swaps `target` between a directory and a link to `victim`
+    // as fast as it can, while the next run's rust preset grants
+    // `$CARGO_TARGET_DIR` and its command tries to write in `victim`.
+    let s = Scratch::new();
+    let victim = s.beside("victim");
+    let target = s.mkdir("target");
+    // It stops when `stop` appears (or after many rounds), so that nothing
+    // is left running.
+    let swap = format!(
+        "i=0; while [ ! -e stop ] && [ $i -lt 200000 ]; do i=$((i+1)); rmdir target 2>/dev/null || rm -f target; ln -s {v} target; rm -f target; mkdir target; done",
+        v = victim.display()
+    );
+    let mut racer = s
+        .nono()
+        .args(["run", "--allow", ".", "--", "sh", "-c", &swap])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pwned = victim.join("pwned");
+    let touch = format!("touch {}", pwned.display());
+    let mut codes = std::collections::BTreeMap::new();
+    for _ in 0..40 {
+        let out = run_with(
+            &s,
+            &[("CARGO_TARGET_DIR", &target)],
+            &[
+                "run", "--preset", "rust", "--allow", ".", "--", "sh", "-c", &touch,
+            ],
+        );
+        *codes.entry(out.code).or_insert(0) += 1;
+        assert!(
+            !pwned.exists(),
+            "the grant followed the swapped link: {out:#?}"
+        );
+    }
+    std::fs::write(s.join("stop"), "").unwrap();
+    assert!(racer.wait().unwrap().success());
+    eprintln!("exit codes of the runs during the swaps: {codes:?}");
+    // Every run was refused (125) or ran and was denied the write (1).
+    assert!(
+        codes.keys().all(|c| matches!(c, Some(125) | Some(1))),
+        "{codes:?}"
+    );
+    // Twin: the same write with the victim granted by the user works.
+    let victim_text = victim.to_str().unwrap();
+    run_with(
+        &s,
+        &[("CARGO_TARGET_DIR", &target)],
+        &[
+            "run",
+            "--allow",
+            ".",
+            "--allow",
+            victim_text,
+            "--",
+            "sh",
+            "-c",
+            &touch,
+        ],
+    )
+    .expect_ok();
+    assert!(pwned.exists());
+}
