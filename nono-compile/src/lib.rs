@@ -5,7 +5,9 @@
 //! 1. **resolve**: expand `~`, `$VAR`, `${VAR:-default}`; make paths absolute
 //!    against the working directory; canonicalise symlinks; record each
 //!    path's kind and `(dev, ino)`. A missing path is an error unless the
-//!    grant is optional.
+//!    grant is optional. A grant the user did not type (a preset's) that
+//!    goes through a symlink an earlier sandbox may have planted is refused
+//!    ([`redirect`]).
 //! 2. **normalise**: union grants on the same path, sort, and drop a rule
 //!    whose levels its ancestors already cover; then **carve** denied paths
 //!    out of the directory rules that cover them (a missing denied path out
