@@ -5,7 +5,9 @@
 //! 1. **resolve**: expand `~`, `$VAR`, `${VAR:-default}`; make paths absolute
 //!    against the working directory; canonicalise symlinks; record each
 //!    path's kind and `(dev, ino)`. A missing path is an error unless the
-//!    grant is optional.
+//!    grant is optional. A grant the user did not type (a preset's) that
+//!    goes through a symlink an earlier sandbox may have planted is refused
+//!    ([`redirect`]).
 //! 2. **normalise**: union grants on the same path, sort, and drop a rule
 //!    whose levels its ancestors already cover; then **carve** denied paths
 //!    out of the directory rules that cover them (a missing denied path out
@@ -47,6 +49,7 @@ mod memo;
 mod normalize;
 pub mod passes;
 mod probe;
+pub mod redirect;
 mod resolve;
 mod target;
 #[cfg(feature = "proptest")]
@@ -61,7 +64,8 @@ pub use memo::Memo;
 pub use normalize::{CoveredRule, NormRule, normalize};
 pub use probe::{FileMeta, FsProbe, RealFs};
 pub use resolve::{
-    Resolution, ResolveEnv, ResolveError, ResolvedGrant, resolve, resolve_denies, resolve_exposes,
+    Resolution, ResolveEnv, ResolveError, ResolvedGrant, refused_redirects, resolve,
+    resolve_denies, resolve_exposes, resolve_following_links,
 };
 pub use target::Target;
 
@@ -122,6 +126,18 @@ pub enum CompileError {
         denied: String,
         /// Where the denial came from.
         deny_source: String,
+    },
+    /// A grant the user did not type (a preset's, a built-in one) goes
+    /// through a symlink that an earlier sandbox may have planted (see
+    /// [`redirect`]).
+    #[error("{source_of}: {path}: {redirection}")]
+    Redirected {
+        /// The grant's source.
+        source_of: String,
+        /// The grant's path as written.
+        path: String,
+        /// The link, and what to do.
+        redirection: Box<redirect::Redirection>,
     },
     /// A granted directory could not be read to carve a denied path out.
     #[error(transparent)]
@@ -213,6 +229,7 @@ pub fn compile(
     }
     let mut intent = passes::Intent::from(policy);
     intent.unix = resolve::resolve_unix(policy, env, fs)?;
+    resolve::refuse_redirected_unix(policy, env, fs, &resolved)?;
     let mut lowered = passes::lower(host, &rules, &intent);
     lowered.ruleset.unix_sockets = intent.unix.into_iter().map(|u| u.path).collect();
     let predicted = target.predict(&lowered.gaps);

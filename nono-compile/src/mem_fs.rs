@@ -27,9 +27,16 @@ enum Node {
 /// fs.symlink("/usr/bin/python3", "python3.11");
 /// assert_eq!(fs.canonicalize(Path::new("/usr/bin/python3")).unwrap(), Path::new("/usr/bin/python3.11"));
 /// ```
+///
+/// Every entry belongs to root (uid 0) with mode `0o755` (a directory),
+/// `0o644` (a file) or `0o777` (a link) unless [`MemFs::own`] says
+/// otherwise.
 #[derive(Clone, Debug)]
 pub struct MemFs {
     nodes: BTreeMap<PathBuf, (Node, u64)>,
+    /// Owner and permission bits of the entries that are not root's with
+    /// the default mode.
+    owners: BTreeMap<PathBuf, (u32, u32)>,
 }
 
 impl Default for MemFs {
@@ -43,7 +50,18 @@ impl MemFs {
     pub fn new() -> Self {
         let mut nodes = BTreeMap::new();
         nodes.insert(PathBuf::from("/"), (Node::Dir, 1));
-        MemFs { nodes }
+        MemFs {
+            nodes,
+            owners: BTreeMap::new(),
+        }
+    }
+
+    /// Gives the entry `path` (added already or later) the owner `uid` and
+    /// the permission bits `mode`.
+    pub fn own(&mut self, path: impl AsRef<Path>, uid: u32, mode: u32) -> &mut Self {
+        self.owners
+            .insert(path.as_ref().to_path_buf(), (uid, mode & 0o7777));
+        self
     }
 
     fn insert(&mut self, path: &Path, node: Node) {
@@ -142,16 +160,25 @@ impl FsProbe for MemFs {
     fn stat(&self, path: &Path) -> io::Result<FileMeta> {
         match self.nodes.get(path) {
             None => Err(io::ErrorKind::NotFound.into()),
-            Some((node, ino)) => Ok(FileMeta {
-                kind: if *node == Node::Dir {
-                    FileKind::Dir
-                } else {
-                    FileKind::File
-                },
-                dev: 1,
-                ino: *ino,
-                symlink: matches!(node, Node::Symlink(_)),
-            }),
+            Some((node, ino)) => {
+                let (uid, mode) = self.owners.get(path).copied().unwrap_or(match node {
+                    Node::Dir => (0, 0o755),
+                    Node::File => (0, 0o644),
+                    Node::Symlink(_) => (0, 0o777),
+                });
+                Ok(FileMeta {
+                    kind: if *node == Node::Dir {
+                        FileKind::Dir
+                    } else {
+                        FileKind::File
+                    },
+                    dev: 1,
+                    ino: *ino,
+                    symlink: matches!(node, Node::Symlink(_)),
+                    uid,
+                    mode,
+                })
+            }
         }
     }
 

@@ -16,6 +16,10 @@ pub struct FileMeta {
     pub ino: u64,
     /// Whether the path itself is a symbolic link (`kind` is then `File`).
     pub symlink: bool,
+    /// The owner's user id.
+    pub uid: u32,
+    /// The permission bits (`mode & 0o7777`: set-id, sticky, rwx).
+    pub mode: u32,
 }
 
 /// Filesystem queries the compiler needs. [`RealFs`] asks the kernel;
@@ -56,6 +60,8 @@ impl FsProbe for RealFs {
             dev: meta.dev(),
             ino: meta.ino(),
             symlink: meta.file_type().is_symlink(),
+            uid: meta.uid(),
+            mode: meta.mode() & 0o7777,
         })
     }
 

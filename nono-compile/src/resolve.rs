@@ -1,6 +1,6 @@
 //! Resolution: from grants as written to canonical paths with identities.
 
-use crate::{CompileError, DeniedPath, ExpandError, FileMeta, FsProbe, expand};
+use crate::{CompileError, DeniedPath, ExpandError, FileMeta, FsProbe, expand, redirect};
 use nono_model::{Access, FileKind, GrantSource, Policy, PolicyDeny, UnixRule};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
@@ -17,6 +17,15 @@ pub struct ResolveEnv {
     pub cwd: PathBuf,
     /// Environment variables for `$VAR`.
     pub vars: BTreeMap<String, String>,
+    /// The home directory of the account nono runs as (from the password
+    /// database), whatever `$HOME` says: a place where an earlier run may
+    /// have written (see [`redirect`](crate::redirect)).
+    pub account_home: Option<PathBuf>,
+    /// Whether nono runs as root (effective uid 0). Then an earlier run,
+    /// as root too, could write root-owned directories, and the places it
+    /// usually writes make links there suspect (see
+    /// [`redirect`](crate::redirect)).
+    pub root: bool,
 }
 
 impl ResolveEnv {
@@ -26,6 +35,8 @@ impl ResolveEnv {
             home: None,
             cwd: cwd.into(),
             vars: BTreeMap::new(),
+            account_home: None,
+            root: false,
         }
     }
 
@@ -122,8 +133,182 @@ fn resolve_one(
 /// Resolves every grant of `policy`.
 ///
 /// A required grant that cannot be resolved is an error naming its source and
-/// path; an optional one is kept as [`Resolution::Skipped`].
+/// path; an optional one is kept as [`Resolution::Skipped`]. A grant that
+/// the user did not type (a preset's, a built-in one) and that goes through
+/// a symlink an earlier sandbox may have planted is refused, optional or
+/// not, unless the user's own grants give its target the same access (see
+/// [`redirect`](crate::redirect)).
 pub fn resolve(
+    policy: &Policy,
+    env: &ResolveEnv,
+    fs: &dyn FsProbe,
+) -> Result<Vec<ResolvedGrant>, CompileError> {
+    let resolved = resolve_following_links(policy, env, fs)?;
+    match refused_redirects(env, fs, &resolved).into_iter().next() {
+        Some((_, refusal)) => Err(refusal),
+        None => Ok(resolved),
+    }
+}
+
+/// Resolves every grant of `policy` as [`resolve`] does, but following
+/// every symlink, whoever could have planted it: for reports such as
+/// `nono presets show`, which name the refusals of
+/// [`refused_redirects`] beside each grant instead of failing.
+pub fn resolve_following_links(
+    policy: &Policy,
+    env: &ResolveEnv,
+    fs: &dyn FsProbe,
+) -> Result<Vec<ResolvedGrant>, CompileError> {
+    resolve_each(policy, env, fs)
+}
+
+/// The grants of `resolved` (from [`resolve_following_links`]) that
+/// [`resolve`] refuses for a symlink an earlier sandbox may have planted,
+/// by index, each with its refusal ([`CompileError::Redirected`], or
+/// [`CompileError::Resolve`] when the walk failed): the ones going through
+/// such a link first, then those that only the others' writable places make
+/// suspect, each part in policy order.
+pub fn refused_redirects(
+    env: &ResolveEnv,
+    fs: &dyn FsProbe,
+    resolved: &[ResolvedGrant],
+) -> Vec<(usize, CompileError)> {
+    let mut refused: Vec<(usize, CompileError)> = Vec::new();
+    // First with the places as written, then with the places as they
+    // resolve and the presets' writable grants that passed: a grant that is
+    // itself redirected is named first, not a link its wrong target would
+    // make suspect.
+    for second in [false, true] {
+        let passed = |i: usize| !refused.iter().any(|(j, _)| *j == i);
+        let places = redirect::places_with(env, fs, resolved, second, |i, g| {
+            second && passed(i) && redirect::judged(&g.source)
+        });
+        let mut found = Vec::new();
+        for (i, g) in resolved.iter().enumerate() {
+            if !redirect::judged(&g.source) || !passed(i) {
+                continue;
+            }
+            let Resolution::Resolved { expanded, path, .. } = &g.resolution else {
+                continue;
+            };
+            if redirect::user_grants(resolved, path, g.access) {
+                continue;
+            }
+            let flag = match g.access {
+                Access::Read => "--read",
+                Access::Write => "--write",
+                Access::Allow => "--allow",
+            };
+            if let Err(e) =
+                refuse_redirect(&g.source, &g.requested, expanded, path, flag, &places, fs)
+            {
+                found.push((i, e));
+            }
+        }
+        refused.extend(found);
+    }
+    refused
+}
+
+/// Refuses a grant from `source`, written `requested`, expanded to
+/// `expanded` and resolved to `target`, when its way goes through a link
+/// that is not trusted among `places`; `flag` is the flag that would grant
+/// the target on purpose.
+fn refuse_redirect(
+    source: &GrantSource,
+    requested: &str,
+    expanded: &Path,
+    target: &Path,
+    flag: &str,
+    places: &redirect::Places,
+    fs: &dyn FsProbe,
+) -> Result<(), CompileError> {
+    match redirect::first_untrusted_link(expanded, places, fs) {
+        Ok(None) => Ok(()),
+        Ok(Some(link)) => Err(CompileError::Redirected {
+            source_of: source_label(source),
+            path: requested.to_owned(),
+            redirection: Box::new(redirect::Redirection {
+                link: redirect::show(&link.link),
+                points_to: redirect::show(&link.points_to),
+                why: link.why,
+                fix: format!("{flag} {}", redirect::show(target)),
+            }),
+        }),
+        Err(e) => Err(CompileError::Resolve {
+            source_of: source_label(source),
+            path: requested.to_owned(),
+            reason: ResolveError::Io(e),
+        }),
+    }
+}
+
+/// Refuses a `unix` grant that the user did not type (a preset's) and that
+/// goes through a symlink an earlier sandbox may have planted, as
+/// [`resolve`] does for grants, unless an `--allow-unix` of the user's
+/// covers its target. `resolved` are the policy's resolved grants (their
+/// writable paths are places).
+pub(crate) fn refuse_redirected_unix(
+    policy: &Policy,
+    env: &ResolveEnv,
+    fs: &dyn FsProbe,
+    resolved: &[ResolvedGrant],
+) -> Result<(), CompileError> {
+    let places = redirect::places_with(env, fs, resolved, true, |_, g| redirect::judged(&g.source));
+    let users: Vec<PathBuf> = policy
+        .unix
+        .iter()
+        .filter(|u| !redirect::judged(&u.source))
+        .filter_map(|u| Some(resolve_one(&u.path, env, fs).ok()?.1))
+        .collect();
+    for u in policy.unix.iter().filter(|u| redirect::judged(&u.source)) {
+        let Ok((expanded, target, _)) = resolve_one(&u.path, env, fs) else {
+            // resolve_unix names the failure.
+            continue;
+        };
+        if users.iter().any(|p| target.starts_with(p)) {
+            continue;
+        }
+        refuse_redirect(
+            &u.source,
+            &u.path,
+            &expanded,
+            &target,
+            "--allow-unix",
+            &places,
+            fs,
+        )?;
+    }
+    Ok(())
+}
+
+/// The indices of the grants of `policy` that the user did not type and
+/// whose way goes through a link that is not trusted, whatever the user's
+/// own grants cover, with every writable grant a place. For the testing
+/// kit, which turns them into flags so that its random policies compile.
+#[cfg(feature = "proptest")]
+pub(crate) fn redirected_grants(policy: &Policy, env: &ResolveEnv, fs: &dyn FsProbe) -> Vec<usize> {
+    let Ok(resolved) = resolve_each(policy, env, fs) else {
+        return Vec::new();
+    };
+    let places =
+        redirect::places_with(env, fs, &resolved, true, |_, g| redirect::judged(&g.source));
+    resolved
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| redirect::judged(&g.source))
+        .filter(|(_, g)| match &g.resolution {
+            Resolution::Resolved { expanded, .. } => !matches!(
+                redirect::first_untrusted_link(expanded, &places, fs),
+                Ok(None)
+            ),
+            Resolution::Skipped { .. } => false,
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn resolve_each(
     policy: &Policy,
     env: &ResolveEnv,
     fs: &dyn FsProbe,
@@ -213,20 +398,39 @@ pub fn resolve_denies(policy: &Policy, env: &ResolveEnv, fs: &dyn FsProbe) -> Ve
 /// The most symbolic links one walk may go through, as in glibc.
 const MAX_SYMLINKS: usize = 40;
 
-/// For a path that does not exist: where it would be, and its nearest
-/// existing directory, in which its first missing component would be
-/// created. `None` when the path exists or the walk fails otherwise.
-///
-/// The walk is `realpath(3)`'s, through [`FsProbe::stat`] and
-/// [`FsProbe::read_link`]: symlinks are followed wherever they point (a
-/// dangling one leads to the directory its target would be created in),
-/// `..` is physical. When a file is met with components still to go, the
-/// path cannot be created until the file is replaced by a directory, which
-/// happens in the file's directory: that is the nearest existing directory
-/// then. The path where the denied one would be is that directory joined
-/// with the rest as written (only the first missing component when the rest
-/// climbs out with `..`).
-pub(crate) fn nearest_existing(path: &Path, fs: &dyn FsProbe) -> Option<(PathBuf, PathBuf)> {
+/// Where a [`walk`] ended.
+pub(crate) enum Walked<R> {
+    /// Every name exists (the last may be a file).
+    Exists,
+    /// `name` is missing in the directory `dir`, with `rest` to go after it.
+    Missing {
+        dir: PathBuf,
+        name: OsString,
+        rest: VecDeque<OsString>,
+    },
+    /// `name` in the directory `dir` is a file, with `rest` (not only `.`)
+    /// still to go: it would have to be a directory.
+    BelowFile {
+        dir: PathBuf,
+        name: OsString,
+        rest: VecDeque<OsString>,
+    },
+    /// A lookup failed otherwise, or there were too many links.
+    Failed(io::Error),
+    /// `on_link` stopped the walk with this.
+    Stopped(R),
+}
+
+/// Walks the absolute `path` as `realpath(3)` does, through
+/// [`FsProbe::stat`] and [`FsProbe::read_link`]: symlinks are followed
+/// wherever they point, `..` is physical. Each symlink met is shown to
+/// `on_link` first, with the (canonical) directory it is in, its own path,
+/// what `stat` said of it and what it holds; `Some` stops the walk there.
+pub(crate) fn walk<R>(
+    path: &Path,
+    fs: &dyn FsProbe,
+    mut on_link: impl FnMut(&Path, &Path, &FileMeta, &Path) -> io::Result<Option<R>>,
+) -> Walked<R> {
     let mut pending: VecDeque<OsString> = VecDeque::new();
     push_front(&mut pending, path);
     let mut resolved = PathBuf::from("/");
@@ -243,16 +447,28 @@ pub(crate) fn nearest_existing(path: &Path, fs: &dyn FsProbe) -> Option<(PathBuf
         let meta = match fs.stat(&candidate) {
             Ok(meta) => meta,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Some((missing_path(&resolved, name, &pending), resolved));
+                return Walked::Missing {
+                    dir: resolved,
+                    name,
+                    rest: pending,
+                };
             }
-            Err(_) => return None,
+            Err(e) => return Walked::Failed(e),
         };
         if meta.symlink {
             links += 1;
             if links > MAX_SYMLINKS {
-                return None;
+                return Walked::Failed(io::Error::from_raw_os_error(libc::ELOOP));
             }
-            let target = fs.read_link(&candidate).ok()?;
+            let target = match fs.read_link(&candidate) {
+                Ok(target) => target,
+                Err(e) => return Walked::Failed(e),
+            };
+            match on_link(&resolved, &candidate, &meta, &target) {
+                Ok(None) => {}
+                Ok(Some(stop)) => return Walked::Stopped(stop),
+                Err(e) => return Walked::Failed(e),
+            }
             if target.is_absolute() {
                 resolved = PathBuf::from("/");
             }
@@ -260,15 +476,39 @@ pub(crate) fn nearest_existing(path: &Path, fs: &dyn FsProbe) -> Option<(PathBuf
         } else if meta.kind == FileKind::Dir {
             resolved = candidate;
         } else if pending.iter().any(|n| n != ".") {
-            // A file with more to go ("below a file"): it would have to be
-            // replaced by a directory, in its own directory.
-            return Some((missing_path(&resolved, name, &pending), resolved));
+            return Walked::BelowFile {
+                dir: resolved,
+                name,
+                rest: pending,
+            };
         } else {
-            // The path exists (as a file).
-            return None;
+            return Walked::Exists;
         }
     }
-    None
+    Walked::Exists
+}
+
+/// For a path that does not exist: where it would be, and its nearest
+/// existing directory, in which its first missing component would be
+/// created. `None` when the path exists or the walk fails otherwise.
+///
+/// The walk is [`walk`]'s: symlinks are followed wherever they point (a
+/// dangling one leads to the directory its target would be created in),
+/// `..` is physical. When a file is met with components still to go, the
+/// path cannot be created until the file is replaced by a directory, which
+/// happens in the file's directory: that is the nearest existing directory
+/// then. The path where the denied one would be is that directory joined
+/// with the rest as written (only the first missing component when the rest
+/// climbs out with `..`).
+pub(crate) fn nearest_existing(path: &Path, fs: &dyn FsProbe) -> Option<(PathBuf, PathBuf)> {
+    match walk::<()>(path, fs, |_, _, _, _| Ok(None)) {
+        // A missing name, or a file with more to go ("below a file"): it
+        // would have to be replaced by a directory, in its own directory.
+        Walked::Missing { dir, name, rest } | Walked::BelowFile { dir, name, rest } => {
+            Some((missing_path(&dir, name, &rest), dir))
+        }
+        Walked::Exists | Walked::Failed(_) | Walked::Stopped(()) => None,
+    }
 }
 
 /// Pushes the components of `path` in front of `pending`, in order.

@@ -3,7 +3,7 @@
 use crate::catalog::catalog;
 use crate::cli::PresetsAction;
 use crate::failure::Failure;
-use nono_compile::{Resolution, ResolvedGrant};
+use nono_compile::{CompileError, Resolution, ResolvedGrant};
 use nono_model::{FsGrant, GrantSource, Policy};
 use nono_plugins::{Listed, LoadedPreset, Origin};
 use serde::Serialize;
@@ -70,8 +70,11 @@ fn source_text(l: &Listed) -> String {
 }
 
 /// Each grant of `preset` resolved here, as `nono run` would resolve it,
-/// but never failing: a required grant that does not resolve is reported.
-fn resolve_grants(p: &LoadedPreset) -> Result<Vec<ResolvedGrant>, Failure> {
+/// but never failing: a required grant that does not resolve is reported,
+/// and so is a grant a run would refuse for a symlink an earlier sandbox may
+/// have planted (as skipped, its reason starting `refused: `; the second
+/// list says which, with the reason in words).
+fn resolve_grants(p: &LoadedPreset) -> Result<(Vec<ResolvedGrant>, Vec<Option<String>>), Failure> {
     let env = crate::run::resolve_env()?;
     let mut policy = Policy::default();
     for g in &p.preset.grants {
@@ -80,12 +83,24 @@ fn resolve_grants(p: &LoadedPreset) -> Result<Vec<ResolvedGrant>, Failure> {
             GrantSource::Preset(p.qualified_name()),
         );
     }
+    let fs = nono_compile::Memo::new(&nono_compile::RealFs);
     let mut resolved =
-        nono_compile::resolve(&policy, &env, &nono_compile::RealFs).map_err(Failure::new)?;
+        nono_compile::resolve_following_links(&policy, &env, &fs).map_err(Failure::new)?;
+    let mut refused = vec![None; resolved.len()];
+    for (i, e) in nono_compile::refused_redirects(&env, &fs, &resolved) {
+        let reason = match e {
+            CompileError::Redirected { redirection, .. } => redirection.to_string(),
+            other => other.to_string(),
+        };
+        resolved[i].resolution = Resolution::Skipped {
+            reason: format!("refused: {reason}"),
+        };
+        refused[i] = Some(reason);
+    }
     for (r, g) in resolved.iter_mut().zip(&p.preset.grants) {
         r.optional = g.optional;
     }
-    Ok(resolved)
+    Ok((resolved, refused))
 }
 
 fn list(json: bool, plugin_files: &[PathBuf]) -> Result<(), Failure> {
@@ -150,7 +165,7 @@ fn show(name: &str, json: bool, plugin_files: &[PathBuf]) -> Result<(), Failure>
         }
         _ => Vec::new(),
     };
-    let resolved = resolve_grants(&p)?;
+    let (resolved, refused) = resolve_grants(&p)?;
     if json {
         let mut o = out(&p, &shadows, None);
         o.resolved = Some(resolved);
@@ -169,15 +184,18 @@ fn show(name: &str, json: bool, plugin_files: &[PathBuf]) -> Result<(), Failure>
     if !p.preset.extends.is_empty() {
         outln!(buf, "extends: {}", p.preset.extends.join(", "));
     }
-    for (g, r) in p.preset.grants.iter().zip(&resolved) {
+    for ((g, r), refused) in p.preset.grants.iter().zip(&resolved).zip(&refused) {
         let optional = if g.optional { " (optional)" } else { "" };
-        let resolution = match &r.resolution {
-            Resolution::Resolved { path, .. } if path.as_os_str() == g.path.as_str() => {
+        let resolution = match (&r.resolution, refused) {
+            (_, Some(why)) => format!("  [refused here: {why}; a run with this preset fails]"),
+            (Resolution::Resolved { path, .. }, None) if path.as_os_str() == g.path.as_str() => {
                 String::new()
             }
-            Resolution::Resolved { path, .. } => format!(" -> {}", path.display()),
-            Resolution::Skipped { reason } if g.optional => format!("  [skipped here: {reason}]"),
-            Resolution::Skipped { reason } => {
+            (Resolution::Resolved { path, .. }, None) => format!(" -> {}", path.display()),
+            (Resolution::Skipped { reason }, None) if g.optional => {
+                format!("  [skipped here: {reason}]")
+            }
+            (Resolution::Skipped { reason }, None) => {
                 format!("  [missing here: {reason}; a run with this preset fails]")
             }
         };

@@ -7,7 +7,7 @@ use crate::output;
 use nono_compile::{Compiled, FsProbe, Memo, RealFs, ResolveEnv, Target, compile};
 use nono_enforce::IpcIsolation;
 use nono_model::{Abi, EnforcementStatus, SysvIpc};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The variable set to `1` in every sandboxed command's environment.
 pub const SANDBOX_MARKER: &str = "NONO_SANDBOX";
@@ -28,6 +28,8 @@ pub fn resolve_env() -> Result<ResolveEnv, Failure> {
     env.home = std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
         .map(PathBuf::from);
+    env.account_home = crate::policy::account_home().map(Path::to_path_buf);
+    env.root = rustix::process::geteuid().is_root();
     Ok(env)
 }
 

@@ -439,6 +439,15 @@ impl Scenario {
             policy.add(grant, source(g.source % SOURCES));
             expected.push(resolves_to);
         }
+        // A preset's grant through a link in the working directory, the
+        // home or a writable grant would be refused (see `redirect`); the
+        // properties here are about lowering, so such a grant is the user's
+        // own. Removing grants (`clean_policy`) only removes places, so
+        // this holds for the cleaned policy too.
+        for i in crate::resolve::redirected_grants(&policy, &env, &tree.fs) {
+            let g = &mut policy.grants[i];
+            g.source = GrantSource::Flag(format!("--{}", g.grant.access.word()));
+        }
 
         let mut unix = BTreeSet::new();
         for pick in &spec.intent.unix {

@@ -23,6 +23,8 @@
 //! - [`non_utf8_paths`]: grants and reports of paths that are not UTF-8;
 //! - [`plugins`]: preset plugins, end to end, and their cache;
 //! - [`presets_toolchains`]: every built-in preset, with its real toolchain;
+//! - [`redirect`]: a preset's grant does not follow a symlink an earlier
+//!   sandbox may have planted;
 //! - [`secrets`]: sensitive paths and variables;
 //! - [`supervisor`]: what the supervisor judges (Unix sockets, metadata,
 //!   inotify), and the run's life under it;
@@ -51,6 +53,7 @@ mod no_side_effects;
 mod non_utf8_paths;
 mod plugins;
 mod presets_toolchains;
+mod redirect;
 mod secrets;
 mod supervisor;
 mod user_presets;

@@ -28,6 +28,18 @@ fn nono(s: &Scratch, args: &[&OsStr]) -> Outcome {
     Outcome::of(s.nono_home().args(args))
 }
 
+/// `nono ARGS...` twice: as given, and with `--json` after the subcommand
+/// (`run --json --dry-run ...`, `why --json PATH ...`). Returns the text
+/// answer, unchecked, and the JSON one, which must succeed, parsed.
+fn text_and_json(s: &Scratch, args: &[&OsStr]) -> (Outcome, serde_json::Value) {
+    let text = nono(s, args);
+    let mut with_json = args.to_vec();
+    with_json.insert(1.min(args.len()), OsStr::new("--json"));
+    let out = nono(s, &with_json);
+    out.expect_ok();
+    (text, out.json())
+}
+
 /// `nono run GRANTS -- PROBE OP PATH`, with a path that need not be
 /// UTF-8.
 fn probe(s: &Scratch, grants: &[&OsStr], op: &str, path: &Path) -> Outcome {
@@ -101,27 +113,11 @@ fn a_non_utf8_grant_works_on_the_command_line() {
 
     // The dry run, text: the grant as written, with its escape.
     let grant = OsStr::from_bytes(b"in-\xff-dir");
-    let out = nono(
+    let (out, json) = text_and_json(
         &s,
         &[
             OsStr::new("run"),
             OsStr::new("--dry-run"),
-            allow,
-            grant,
-            dashes,
-            OsStr::new("true"),
-        ],
-    );
-    out.expect_ok()
-        .expect_stdout("  allow  in-${\\xff}-dir -> ")
-        .expect_stdout("-\u{fffd}-dir (dir, allow)");
-    // JSON: exact bytes.
-    let out = nono(
-        &s,
-        &[
-            OsStr::new("run"),
-            OsStr::new("--dry-run"),
-            OsStr::new("--json"),
             allow,
             grant,
             dashes,
@@ -129,8 +125,10 @@ fn a_non_utf8_grant_works_on_the_command_line() {
             dir.join("data").as_os_str(),
         ],
     );
-    out.expect_ok();
-    let json = out.json();
+    out.expect_ok()
+        .expect_stdout("  allow  in-${\\xff}-dir -> ")
+        .expect_stdout("-\u{fffd}-dir (dir, allow)");
+    // JSON: exact bytes.
     let ours = json["grants"]
         .as_array()
         .unwrap()
@@ -154,21 +152,21 @@ fn a_non_utf8_grant_works_on_the_command_line() {
 
     // why, text and JSON.
     let target = dir.join("data");
-    let why = |json: bool| {
-        let mut args = vec![OsStr::new("why"), target.as_os_str()];
-        args.extend([OsStr::new("--op"), OsStr::new("write"), allow, grant]);
-        if json {
-            args.push(OsStr::new("--json"));
-        }
-        nono(&s, &args)
-    };
-    why(false)
+    let (text_answer, answer) = text_and_json(
+        &s,
+        &[
+            OsStr::new("why"),
+            target.as_os_str(),
+            OsStr::new("--op"),
+            OsStr::new("write"),
+            allow,
+            grant,
+        ],
+    );
+    text_answer
         .expect_ok()
         .expect_stdout("allowed: write ")
         .expect_stdout("-\u{fffd}-dir/data");
-    let answer = why(true);
-    answer.expect_ok();
-    let answer = answer.json();
     assert_eq!(answer["allowed"], true);
     assert_eq!(json_path(&answer["subject"]), target.as_os_str().as_bytes());
     assert_eq!(
@@ -221,22 +219,13 @@ fn a_carved_directory_with_a_non_utf8_entry_is_reported_losslessly() {
     let odd = join_bytes(&home, b"caf\xe9 notes");
     std::fs::write(&odd, "latin-1 name\n").unwrap();
     let allow_home = [OsStr::new("--allow"), OsStr::new("~")];
-    let dry = |json: bool| {
-        let mut args = vec![OsStr::new("run"), OsStr::new("--dry-run")];
-        if json {
-            args.push(OsStr::new("--json"));
-        }
-        args.extend(allow_home);
-        args.extend([OsStr::new("--"), OsStr::new("true")]);
-        nono(&s, &args)
-    };
-    dry(false)
-        .expect_ok()
+    let mut args = vec![OsStr::new("run"), OsStr::new("--dry-run")];
+    args.extend(allow_home);
+    args.extend([OsStr::new("--"), OsStr::new("true")]);
+    let (out, json) = text_and_json(&s, &args);
+    out.expect_ok()
         .expect_stdout("caf\u{fffd} notes (file, allow)")
         .expect_stdout("Carved: ");
-    let out = dry(true);
-    out.expect_ok();
-    let json = out.json();
     let rules = json["ruleset"]["rules"].as_array().unwrap();
     let rule = rules
         .iter()

@@ -279,13 +279,29 @@ fn presets_show_resolves_paths_here_and_reports_skipped_and_missing_ones() {
     user_preset(
         &s,
         "mixed.ron",
-        "(\n    name: \"mixed\",\n    description: \"a mix\",\n    grants: [\n        (path: \"~/data\", access: Read),\n        (path: \"link\", access: Allow),\n        (path: \"$NONO_TEST_UNSET\", access: Read, optional: true),\n        (path: \"/nonexistent/nono-test\", access: Read),\n    ],\n)\n",
+        "(\n    name: \"mixed\",\n    description: \"a mix\",\n    grants: [\n        (path: \"~/data\", access: Read),\n        (path: \"link\", access: Allow),\n        (path: \"$NONO_TEST_UNSET\", access: Read, optional: true),\n        (path: \"/nonexistent/nono-test\", access: Read),\n        (path: \"/bin\", access: Read),\n    ],\n)\n",
     );
     let out = s.run(["presets", "show", "mixed"]);
+    // Twin of the refusal below: a root-owned system link is followed.
+    if std::fs::symlink_metadata("/bin").is_ok_and(|m| m.is_symlink()) {
+        let bin = std::fs::canonicalize("/bin").unwrap();
+        out.expect_stdout(&format!("  read   /bin -> {}\n", bin.display()));
+    }
     out.expect_ok();
     let data = s.join("home/data");
+    // `link` is in the working directory, where an earlier run (as root
+    // here) could have planted it: a run refuses it, and `show` says so.
+    let refused = format!(
+        "  allow  link  [refused here: goes through the symlink {} -> {} where an earlier sandbox may have planted it (",
+        s.join("link").display(),
+        data.display()
+    );
     out.expect_stdout(&format!("  read   ~/data -> {}\n", data.display()))
-        .expect_stdout(&format!("  allow  link -> {}\n", data.display()))
+        .expect_stdout(&refused)
+        .expect_stdout(&format!(
+            "pass --allow {} to grant that on purpose, or remove the link; a run with this preset fails]\n",
+            data.display()
+        ))
         .expect_stdout(
             "  read   $NONO_TEST_UNSET (optional)  [skipped here: environment variable NONO_TEST_UNSET is not set]\n",
         )
@@ -298,6 +314,14 @@ fn presets_show_resolves_paths_here_and_reports_skipped_and_missing_ones() {
         .json();
     let resolved = json["resolved"].as_array().unwrap();
     assert_eq!(resolved[0]["path"], data.to_str().unwrap());
+    assert_eq!(resolved[1]["outcome"], "skipped");
+    assert!(
+        resolved[1]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("refused: goes through the symlink "),
+        "{json}"
+    );
     assert_eq!(resolved[2]["outcome"], "skipped");
     assert_eq!(resolved[3]["outcome"], "skipped");
     assert_eq!(resolved[3]["optional"], false);

@@ -246,56 +246,38 @@ impl Case {
     }
 }
 
+/// The usual grants (rw Allow, ro Read, wo Write), then `MORE` flags.
+macro_rules! std_and {
+    ($($more:literal),* $(,)?) => {
+        &["-a", "{S}/rw", "-r", "{S}/ro", "-w", "{S}/wo", $($more),*]
+    };
+}
+
+/// rw Allow, then `MORE` flags.
+macro_rules! rw_and {
+    ($($more:literal),* $(,)?) => {
+        &["-a", "{S}/rw", $($more),*]
+    };
+}
+
 /// The usual grants: rw Allow, ro Read, wo Write, and the base preset.
-const STD: &[&str] = &["-a", "{S}/rw", "-r", "{S}/ro", "-w", "{S}/wo"];
-const STD_PROC: &[&str] = &[
-    "-a", "{S}/rw", "-r", "{S}/ro", "-w", "{S}/wo", "-r", "/proc",
-];
+const STD: &[&str] = std_and!();
+const STD_PROC: &[&str] = std_and!("-r", "/proc");
 const STD_SIGNALS: &[&str] = &["-a", "{S}/rw", "-r", "{S}/ro", "--allow-signals"];
 const STD_ABSTRACT: &[&str] = &["-a", "{S}/rw", "-r", "{S}/ro", "--allow-abstract-unix"];
-const BLOCK: &[&str] = &["-a", "{S}/rw", "--net-block"];
-const NET: &[&str] = &["-a", "{S}/rw"];
+const BLOCK: &[&str] = rw_and!("--net-block");
+const NET: &[&str] = rw_and!();
 /// The same, keeping root's capabilities: what Landlock (and the seccomp
 /// filter) hold alone.
-const STD_KEEP: &[&str] = &[
-    "-a",
-    "{S}/rw",
-    "-r",
-    "{S}/ro",
-    "-w",
-    "{S}/wo",
-    "--keep-caps",
-];
-const STD_PROC_KEEP: &[&str] = &[
-    "-a",
-    "{S}/rw",
-    "-r",
-    "{S}/ro",
-    "-w",
-    "{S}/wo",
-    "-r",
-    "/proc",
-    "--keep-caps",
-];
-const BLOCK_KEEP: &[&str] = &["-a", "{S}/rw", "--net-block", "--keep-caps"];
-const NET_KEEP: &[&str] = &["-a", "{S}/rw", "--keep-caps"];
+const STD_KEEP: &[&str] = std_and!("--keep-caps");
+const STD_PROC_KEEP: &[&str] = std_and!("-r", "/proc", "--keep-caps");
+const BLOCK_KEEP: &[&str] = rw_and!("--net-block", "--keep-caps");
+const NET_KEEP: &[&str] = rw_and!("--keep-caps");
 /// The usual grants and `/proc`, where the command reads its own
 /// `/proc/self/status` (not `/proc/self/status` itself: it resolves to
 /// nono's pid, the supervisor's, not the command's).
-const STD_STATUS: &[&str] = &[
-    "-a", "{S}/rw", "-r", "{S}/ro", "-w", "{S}/wo", "-r", "/proc",
-];
-const STD_STATUS_KEEP: &[&str] = &[
-    "-a",
-    "{S}/rw",
-    "-r",
-    "{S}/ro",
-    "-w",
-    "{S}/wo",
-    "-r",
-    "/proc",
-    "--keep-caps",
-];
+const STD_STATUS: &[&str] = std_and!("-r", "/proc");
+const STD_STATUS_KEEP: &[&str] = std_and!("-r", "/proc", "--keep-caps");
 /// Runs the rest of the command line as uid and gid 65534, without
 /// supplementary groups.
 const NOBODY: [&str; 4] = [

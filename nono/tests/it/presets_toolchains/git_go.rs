@@ -17,9 +17,9 @@ fn git_preset_commits_in_the_project_and_cannot_read_outside() {
     );
     let dir = git.parent().unwrap();
     let git_run = |args: &[&str]| {
-        let mut full = vec!["--preset", "git", "--allow", ".", "--", "git"];
-        full.extend_from_slice(args);
-        run(&mut nono_in(&s, &proj, &[dir]), &full)
+        let mut argv = vec!["git"];
+        argv.extend_from_slice(args);
+        in_project(&mut nono_in(&s, &proj, &[dir]), "git", &argv)
     };
 
     git_run(&["init", "-q", "."]).expect_ok();

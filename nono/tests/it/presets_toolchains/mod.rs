@@ -60,6 +60,15 @@ fn run(cmd: &mut Command, args: &[&str]) -> Outcome {
     Outcome::of(cmd.arg("run").args(args))
 }
 
+/// Runs `nono run --preset PRESET --allow . -- ARGV...` as `cmd` describes:
+/// how each toolchain's test runs its tool in the project (`cmd`'s working
+/// directory).
+fn in_project(cmd: &mut Command, preset: &str, argv: &[&str]) -> Outcome {
+    let mut args = vec!["--preset", preset, "--allow", ".", "--"];
+    args.extend_from_slice(argv);
+    run(cmd, &args)
+}
+
 /// Asserts a failure that the sandbox caused: a non-zero exit, "permission
 /// denied" (any case) on stderr, and the secret nowhere in the output.
 #[track_caller]

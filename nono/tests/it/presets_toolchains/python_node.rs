@@ -20,17 +20,10 @@ fn python_preset_runs_a_script_that_writes_into_the_project() {
          print('wrote out.json')\n",
     )
     .unwrap();
-    run(
+    in_project(
         &mut python_nono(&s, &proj),
-        &[
-            "--preset",
-            "python",
-            "--allow",
-            ".",
-            "--",
-            "python3",
-            "script.py",
-        ],
+        "python",
+        &["python3", "script.py"],
     )
     .expect_ok()
     .expect_stdout("wrote out.json");
@@ -46,32 +39,20 @@ fn python_preset_runs_a_script_that_writes_into_the_project() {
         "import sys\nprint(open(sys.argv[1]).read())\n",
     )
     .unwrap();
-    let out = run(
+    let out = in_project(
         &mut python_nono(&s, &proj),
-        &[
-            "--preset",
-            "python",
-            "--allow",
-            ".",
-            "--",
-            "python3",
-            "leak.py",
-            text(&secret),
-        ],
+        "python",
+        &["python3", "leak.py", text(&secret)],
     );
     expect_denied(&out);
     out.expect_code(1)
         .expect_stderr("PermissionError: [Errno 13] Permission denied");
 
     let stolen = s.join("outside/copy.txt");
-    let out = run(
+    let out = in_project(
         &mut python_nono(&s, &proj),
+        "python",
         &[
-            "--preset",
-            "python",
-            "--allow",
-            ".",
-            "--",
             "python3",
             "-c",
             "import sys; open(sys.argv[1], 'w').write('x')",
@@ -127,14 +108,10 @@ fn node_preset_writes_in_the_project_and_cannot_read_outside() {
         cmd
     };
 
-    run(
+    in_project(
         &mut nono(),
+        "node",
         &[
-            "--preset",
-            "node",
-            "--allow",
-            ".",
-            "--",
             "node",
             "-e",
             "require('fs').writeFileSync('out.txt', JSON.stringify([1, 2, 3].map(x => x * 7)))",
@@ -148,28 +125,10 @@ fn node_preset_writes_in_the_project_and_cannot_read_outside() {
 
     const READ: &str = "try { process.stdout.write(require('fs').readFileSync(process.argv[1], 'utf8')) } \
                         catch (e) { console.log(e.code); process.exit(3) }";
-    run(
-        &mut nono(),
-        &[
-            "--preset", "node", "--allow", ".", "--", "node", "-e", READ, "out.txt",
-        ],
-    )
-    .expect_ok()
-    .expect_stdout("[7,14,21]");
-    let out = run(
-        &mut nono(),
-        &[
-            "--preset",
-            "node",
-            "--allow",
-            ".",
-            "--",
-            "node",
-            "-e",
-            READ,
-            text(&secret),
-        ],
-    );
+    in_project(&mut nono(), "node", &["node", "-e", READ, "out.txt"])
+        .expect_ok()
+        .expect_stdout("[7,14,21]");
+    let out = in_project(&mut nono(), "node", &["node", "-e", READ, text(&secret)]);
     out.expect_code(3).expect_stdout("EACCES");
     assert!(!out.stdout.contains(SECRET));
 }
@@ -193,13 +152,7 @@ fn node_preset_lets_npm_use_its_cache() {
         .env("npm_config_offline", "true")
         .env("npm_config_fund", "false")
         .env("npm_config_audit", "false");
-    run(
-        &mut cmd,
-        &[
-            "--preset", "node", "--allow", ".", "--", "npm", "init", "-y",
-        ],
-    )
-    .expect_ok();
+    in_project(&mut cmd, "node", &["npm", "init", "-y"]).expect_ok();
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(proj.join("package.json")).unwrap()).unwrap();
     assert_eq!(manifest["name"], "proj");

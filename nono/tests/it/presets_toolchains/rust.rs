@@ -63,18 +63,10 @@ fn rust_preset_builds_a_crate_with_a_vendored_dependency() {
     );
     std::fs::write(proj.join("greeting.txt"), "hello from the project\n").unwrap();
 
-    run(
+    in_project(
         &mut cargo_nono(&s, &tc, &proj),
-        &[
-            "--preset",
-            "rust",
-            "--allow",
-            ".",
-            "--",
-            "cargo",
-            "build",
-            "--offline",
-        ],
+        "rust",
+        &["cargo", "build", "--offline"],
     )
     .expect_ok()
     .expect_stderr("Compiling tinydep v0.1.0");
@@ -94,33 +86,19 @@ fn rust_preset_denies_reading_outside_the_grants() {
     std::fs::write(proj.join("inside.txt"), "inside the project\n").unwrap();
 
     // The allowed twin: a file in the --allow dir is readable.
-    run(
+    in_project(
         &mut cargo_nono(&s, &tc, &proj),
-        &[
-            "--preset",
-            "rust",
-            "--allow",
-            ".",
-            "--",
-            "cat",
-            "inside.txt",
-        ],
+        "rust",
+        &["cat", "inside.txt"],
     )
     .expect_ok()
     .expect_stdout("inside the project");
 
     // A file in a sibling dir that nothing grants is not.
-    let out = run(
+    let out = in_project(
         &mut cargo_nono(&s, &tc, &proj),
-        &[
-            "--preset",
-            "rust",
-            "--allow",
-            ".",
-            "--",
-            "cat",
-            text(&secret),
-        ],
+        "rust",
+        &["cat", text(&secret)],
     );
     expect_denied(&out);
     out.expect_code(1).expect_stderr("Permission denied");
@@ -133,18 +111,10 @@ fn rust_preset_denies_reading_outside_the_grants() {
             text(&secret)
         ),
     );
-    let out = run(
+    let out = in_project(
         &mut cargo_nono(&s, &tc, &proj),
-        &[
-            "--preset",
-            "rust",
-            "--allow",
-            ".",
-            "--",
-            "cargo",
-            "build",
-            "--offline",
-        ],
+        "rust",
+        &["cargo", "build", "--offline"],
     );
     expect_denied(&out);
     out.expect_code(101).expect_stderr("couldn't read");
@@ -167,20 +137,10 @@ fn rust_preset_keeps_the_toolchain_read_only_and_is_needed() {
     // fails with ETXTBSY before Landlock is asked.)
     let components = tc.bin.parent().unwrap().join("lib/rustlib/components");
     assert!(components.is_file(), "{} is missing", components.display());
-    let out = run(
+    let out = in_project(
         &mut cargo_nono(&s, &tc, &proj),
-        &[
-            "--preset",
-            "rust",
-            "--allow",
-            ".",
-            "--",
-            "sh",
-            "-c",
-            ": >> \"$1\"",
-            "sh",
-            text(&components),
-        ],
+        "rust",
+        &["sh", "-c", ": >> \"$1\"", "sh", text(&components)],
     );
     expect_denied(&out);
 

@@ -86,36 +86,34 @@ fn a_secret_directory_cannot_be_written_to() {
     let home = s.fake_home();
     let grants = ["--allow", "~"];
 
-    sh(
+    expect_sh_code_denied(
         &s,
         &grants,
         "echo ssh-ed25519 AAAA >> \"$1/.ssh/authorized_keys\"",
-    )
-    .expect_code(2)
-    .expect_stderr(DENIED);
+        2,
+    );
     assert_absent(&home.join(".ssh/authorized_keys"));
     // Nor can an existing secret be overwritten, removed or renamed.
     let key = home.join(".ssh/id_ed25519");
-    sh(&s, &grants, "echo gone > \"$1/.ssh/id_ed25519\"")
-        .expect_code(2)
-        .expect_stderr(DENIED);
-    sh(&s, &grants, "rm -f \"$1/.ssh/id_ed25519\"")
-        .expect_code(1)
-        .expect_stderr(DENIED);
-    sh(&s, &grants, "mv \"$1/.ssh/id_ed25519\" \"$1/proj/stolen\"")
-        .expect_code(1)
-        .expect_stderr(DENIED);
+    expect_sh_code_denied(&s, &grants, "echo gone > \"$1/.ssh/id_ed25519\"", 2);
+    expect_sh_code_denied(&s, &grants, "rm -f \"$1/.ssh/id_ed25519\"", 1);
+    expect_sh_code_denied(
+        &s,
+        &grants,
+        "mv \"$1/.ssh/id_ed25519\" \"$1/proj/stolen\"",
+        1,
+    );
     assert_file(&key, &format!("{SECRET_MARKER} .ssh/id_ed25519\n"));
     assert_absent(&home.join("proj/stolen"));
 
     // The allowed twin: the same append in an ordinary directory works.
-    sh(
+    expect_sh_writes(
         &s,
         &grants,
         "echo ssh-ed25519 AAAA >> \"$1/proj/authorized_keys\"",
-    )
-    .expect_ok();
-    assert_file(&home.join("proj/authorized_keys"), "ssh-ed25519 AAAA\n");
+        &home.join("proj/authorized_keys"),
+        "ssh-ed25519 AAAA\n",
+    );
 }
 
 #[test]
@@ -142,23 +140,22 @@ fn ordinary_subdirectories_stay_fully_usable() {
     assert_absent(&home.join("proj/sub"));
     assert_absent(&home.join("proj/new.txt"));
     // Ordinary directories beside a secret too.
-    sh(
+    expect_sh_writes(
         &s,
         &grants,
         "set -e; echo k=v > \"$1/.config/app/new.toml\"; rm \"$1/.config/app/settings.toml\"",
-    )
-    .expect_ok();
-    assert_file(&home.join(".config/app/new.toml"), "k=v\n");
+        &home.join(".config/app/new.toml"),
+        "k=v\n",
+    );
     assert_absent(&home.join(".config/app/settings.toml"));
 
     // The denied twin: the same moves into or out of a secret directory.
-    sh(
+    expect_sh_code_denied(
         &s,
         &grants,
         "mv \"$1/proj/renamed.txt\" \"$1/.ssh/renamed.txt\"",
-    )
-    .expect_code(1)
-    .expect_stderr(DENIED);
+        1,
+    );
     assert_file(&home.join("proj/renamed.txt"), "new\n");
     assert_absent(&home.join(".ssh/renamed.txt"));
 }
@@ -171,34 +168,26 @@ fn new_files_directly_in_a_carved_home_cannot_be_created() {
 
     // Documented limit: a carved directory may only be listed, so nothing
     // can be created (or removed) directly in it.
-    sh(&s, &grants, "echo x > \"$1/new.txt\"")
-        .expect_code(2)
-        .expect_stderr(DENIED);
+    expect_sh_code_denied(&s, &grants, "echo x > \"$1/new.txt\"", 2);
     assert_absent(&home.join("new.txt"));
-    sh(&s, &grants, "mkdir \"$1/newdir\"")
-        .expect_code(1)
-        .expect_stderr(DENIED);
+    expect_sh_code_denied(&s, &grants, "mkdir \"$1/newdir\"", 1);
     assert_absent(&home.join("newdir"));
-    sh(&s, &grants, "rm \"$1/notes.txt\"")
-        .expect_code(1)
-        .expect_stderr(DENIED);
+    expect_sh_code_denied(&s, &grants, "rm \"$1/notes.txt\"", 1);
     assert!(home.join("notes.txt").is_file());
 
     // The allowed twins: an existing file there keeps its own rule and can
     // be modified, and new files go into ordinary subdirectories.
-    sh(&s, &grants, "echo edited >> \"$1/notes.txt\"").expect_ok();
-    assert_file(&home.join("notes.txt"), "# ordinary: notes.txt\nedited\n");
-    sh(&s, &grants, "echo x > \"$1/proj/new.txt\"").expect_ok();
-    assert_file(&home.join("proj/new.txt"), "x\n");
+    expect_sh_writes(
+        &s,
+        &grants,
+        "echo edited >> \"$1/notes.txt\"",
+        &home.join("notes.txt"),
+        "# ordinary: notes.txt\nedited\n",
+    );
+    expect_proj_creates(&s, &grants);
     // Without any sensitive path in the granted tree nothing is carved, and
     // creating directly in it works.
-    sh(
-        &s,
-        &["--allow", "~/proj"],
-        "echo y > \"$1/proj/direct.txt\"",
-    )
-    .expect_ok();
-    assert_file(&home.join("proj/direct.txt"), "y\n");
+    expect_uncarved_proj_creates_directly(&s);
 }
 
 #[test]
@@ -210,11 +199,8 @@ fn a_write_only_home_grant_runs_and_carves() {
     // A carved directory keeps only listing, which Write does not have: the
     // carved directories then grant nothing, and the command must still
     // run (today Landlock refuses the rule: "empty access-right").
-    sh(&s, &grants, "echo x > \"$1/proj/new.txt\"").expect_ok();
-    assert_file(&home.join("proj/new.txt"), "x\n");
-    sh(&s, &grants, "echo x > \"$1/.ssh/authorized_keys\"")
-        .expect_code(2)
-        .expect_stderr(DENIED);
+    expect_proj_creates(&s, &grants);
+    expect_sh_code_denied(&s, &grants, "echo x > \"$1/.ssh/authorized_keys\"", 2);
     assert_absent(&home.join(".ssh/authorized_keys"));
     // The twin: the same grant on a tree without secrets runs.
     sh(&s, &["--write", "~/proj"], "echo y > \"$1/proj/other.txt\"").expect_ok();

@@ -72,23 +72,17 @@ fn missing_secrets_cannot_be_created_under_a_home_grant() {
 
     // The allowed twins: an existing subdirectory of the home is fully
     // usable, and an existing file in the home can be written.
-    sh(
+    expect_sh_writes(
         &s,
         &grants,
         "set -e; mkdir \"$1/proj/.ssh\"; echo k > \"$1/proj/.ssh/authorized_keys\"; echo more >> \"$1/notes.txt\"",
-    )
-    .expect_ok();
-    assert_file(&home.join("proj/.ssh/authorized_keys"), "k\n");
+        &home.join("proj/.ssh/authorized_keys"),
+        "k\n",
+    );
     assert_file(&home.join("notes.txt"), "# ordinary: notes.txt\nmore\n");
     probe_write(&s, &grants, &home.join("proj/new.txt")).expect_probe_ok();
     // And a grant on that subdirectory alone lets it create directly in it.
-    sh(
-        &s,
-        &["--allow", "~/proj"],
-        "echo y > \"$1/proj/direct.txt\"",
-    )
-    .expect_ok();
-    assert_file(&home.join("proj/direct.txt"), "y\n");
+    expect_uncarved_proj_creates_directly(&s);
 }
 
 #[test]
@@ -120,13 +114,13 @@ fn a_missing_secret_in_an_existing_directory_cannot_be_created() {
         &home.join(".docker/config.json"),
     );
     // The twin: the existing file beside it can be modified.
-    sh(
+    expect_sh_writes(
         &s,
         &grants,
         "echo '{\"debug\":true}' > \"$1/.docker/daemon.json\"",
-    )
-    .expect_ok();
-    assert_file(&home.join(".docker/daemon.json"), "{\"debug\":true}\n");
+        &home.join(".docker/daemon.json"),
+        "{\"debug\":true}\n",
+    );
     // The same directory granted on its own is carved the same way.
     expect_sh_denied(
         &s,
@@ -198,8 +192,13 @@ fn nonos_own_configuration_cannot_be_created_or_modified() {
             "Carved: {h}/.config/nono out of {h} (built-in sensitive paths): {h}/.config/nono does not exist, so nothing new can be created in {h}/.config;"
         ));
     // The twin: another ~/.config subdirectory is writable.
-    sh(&s, &grants, "echo k=v > \"$1/.config/app/new.toml\"").expect_ok();
-    assert_file(&home.join(".config/app/new.toml"), "k=v\n");
+    expect_sh_writes(
+        &s,
+        &grants,
+        "echo k=v > \"$1/.config/app/new.toml\"",
+        &home.join(".config/app/new.toml"),
+        "k=v\n",
+    );
 
     // Existing: a user preset cannot be modified, replaced or removed, and
     // no new one can be added.
@@ -287,12 +286,12 @@ fn the_plugin_path_cannot_be_written_from_a_sandbox() {
 
     // The twins: without NONO_PLUGIN_PATH the same directories are
     // ordinary, writable and creatable.
-    sh(
+    expect_sh_writes(
         &s,
         &grants,
         "set -e; echo ok > \"$1/proj/plugins/libfine.so\"; mkdir \"$1/proj/more-plugins\"",
-    )
-    .expect_ok();
-    assert_file(&plugins.join("libfine.so"), "ok\n");
+        &plugins.join("libfine.so"),
+        "ok\n",
+    );
     assert!(more.is_dir());
 }

@@ -65,6 +65,42 @@ fn expect_cat_denied(s: &Scratch, grants: &[&str], path: &Path) {
     assert_no_secret(&out);
 }
 
+/// Asserts that `sh -c SCRIPT` under `grants` exits `code` with
+/// "Permission denied".
+#[track_caller]
+fn expect_sh_code_denied(s: &Scratch, grants: &[&str], script: &str, code: i32) {
+    sh(s, grants, script)
+        .expect_code(code)
+        .expect_stderr(DENIED);
+}
+
+/// Asserts that `sh -c SCRIPT` under `grants` works and leaves `path`
+/// holding `contents`.
+#[track_caller]
+fn expect_sh_writes(s: &Scratch, grants: &[&str], script: &str, path: &Path, contents: &str) {
+    sh(s, grants, script).expect_ok();
+    crate::common::assert_file(path, contents);
+}
+
+/// Asserts that under `grants` (on the home) a new file in the ordinary
+/// `~/proj` is created: the twin of a carve of the home.
+#[track_caller]
+fn expect_proj_creates(s: &Scratch, grants: &[&str]) {
+    let script = "echo x > \"$1/proj/new.txt\"";
+    let new = s.home().join("proj/new.txt");
+    expect_sh_writes(s, grants, script, &new, "x\n");
+}
+
+/// The twin of every carve of the home: a grant on `~/proj` alone holds no
+/// sensitive path, so nothing is carved, and the command creates directly
+/// in it.
+#[track_caller]
+fn expect_uncarved_proj_creates_directly(s: &Scratch) {
+    let script = "echo y > \"$1/proj/direct.txt\"";
+    let direct = s.home().join("proj/direct.txt");
+    expect_sh_writes(s, &["--allow", "~/proj"], script, &direct, "y\n");
+}
+
 /// Asserts that `cat PATH` under `grants` prints the file.
 #[track_caller]
 fn expect_cat_ok(s: &Scratch, grants: &[&str], path: &Path) {

@@ -76,6 +76,20 @@ fn probe_ok(
     }
 }
 
+/// Checks every case ([`check`]) and fails naming each that disagrees,
+/// with how many there were.
+#[track_caller]
+fn check_all(s: &Scratch, cases: &[Case]) {
+    let problems: Vec<String> = cases.iter().filter_map(|c| check(s, c)).collect();
+    assert!(
+        problems.is_empty(),
+        "{} of {} cases disagree:\n{}",
+        problems.len(),
+        cases.len(),
+        problems.join("\n")
+    );
+}
+
 /// Asks `why`, runs the probe, cleans up what a write created, and returns
 /// a line describing any disagreement (with the kernel, or with `expect`).
 fn check(s: &Scratch, c: &Case) -> Option<String> {
