@@ -1,0 +1,411 @@
+//! `--net-allow HOST[:PORT]`: the command reaches the named hosts through
+//! nono's proxy and nothing else (issue 16). Everything runs on loopback:
+//! an origin server in this process, `localhost` as the allowed name.
+
+use crate::common::{Outcome, Scratch, python, which};
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::Command;
+
+/// An HTTP origin on 127.0.0.1 that answers every request with `body`.
+struct Origin {
+    port: u16,
+}
+
+impl Origin {
+    fn new(body: &'static str) -> Origin {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind the origin");
+        let port = listener.local_addr().expect("origin address").port();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                std::thread::spawn(move || {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match conn.read(&mut buf) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let _ = write!(
+                        conn,
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                });
+            }
+        });
+        Origin { port }
+    }
+}
+
+/// `nono run --preset python FLAGS -- python3 -c SCRIPT`.
+fn python_under(s: &Scratch, flags: &[&str], script: &str) -> Outcome {
+    let (dir, env) = python();
+    let mut cmd = s.nono();
+    cmd.arg("run").arg("--preset").arg("python").args(flags);
+    cmd.arg("--").arg(dir.join("python3")).arg("-c").arg(script);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Outcome::of(&mut cmd)
+}
+
+fn curl_under(s: &Scratch, flags: &[&str], url: &str) -> Outcome {
+    let curl = which("curl").expect("curl must be on PATH");
+    let mut args = vec!["run".to_owned()];
+    args.extend(flags.iter().map(|f| (*f).to_owned()));
+    args.extend([
+        "--".to_owned(),
+        curl.display().to_string(),
+        "-sS".into(),
+        url.to_owned(),
+    ]);
+    s.run(&args)
+}
+
+#[test]
+fn curl_reaches_the_allowed_host_and_no_other_host_or_port() {
+    let s = Scratch::new();
+    let origin = Origin::new("from-origin");
+    let other = Origin::new("from-other");
+    let allow = format!("localhost:{}", origin.port);
+    let flags = ["--net-allow", allow.as_str()];
+    curl_under(&s, &flags, &format!("http://localhost:{}/x", origin.port))
+        .expect_ok()
+        .expect_stdout("from-origin");
+    // The same origin by its IP literal: another host to the proxy.
+    let by_ip = curl_under(&s, &flags, &format!("http://127.0.0.1:{}/x", origin.port));
+    by_ip.expect_stdout(&format!(
+        "--net-allow 127.0.0.1:{} would allow it",
+        origin.port
+    ));
+    assert!(!by_ip.stdout.contains("from-origin"), "{by_ip:#?}");
+    // Another port of the allowed name.
+    let port = curl_under(&s, &flags, &format!("http://localhost:{}/x", other.port));
+    port.expect_stdout("is not allowed");
+    assert!(!port.stdout.contains("from-other"), "{port:#?}");
+    // Another name (never resolved: refused by name).
+    curl_under(
+        &s,
+        &flags,
+        &format!("http://nono-other.invalid:{}/x", origin.port),
+    )
+    .expect_stdout("nono-other.invalid");
+    // Around the proxy: Landlock and the supervisor refuse the connect.
+    let direct = {
+        let curl = which("curl").expect("curl");
+        let url = format!("http://127.0.0.1:{}/x", origin.port);
+        s.run([
+            "run",
+            "--net-allow",
+            allow.as_str(),
+            "--",
+            curl.to_str().expect("utf-8"),
+            "-sS",
+            "--noproxy",
+            "*",
+            url.as_str(),
+        ])
+    };
+    assert_ne!(direct.code, Some(0), "{direct:#?}");
+    assert!(!direct.stdout.contains("from-origin"), "{direct:#?}");
+    // Twins: the same direct request with the address allowed by a port
+    // rule works, and the IP literal works once allowed by name.
+    let port_flag = origin.port.to_string();
+    let with_port = {
+        let curl = which("curl").expect("curl");
+        let url = format!("http://127.0.0.1:{}/x", origin.port);
+        s.run([
+            "run",
+            "--net-allow",
+            allow.as_str(),
+            "--net-connect",
+            port_flag.as_str(),
+            "--",
+            curl.to_str().expect("utf-8"),
+            "-sS",
+            "--noproxy",
+            "*",
+            url.as_str(),
+        ])
+    };
+    with_port.expect_ok().expect_stdout("from-origin");
+    let ip_allowed = format!("127.0.0.1:{}", origin.port);
+    curl_under(
+        &s,
+        &["--net-allow", &ip_allowed],
+        &format!("http://127.0.0.1:{}/x", origin.port),
+    )
+    .expect_ok()
+    .expect_stdout("from-origin");
+}
+
+/// What the Python probe prints: the proxy works for urllib, and what a
+/// hostile command tries around it.
+const PROBE: &str = r#"
+import os, socket, sys, urllib.request, errno
+port = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ["ORIGIN"])
+proxy = int(os.environ["HTTP_PROXY"].rsplit(":", 1)[1])
+print("no_proxy", os.environ.get("NO_PROXY"), os.environ.get("no_proxy"))
+print("pip", os.environ["PIP_PROXY"], "cargo", os.environ["CARGO_HTTP_PROXY"], "npm", os.environ["npm_config_https_proxy"])
+print("urllib", urllib.request.urlopen("http://localhost:%d/u" % port).read().decode())
+def attempt(name, f):
+    try:
+        f(); print(name, "ok")
+    except OSError as e:
+        print(name, errno.errorcode.get(e.errno, e.errno))
+def connect(host, p, family=socket.AF_INET):
+    def go():
+        s = socket.socket(family, socket.SOCK_STREAM); s.settimeout(3); s.connect((host, p)); s.close()
+    return go
+attempt("proxy-v4", connect("127.0.0.1", proxy))
+attempt("proxy-mapped", connect("::ffff:127.0.0.1", proxy, socket.AF_INET6))
+attempt("proxy-port-other-host", connect("127.0.0.2", proxy))
+attempt("proxy-port-v6", connect("::1", proxy, socket.AF_INET6))
+attempt("direct", connect("127.0.0.1", port))
+attempt("udp", lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"\0" * 12, ("127.0.0.1", 53)))
+def fastopen():
+    s = socket.socket(); s.settimeout(3); s.sendto(b"GET / HTTP/1.0\r\n\r\n", socket.MSG_FASTOPEN, ("127.0.0.1", proxy))
+attempt("fastopen", fastopen)
+print("proxy-port", proxy)
+"#;
+
+fn probe_lines(out: &Outcome) -> Vec<String> {
+    out.stdout.lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn python_reaches_the_proxy_and_nothing_around_it() {
+    let s = Scratch::new();
+    let origin = Origin::new("py-origin");
+    let allow = format!("localhost:{}", origin.port);
+    let script = PROBE.replace("int(os.environ[\"ORIGIN\"])", &origin.port.to_string());
+    let out = python_under(&s, &["--net-allow", &allow], &script);
+    out.expect_ok();
+    let lines = probe_lines(&out);
+    let has = |l: &str| lines.iter().any(|x| x == l);
+    assert!(has("no_proxy None None"), "{out:#?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("pip http://127.0.0.1:")),
+        "{out:#?}"
+    );
+    assert!(has("urllib py-origin"), "{out:#?}");
+    // The proxy itself, by IPv4 and IPv4-mapped IPv6: reached.
+    assert!(has("proxy-v4 ok"), "{out:#?}");
+    assert!(has("proxy-mapped ok"), "{out:#?}");
+    // The proxy's port number at another address, the origin directly,
+    // UDP (DNS) and TCP Fast Open: refused.
+    assert!(has("proxy-port-other-host EACCES"), "{out:#?}");
+    assert!(has("proxy-port-v6 EACCES"), "{out:#?}");
+    assert!(has("direct EACCES"), "{out:#?}");
+    assert!(lines.iter().any(|l| l.starts_with("udp E")), "{out:#?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("fastopen E")),
+        "{out:#?}"
+    );
+    // Twin: without the sandbox the same probe reaches the origin
+    // directly and sends UDP (the proxy variables point at nothing
+    // there, so the proxy attempts are not asked about).
+    let (dir, _) = python();
+    let twin = Command::new(dir.join("python3"))
+        .arg("-c")
+        .arg(&script)
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("PIP_PROXY", "x")
+        .env("CARGO_HTTP_PROXY", "x")
+        .env("npm_config_https_proxy", "x")
+        .env("NO_PROXY", "*")
+        .output()
+        .expect("python3");
+    let twin = String::from_utf8_lossy(&twin.stdout).to_string();
+    assert!(twin.contains("urllib py-origin"), "{twin}");
+    assert!(twin.contains("direct ok"), "{twin}");
+    assert!(twin.contains("udp ok"), "{twin}");
+
+    // The proxy is gone once nono has exited: nothing listens on its port.
+    let port: u16 = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("proxy-port "))
+        .and_then(|p| p.parse().ok())
+        .expect("the probe prints the proxy's port");
+    let after = TcpStream::connect((Ipv4Addr::LOCALHOST, port));
+    assert!(after.is_err(), "something still listens on {port}");
+}
+
+#[test]
+fn a_name_resolving_to_the_host_itself_needs_the_address_named() {
+    // A hosts file in a private mount namespace gives a name the test
+    // controls that resolves to the loopback: DNS rebinding.
+    if which("unshare").is_none() || !crate::common::is_root() {
+        return;
+    }
+    let s = Scratch::new();
+    let origin = Origin::new("rebound");
+    let hosts = s.write("hosts", "127.0.0.1 localhost\n127.0.0.1 rebind.nono.test\n");
+    let curl = which("curl").expect("curl");
+    let nono = env!("CARGO_BIN_EXE_nono");
+    let run = |extra: &str| {
+        let script = format!(
+            "mount --bind {} /etc/hosts && exec {nono} run --net-allow rebind.nono.test:{p} {extra} -- {} -sS http://rebind.nono.test:{p}/",
+            hosts.display(),
+            curl.display(),
+            p = origin.port
+        );
+        let mut cmd = Command::new("unshare");
+        cmd.args(["-m", "--propagation", "private", "sh", "-c", &script])
+            .current_dir(s.path())
+            .env("HOME", s.home());
+        Outcome::of(&mut cmd)
+    };
+    let refused = run("");
+    refused.expect_stdout("resolves to an internal address (127.0.0.1)");
+    assert!(!refused.stdout.contains("rebound"), "{refused:#?}");
+    // Twin: with the address named too, the same request is served.
+    let named = format!("--net-allow 127.0.0.1:{}", origin.port);
+    run(&named).expect_ok().expect_stdout("rebound");
+}
+
+#[test]
+fn git_clones_over_http_through_the_proxy() {
+    let Some(git) = which("git") else { return };
+    let s = Scratch::new();
+    let work = s.mkdir("src");
+    let sh = |dir: &Path, args: &[&str]| {
+        let st = Command::new(&git)
+            .args(args)
+            .current_dir(dir)
+            .env("HOME", s.home())
+            .output()
+            .expect("git");
+        assert!(st.status.success(), "git {args:?}: {st:?}");
+    };
+    sh(&work, &["init", "-q", "-b", "main"]);
+    std::fs::write(work.join("README"), "cloned through nono\n").expect("write");
+    sh(&work, &["add", "README"]);
+    sh(
+        &work,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            "one",
+        ],
+    );
+    let served = s.mkdir("served");
+    sh(
+        &served,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            work.to_str().expect("utf-8"),
+            "repo.git",
+        ],
+    );
+    sh(&served.join("repo.git"), &["update-server-info"]);
+    let (dir, env) = python();
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("port");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let mut server = Command::new(dir.join("python3"));
+    server
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .current_dir(&served)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in &env {
+        server.env(k, v);
+    }
+    let mut server = server.spawn().expect("http.server");
+    for _ in 0..100 {
+        if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let url = format!("http://localhost:{port}/repo.git");
+    let allow = format!("localhost:{port}");
+    let clone = |flags: &[&str], into: &str| {
+        let mut args = vec!["run", "--preset", "git", "--allow", "."];
+        args.extend_from_slice(flags);
+        let gitp = git.to_str().expect("utf-8");
+        args.extend(["--", gitp, "clone", "-q", url.as_str(), into]);
+        s.run(&args)
+    };
+    let ok = clone(&["--net-allow", &allow], "ok");
+    let other = format!("localhost:{}", port.wrapping_add(1).max(1));
+    let refused = clone(&["--net-allow", &other], "refused");
+    let _ = server.kill();
+    let _ = server.wait();
+    ok.expect_ok();
+    assert_eq!(
+        std::fs::read_to_string(s.join("ok/README")).ok().as_deref(),
+        Some("cloned through nono\n")
+    );
+    assert_ne!(refused.code, Some(0), "{refused:#?}");
+    assert!(!s.join("refused/README").exists());
+}
+
+#[test]
+fn bad_values_are_one_line_errors() {
+    let s = Scratch::new();
+    for bad in ["exa mple.com", ":0", "", "*", "a.com:0", "*.", "[::1"] {
+        s.run(["run", "--net-allow", bad, "--", "true"])
+            .expect_nono_error("--net-allow");
+    }
+    s.run(["run", "--net-block", "--net-allow", "a.com", "--", "true"])
+        .expect_nono_error("--net-block");
+    // A preset's net_allow is checked the same way.
+    s.write(
+        "bad.ron",
+        r#"(name: "bad", description: "d", net_allow: ["exa mple.com"])"#,
+    );
+    s.run(["run", "--preset", "./bad.ron", "--dry-run", "--", "true"])
+        .expect_nono_error("net_allow");
+}
+
+#[test]
+fn dry_run_and_why_answer_from_the_same_rules() {
+    let s = Scratch::new();
+    s.write(
+        "reg.ron",
+        r#"(name: "reg", description: "a registry", net_allow: ["crates.io", "*.crates.io"])"#,
+    );
+    let dry = s.run([
+        "run",
+        "--preset",
+        "./reg.ron",
+        "--net-allow",
+        "api.example:8443",
+        "--dry-run",
+        "--",
+        "true",
+    ]);
+    dry.expect_ok()
+        .expect_stdout("*.crates.io")
+        .expect_stdout("api.example:8443")
+        .expect_stdout("HTTPS_PROXY");
+    let why = |host: &str| s.run(["why", "--host", host, "--preset", "./reg.ron"]);
+    why("static.crates.io")
+        .expect_ok()
+        .expect_stdout("*.crates.io");
+    why("crates.io:80").expect_ok();
+    why("crates.io:22")
+        .expect_code(1)
+        .expect_stdout("--net-allow crates.io:22");
+    why("github.com").expect_code(1);
+    // Twin: without any --net-allow every host is allowed.
+    s.run(["why", "--host", "github.com"]).expect_ok();
+}
