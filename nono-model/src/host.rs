@@ -373,10 +373,15 @@ mod tests {
                     Ok(w) => w,
                     Err(_) => return Ok(()),
                 };
-                prop_assert!(w.matches(&format!("{sub}.{domain}"), 443));
+                let below = format!("{sub}.{domain}");
+                let glued = format!("{other}{domain}");
+                if below.parse::<IpAddr>().is_ok() {
+                    return Ok(());
+                }
+                prop_assert!(w.matches(&below, 443));
                 prop_assert!(!w.matches(&domain, 443));
-                prop_assert!(!w.matches(&format!("{other}{domain}"), 443) || other.ends_with('.'));
-                prop_assert!(!w.matches(&format!("{sub}.{domain}"), 444));
+                prop_assert!(!w.matches(&glued, 443));
+                prop_assert!(!w.matches(&below, 444));
             }
 
             #[test]
