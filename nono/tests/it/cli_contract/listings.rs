@@ -67,11 +67,12 @@ fn check_reports_kernel_abi_and_features() {
     // This kernel has seccomp: /proc/self/status says which mode we are in.
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     assert!(status.lines().any(|l| l.starts_with("Seccomp:")));
-    for (f, name) in
-        features[FEATURES.len()..]
-            .iter()
-            .zip(["seccomp_fallback", "syscall_guard", "supervise", "net_proxy"])
-    {
+    for (f, name) in features[FEATURES.len()..].iter().zip([
+        "seccomp_fallback",
+        "syscall_guard",
+        "supervise",
+        "net_proxy",
+    ]) {
         assert_eq!(f["name"], name);
         assert_eq!(f["abi"], Value::Null);
         assert_eq!(f["enforceable"], true);

@@ -409,3 +409,255 @@ fn dry_run_and_why_answer_from_the_same_rules() {
     // Twin: without any --net-allow every host is allowed.
     s.run(["why", "--host", "github.com"]).expect_ok();
 }
+
+/// Serves `dir` over HTTP on 127.0.0.1 with Python's http.server until
+/// dropped.
+struct FileServer {
+    port: u16,
+    child: std::process::Child,
+}
+
+impl FileServer {
+    fn new(dir: &Path) -> FileServer {
+        let (py, env) = python();
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("port");
+        let port = listener.local_addr().expect("addr").port();
+        drop(listener);
+        let mut cmd = Command::new(py.join("python3"));
+        cmd.args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("http.server");
+        for _ in 0..200 {
+            if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        FileServer { port, child }
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn cargo_fetches_from_a_registry_through_the_proxy() {
+    let tc = crate::common::rust_toolchain();
+    let s = Scratch::new();
+    let w = |rel: &str, text: &str| {
+        let p = s.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    };
+    // The crate the registry serves, packaged by the real cargo.
+    w(
+        "pkg/Cargo.toml",
+        "[package]\nname = \"nonodep\"\nversion = \"0.1.0\"\nedition = \"2021\"\ndescription = \"d\"\nlicense = \"MIT\"\n\n[workspace]\n",
+    );
+    w("pkg/src/lib.rs", "/// One.\npub fn one() -> u8 { 1 }\n");
+    let path = format!(
+        "{}:{}",
+        tc.bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let host_cargo_home = s.mkdir("host-cargo-home");
+    let packaged = Command::new(tc.bin.join("cargo"))
+        .args(["package", "--no-verify", "--allow-dirty", "--offline", "-q"])
+        .current_dir(s.join("pkg"))
+        .env("PATH", &path)
+        .env("RUSTUP_HOME", &tc.rustup_home)
+        .env("CARGO_HOME", &host_cargo_home)
+        .output()
+        .expect("cargo package");
+    assert!(packaged.status.success(), "{packaged:?}");
+    let crate_file =
+        std::fs::read(s.join("pkg/target/package/nonodep-0.1.0.crate")).expect("crate");
+    let sum = Command::new("sha256sum")
+        .arg(s.join("pkg/target/package/nonodep-0.1.0.crate"))
+        .output()
+        .expect("sha256sum");
+    let sum = String::from_utf8_lossy(&sum.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    // A sparse registry: config.json, the index file, the download.
+    let served = s.mkdir("registry");
+    let server = FileServer::new(&served);
+    let port = server.port;
+    w(
+        "registry/index/config.json",
+        &format!("{{\"dl\": \"http://localhost:{port}/dl/{{crate}}/{{version}}/download\"}}"),
+    );
+    w(
+        "registry/index/no/no/nonodep",
+        &format!(
+            "{{\"name\":\"nonodep\",\"vers\":\"0.1.0\",\"deps\":[],\"cksum\":\"{sum}\",\"features\":{{}},\"yanked\":false}}\n"
+        ),
+    );
+    std::fs::create_dir_all(served.join("dl/nonodep/0.1.0")).expect("mkdir");
+    std::fs::write(served.join("dl/nonodep/0.1.0/download"), crate_file).expect("write");
+    // The project that depends on it.
+    let fetch = |name: &str, allow: &str| {
+        w(
+            &format!("{name}/Cargo.toml"),
+            "[package]\nname = \"user\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nnonodep = { version = \"0.1\", registry = \"local\" }\n\n[workspace]\n",
+        );
+        w(
+            &format!("{name}/src/main.rs"),
+            "fn main() { println!(\"{}\", nonodep::one()); }\n",
+        );
+        w(
+            &format!("{name}/.cargo/config.toml"),
+            &format!("[registries.local]\nindex = \"sparse+http://localhost:{port}/index/\"\n"),
+        );
+        // A fresh CARGO_HOME is carved around its (absent) credentials
+        // files: nothing new directly in it, so its registry directory is
+        // made first, as a used one has it.
+        let cargo_home = s.mkdir(&format!("{name}-cargo-home"));
+        std::fs::create_dir(cargo_home.join("registry")).expect("mkdir");
+        let mut cmd = s.nono();
+        cmd.current_dir(s.join(name))
+            .env("PATH", &path)
+            .env("RUSTUP_HOME", &tc.rustup_home)
+            .env("CARGO_HOME", &cargo_home)
+            .env("CARGO_TERM_COLOR", "never")
+            .args(["run", "--preset", "rust", "--allow", ".", "--allow"])
+            .arg(&cargo_home)
+            .args(["--net-allow", allow, "--", "cargo", "fetch"]);
+        (Outcome::of(&mut cmd), cargo_home)
+    };
+    let (ok, home) = fetch("ok", &format!("localhost:{port}"));
+    ok.expect_ok();
+    assert!(
+        std::fs::read_dir(home.join("registry/cache"))
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false),
+        "nothing downloaded: {ok:#?}"
+    );
+    // Twin: the registry's host on another port is not allowed.
+    let (refused, home) = fetch(
+        "refused",
+        &format!("localhost:{}", port.wrapping_add(1).max(1)),
+    );
+    assert_ne!(refused.code, Some(0), "{refused:#?}");
+    assert!(!home.join("registry/cache").exists(), "{refused:#?}");
+    drop(server);
+}
+
+/// A second thread rewrites the address while the first connects: the
+/// supervisor judges and uses one copy, so every connect that succeeds is
+/// to the proxy, never to the other address.
+const RACE: &str = r#"
+import ctypes, os, socket, struct, threading
+libc = ctypes.CDLL(None, use_errno=True)
+proxy = int(os.environ["HTTP_PROXY"].rsplit(":", 1)[1])
+target = int(os.environ["TARGET"])
+good = struct.pack("=HH4s8x", socket.AF_INET, socket.htons(proxy), socket.inet_aton("127.0.0.1"))
+bad = struct.pack("=HH4s8x", socket.AF_INET, socket.htons(target), socket.inet_aton("127.0.0.1"))
+buf = ctypes.create_string_buffer(good, 16)
+stop = False
+def flip():
+    while not stop:
+        ctypes.memmove(buf, bad, 16); ctypes.memmove(buf, good, 16)
+t = threading.Thread(target=flip); t.start()
+seen = {}
+for _ in range(200):
+    s = socket.socket()
+    rc = libc.connect(s.fileno(), buf, 16)
+    if rc == 0:
+        peer = s.getpeername()[1]
+        seen[peer] = seen.get(peer, 0) + 1
+    s.close()
+stop = True; t.join()
+print("peers", sorted(seen))
+"#;
+
+#[test]
+fn a_racing_thread_cannot_redirect_a_checked_connect() {
+    let s = Scratch::new();
+    let origin = Origin::new("raced");
+    let allow = format!("localhost:{}", origin.port);
+    let (dir, env) = python();
+    let mut cmd = s.nono();
+    cmd.args(["run", "--preset", "python", "--net-allow", &allow, "--"])
+        .arg(dir.join("python3"))
+        .args(["-c", RACE])
+        .env("TARGET", origin.port.to_string());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = Outcome::of(&mut cmd);
+    out.expect_ok();
+    let proxy_only = out.stdout.lines().any(|l| {
+        l.strip_prefix("peers [")
+            .and_then(|r| r.strip_suffix(']'))
+            .is_some_and(|ports| !ports.is_empty() && !ports.contains(&origin.port.to_string()))
+    });
+    assert!(proxy_only, "{out:#?}");
+    // Twin: unconfined, the same race reaches the other port too.
+    // A stand-in for the proxy that accepts (so that no connect waits on a
+    // full backlog).
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+    let fake_proxy = listener.local_addr().expect("addr").port();
+    let accepting = listener.try_clone().expect("clone");
+    std::thread::spawn(move || for _ in accepting.incoming() {});
+    let (dir, env) = python();
+    let mut twin = Command::new(dir.join("python3"));
+    twin.args(["-c", RACE])
+        .env("HTTP_PROXY", format!("http://127.0.0.1:{fake_proxy}"))
+        .env("TARGET", origin.port.to_string());
+    for (k, v) in env {
+        twin.env(k, v);
+    }
+    let twin = Outcome::of(&mut twin);
+    drop(listener);
+    twin.expect_ok().expect_stdout(&origin.port.to_string());
+}
+
+#[test]
+fn verbose_runs_name_each_refused_host_once() {
+    let s = Scratch::new();
+    let origin = Origin::new("v");
+    let allow = format!("localhost:{}", origin.port);
+    let curl = which("curl").expect("curl");
+    let url = format!("http://127.0.0.1:{}/", origin.port);
+    let script = format!(
+        "{c} -sS {url} >/dev/null; {c} -sS {url} >/dev/null; {c} -sS http://localhost:{p}/",
+        c = curl.display(),
+        p = origin.port
+    );
+    let out = s.run([
+        "run",
+        "-v",
+        "--net-allow",
+        &allow,
+        "--",
+        "/bin/sh",
+        "-c",
+        &script,
+    ]);
+    out.expect_ok()
+        .expect_stdout("v")
+        .expect_stderr("nono: proxy on 127.0.0.1:");
+    let refused = format!("127.0.0.1:{} is not allowed", origin.port);
+    assert_eq!(out.stderr.matches(&refused).count(), 1, "{out:#?}");
+    // Twin: without -v, nothing is logged.
+    let quiet = s.run(["run", "--net-allow", &allow, "--", "/bin/sh", "-c", &script]);
+    quiet.expect_ok().expect_no_stderr("is not allowed");
+}
