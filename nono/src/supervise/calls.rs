@@ -529,6 +529,13 @@ impl Judge {
         addr: SockAddr,
         held: &mut Vec<OwnedFd>,
     ) -> Result<SockAddr, i32> {
+        let inet_family = addr
+            .family()
+            .is_some_and(|f| i32::from(f) == libc::AF_INET || i32::from(f) == libc::AF_INET6);
+        if inet_family && addr.inet().is_none() && self.ruleset.proxy.is_some() {
+            // Too short to name an address: the kernel would refuse it too.
+            return Err(libc::EINVAL);
+        }
         if let (Some(to), Some(proxy)) = (addr.inet(), &self.ruleset.proxy) {
             // --net-allow: the command reaches the proxy and its own
             // --net-connect ports, nothing else. The address judged is the

@@ -661,3 +661,155 @@ fn verbose_runs_name_each_refused_host_once() {
     let quiet = s.run(["run", "--net-allow", &allow, "--", "/bin/sh", "-c", &script]);
     quiet.expect_ok().expect_no_stderr("is not allowed");
 }
+
+#[test]
+fn pip_downloads_from_a_local_index_through_the_proxy() {
+    let s = Scratch::new();
+    let index = s.mkdir("index/simple/nonopy");
+    let wheel = "nonopy-1.0-py3-none-any.whl";
+    // A wheel is a zip file: Python writes it.
+    let (py, env) = python();
+    let mut make = Command::new(py.join("python3"));
+    make.args([
+        "-c",
+        "import sys, zipfile\n\
+         with zipfile.ZipFile(sys.argv[1], 'w') as z:\n\
+         \x20   z.writestr('nonopy.py', 'X = 1\\n')\n\
+         \x20   z.writestr('nonopy-1.0.dist-info/METADATA', 'Metadata-Version: 2.1\\nName: nonopy\\nVersion: 1.0\\n')\n\
+         \x20   z.writestr('nonopy-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\nGenerator: t\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n')\n\
+         \x20   z.writestr('nonopy-1.0.dist-info/RECORD', '')\n",
+    ])
+    .arg(index.join(wheel));
+    for (k, v) in &env {
+        make.env(k, v);
+    }
+    assert!(make.status().expect("python3").success());
+    std::fs::write(
+        index.join("index.html"),
+        format!("<html><body><a href=\"{wheel}\">{wheel}</a></body></html>\n"),
+    )
+    .expect("write");
+    let server = FileServer::new(&s.join("index"));
+    let port = server.port;
+    let download = |into: &str, allow: &str| {
+        let dir = s.mkdir(into);
+        let url = format!("http://localhost:{port}/simple/");
+        let mut cmd = s.nono();
+        cmd.args(["run", "--preset", "python", "--allow"])
+            .arg(&dir)
+            .args(["--net-allow", allow, "--"])
+            .arg(py.join("python3"))
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-cache-dir",
+                "--retries",
+                "0",
+                "--timeout",
+                "5",
+                "-d",
+            ])
+            .arg(&dir)
+            .args(["--index-url", &url, "nonopy"]);
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        (Outcome::of(&mut cmd), dir.join(wheel))
+    };
+    let (ok, got) = download("ok", &format!("localhost:{port}"));
+    ok.expect_ok();
+    assert!(got.is_file(), "{ok:#?}");
+    // Twin: the index's host on another port is not allowed.
+    let (refused, got) = download(
+        "refused",
+        &format!("localhost:{}", port.wrapping_add(1).max(1)),
+    );
+    assert_ne!(refused.code, Some(0), "{refused:#?}");
+    assert!(!got.exists());
+}
+
+#[test]
+fn npm_installs_from_a_local_registry_through_the_proxy() {
+    let (Some(npm), Some(_)) = (which("npm"), which("node")) else {
+        return;
+    };
+    let s = Scratch::new();
+    let pkg = s.mkdir("pkg");
+    std::fs::write(
+        pkg.join("package.json"),
+        r#"{"name":"nonopkg","version":"1.0.0","main":"index.js"}"#,
+    )
+    .expect("write");
+    std::fs::write(pkg.join("index.js"), "module.exports = 42;\n").expect("write");
+    let packed = Command::new(&npm)
+        .args(["pack", "-q"])
+        .current_dir(&pkg)
+        .env("HOME", s.home())
+        .output()
+        .expect("npm pack");
+    assert!(packed.status.success(), "{packed:?}");
+    let tarball = std::fs::read(pkg.join("nonopkg-1.0.0.tgz")).expect("tarball");
+    let sha1 = Command::new("sha1sum")
+        .arg(pkg.join("nonopkg-1.0.0.tgz"))
+        .output()
+        .expect("sha1sum");
+    let sha1 = String::from_utf8_lossy(&sha1.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let registry = s.mkdir("registry/nonopkg");
+    std::fs::write(registry.join("nonopkg-1.0.0.tgz"), tarball).expect("write");
+    let server = FileServer::new(&s.join("registry"));
+    let port = server.port;
+    // The package document, served as the directory's index.html.
+    std::fs::write(
+        registry.join("index.html"),
+        format!(
+            r#"{{"name":"nonopkg","dist-tags":{{"latest":"1.0.0"}},"versions":{{"1.0.0":{{"name":"nonopkg","version":"1.0.0","dist":{{"tarball":"http://localhost:{port}/nonopkg/nonopkg-1.0.0.tgz","shasum":"{sha1}"}}}}}}}}"#
+        ),
+    )
+    .expect("write");
+    let install = |name: &str, allow: &str| {
+        let proj = s.mkdir(name);
+        std::fs::write(
+            proj.join("package.json"),
+            r#"{"name":"p","version":"1.0.0"}"#,
+        )
+        .expect("write");
+        let cache = s.mkdir(&format!("{name}-npm-cache"));
+        let registry = format!("http://localhost:{port}/");
+        let mut cmd = s.nono();
+        cmd.current_dir(&proj)
+            .env("npm_config_cache", &cache)
+            .env("npm_config_fetch_retries", "0")
+            .args(["run", "--preset", "node", "--allow", ".", "--allow"])
+            .arg(&cache)
+            .args(["--net-allow", allow, "--"])
+            .arg(&npm)
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--registry",
+                &registry,
+                "nonopkg",
+            ]);
+        (
+            Outcome::of(&mut cmd),
+            proj.join("node_modules/nonopkg/index.js"),
+        )
+    };
+    let (ok, got) = install("ok", &format!("localhost:{port}"));
+    ok.expect_ok();
+    assert!(got.is_file(), "{ok:#?}");
+    // Twin: the registry's host on another port is not allowed.
+    let (refused, got) = install(
+        "refused",
+        &format!("localhost:{}", port.wrapping_add(1).max(1)),
+    );
+    assert_ne!(refused.code, Some(0), "{refused:#?}");
+    assert!(!got.exists());
+}
