@@ -529,7 +529,7 @@ fn cargo_fetches_from_a_registry_through_the_proxy() {
         // A fresh CARGO_HOME is carved around its (absent) credentials
         // files: nothing new directly in it, so its registry directory is
         // made first, as a used one has it.
-        let cargo_home = s.mkdir(&format!("{name}-cargo-home"));
+        let cargo_home = s.mkdir(format!("{name}-cargo-home"));
         std::fs::create_dir(cargo_home.join("registry")).expect("mkdir");
         let mut cmd = s.nono();
         cmd.current_dir(s.join(name))
@@ -779,7 +779,7 @@ fn npm_installs_from_a_local_registry_through_the_proxy() {
             r#"{"name":"p","version":"1.0.0"}"#,
         )
         .expect("write");
-        let cache = s.mkdir(&format!("{name}-npm-cache"));
+        let cache = s.mkdir(format!("{name}-npm-cache"));
         let registry = format!("http://localhost:{port}/");
         let mut cmd = s.nono();
         cmd.current_dir(&proj)
