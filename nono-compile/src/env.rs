@@ -14,6 +14,54 @@ pub struct EnvOutcome {
     pub removed: Vec<String>,
 }
 
+/// The variables that point tools at nono's proxy (`--net-allow`): the
+/// usual ones (curl, git, Python, Go, pip read them; curl and git only the
+/// lowercase `http_proxy`), and those of tools that ignore them (cargo
+/// prefers git's `http.proxy` but honours `CARGO_HTTP_PROXY`; npm and yarn
+/// read their own configuration; pip also `PIP_PROXY`).
+pub const PROXY_VARS: [&str; 12] = [
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "CARGO_HTTP_PROXY",
+    "npm_config_proxy",
+    "npm_config_https_proxy",
+    "YARN_HTTP_PROXY",
+    "YARN_HTTPS_PROXY",
+    "PIP_PROXY",
+];
+
+/// The variables that exempt hosts from a proxy: removed, so that no host
+/// is reached around nono's (the connection would be refused anyway).
+pub const NO_PROXY_VARS: [&str; 3] = ["NO_PROXY", "no_proxy", "npm_config_noproxy"];
+
+/// Points the command's environment at nono's proxy on 127.0.0.1:`port`:
+/// sets every [`PROXY_VARS`] name (replacing what was there) and removes
+/// every [`NO_PROXY_VARS`] name, whatever its case.
+///
+/// ```
+/// let mut vars = vec![("no_proxy".into(), "*".into()), ("HTTPS_PROXY".into(), "http://other:3128".into())];
+/// nono_compile::point_at_proxy(&mut vars, 4000);
+/// assert!(vars.iter().all(|(k, _)| k != "no_proxy"));
+/// assert!(vars.contains(&("HTTPS_PROXY".into(), "http://127.0.0.1:4000".into())));
+/// ```
+pub fn point_at_proxy(vars: &mut Vec<(OsString, OsString)>, port: u16) {
+    vars.retain(|(name, _)| {
+        let name = name.to_string_lossy();
+        !PROXY_VARS
+            .iter()
+            .chain(&NO_PROXY_VARS)
+            .any(|v| v.eq_ignore_ascii_case(&name))
+    });
+    let url = format!("http://127.0.0.1:{port}");
+    for name in PROXY_VARS {
+        vars.push((name.into(), url.clone().into()));
+    }
+}
+
 /// Applies `policy` to `current` (nono's own environment).
 pub fn scrub_env(
     current: impl IntoIterator<Item = (OsString, OsString)>,

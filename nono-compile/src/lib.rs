@@ -56,12 +56,13 @@ mod target;
 pub mod testing;
 
 pub use carve::{Carve, CarveError, DeniedPath, carve};
-pub use env::{EnvOutcome, scrub_env};
+pub use env::{EnvOutcome, NO_PROXY_VARS, PROXY_VARS, point_at_proxy, scrub_env};
 pub use eval::{allowed, granting_rules};
 pub use expand::{ExpandError, expand};
 pub use mem_fs::MemFs;
 pub use memo::Memo;
 pub use normalize::{CoveredRule, NormRule, normalize};
+pub use passes::with_proxy_port;
 pub use probe::{FileMeta, FsProbe, RealFs};
 pub use resolve::{
     Resolution, ResolveEnv, ResolveError, ResolvedGrant, refused_redirects, resolve,

@@ -8,7 +8,7 @@ use landlock::{
     CompatLevel, Compatible, NetPort, PathBeneath, RestrictSelfAttr, Ruleset as LlRuleset,
     RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetStatus,
 };
-use nono_model::{Abi, EnforcementStatus, FsRight, Ruleset};
+use nono_model::{Abi, EnforcementStatus, FsRight, NetRights, PortRule, Ruleset};
 use std::fs::File;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -282,11 +282,49 @@ pub fn confine_supervisor(ruleset: &Ruleset) -> Result<(), EnforceError> {
         })?;
     let mut created =
         landlock_layer(ruleset)?.add_rule(PathBeneath::new(root, fs_flags(ruleset.handled_fs)))?;
+    for rule in proxy_port_rules(ruleset) {
+        created = created.add_rule(NetPort::new(rule.port, net_flags(rule.rights)))?;
+    }
     if ruleset.all_threads {
         created = created.all_threads(true)?;
     }
     created.restrict_self()?;
     Ok(())
+}
+
+/// What nono's proxy (in the supervisor) needs beyond the command's port
+/// rules: TCP connect to every allowed host's port, and DNS (TCP and, where
+/// Landlock handles UDP, UDP to port 53 and the ephemeral bind a resolver's
+/// socket takes). The command's own domain, nested in the supervisor's,
+/// has none of them; the supervisor's destination check keeps the calls
+/// it makes for the command from using them.
+fn proxy_port_rules(ruleset: &Ruleset) -> Vec<PortRule> {
+    let Some(proxy) = &ruleset.proxy else {
+        return Vec::new();
+    };
+    let handled = ruleset.handled_net;
+    let mut rules = Vec::new();
+    let mut ports = proxy.upstream_ports();
+    ports.insert(53);
+    for port in ports {
+        let mut rights = NetRights::EMPTY;
+        if handled.contains(NetRights::CONNECT_TCP) {
+            rights |= NetRights::CONNECT_TCP;
+        }
+        if port == 53 && handled.contains(NetRights::CONNECT_SEND_UDP) {
+            rights |= NetRights::CONNECT_SEND_UDP;
+        }
+        if !rights.is_empty() {
+            rules.push(PortRule { port, rights });
+        }
+    }
+    if handled.contains(NetRights::BIND_UDP) {
+        rules.push(PortRule {
+            port: 0,
+            rights: NetRights::BIND_UDP,
+        });
+    }
+    rules
 }
 
 /// A new Landlock domain-to-be that handles `ruleset`'s filesystem and

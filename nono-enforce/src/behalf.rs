@@ -157,6 +157,24 @@ impl SockAddr {
         Some(path.split(|&b| b == 0).next().unwrap_or(path))
     }
 
+    /// The IP address and port of an `AF_INET` or `AF_INET6` address (the
+    /// copy: what is judged is what is used).
+    pub fn inet(&self) -> Option<std::net::SocketAddr> {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+        let family = i32::from(self.family()?);
+        let port = u16::from_be_bytes(self.0.get(2..4)?.try_into().ok()?);
+        let ip = if family == libc::AF_INET {
+            let octets: [u8; 4] = self.0.get(4..8)?.try_into().ok()?;
+            IpAddr::V4(Ipv4Addr::from(octets))
+        } else if family == libc::AF_INET6 {
+            let octets: [u8; 16] = self.0.get(8..24)?.try_into().ok()?;
+            IpAddr::V6(Ipv6Addr::from(octets))
+        } else {
+            return None;
+        };
+        Some(SocketAddr::new(ip, port))
+    }
+
     /// The pathname Unix address of the pinned socket file.
     pub fn unix_for(pinned: &OwnedFd) -> SockAddr {
         let path = proc_fd_path(pinned);

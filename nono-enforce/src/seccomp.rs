@@ -109,7 +109,8 @@ fn socket_denials(filter: SocketFilter) -> Result<Vec<SeccompRule>, FilterError>
         // No rule: refused unconditionally.
         SocketFilter::NoSockets => Ok(Vec::new()),
         SocketFilter::UnixOnly => Ok(vec![rule(vec![cond(0, Ne, unix)?])?]),
-        SocketFilter::TcpUdpOnly => {
+        SocketFilter::TcpUdpOnly | SocketFilter::TcpOnly => {
+            let udp = filter == SocketFilter::TcpUdpOnly;
             let inet = [word(libc::AF_INET), word(libc::AF_INET6)];
             let netlink = word(libc::AF_NETLINK);
             let mut rules = vec![
@@ -135,6 +136,17 @@ fn socket_denials(filter: SocketFilter) -> Result<Vec<SeccompRule>, FilterError>
                     cond(2, Ne, word(libc::IPPROTO_TCP))?,
                     cond(2, Ne, word(libc::IPPROTO_UDP))?,
                 ])?);
+                if !udp {
+                    // UDP by protocol or by type (datagram, type 2).
+                    rules.push(rule(vec![
+                        cond(0, Eq, fam)?,
+                        cond(2, Eq, word(libc::IPPROTO_UDP))?,
+                    ])?);
+                    rules.push(rule(vec![
+                        cond(1, MaskedEq(SOCK_TYPE_MASK), 2)?,
+                        cond(0, Eq, fam)?,
+                    ])?);
+                }
                 // Socket types other than stream and datagram (raw,
                 // seqpacket, rdm, dccp, packet): type 3, and every type
                 // with bit 2 or bit 3 set (4 to 15).

@@ -23,6 +23,7 @@ mod access;
 mod env;
 mod grant;
 mod guard;
+mod host;
 mod net;
 mod path_text;
 mod policy;
@@ -38,13 +39,19 @@ pub use access::{Access, AccessLevels};
 pub use env::EnvPolicy;
 pub use grant::{FsGrant, GrantError};
 pub use guard::{SyscallGuard, SysvIpc};
+pub use host::{
+    DEFAULT_HOST_PORTS, HostError, HostName, HostPattern, is_internal_address, normalize_host_name,
+    requested_host,
+};
 pub use net::{NetPolicy, Scopes};
 pub use path_text::{grant_text, literal_grant_text, serialize_opt_path, serialize_path};
-pub use policy::{GrantSource, Policy, PolicyDeny, PolicyGrant, UnixGrant};
+pub use policy::{GrantSource, HostGrant, Policy, PolicyDeny, PolicyGrant, UnixGrant};
 pub use preset::{Preset, PresetError};
 pub use rights::{FsRight, FsRights, NetRight, NetRights, ScopeFlag, ScopeSet};
 pub use ron_text::{RonError, parse as parse_ron};
-pub use ruleset::{FileKind, PathRule, PortRule, Ruleset, SocketFilter, Supervision, UnixRule};
+pub use ruleset::{
+    FileKind, PathRule, PortRule, ProxyRules, Ruleset, SocketFilter, Supervision, UnixRule,
+};
 pub use sensitive::{
     NONO_CACHE_PATHS, NONO_CONFIG_PATHS, SENSITIVE_PATH_LISTS, SENSITIVE_PATHS,
     has_url_credentials, is_sensitive_env, is_sensitive_var, sensitive_path_vars, template_vars,

@@ -1,6 +1,6 @@
 //! A policy: every grant a run asks for, with where each came from.
 
-use crate::{EnvPolicy, FsGrant, NetPolicy, Scopes};
+use crate::{EnvPolicy, FsGrant, HostPattern, NetPolicy, Scopes};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -55,6 +55,16 @@ pub struct UnixGrant {
     pub source: GrantSource,
 }
 
+/// A host the command may reach through nono's proxy (`--net-allow`, a
+/// preset's `net_allow`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct HostGrant {
+    /// The host and port pattern.
+    pub pattern: HostPattern,
+    /// Where the grant came from.
+    pub source: GrantSource,
+}
+
 /// Everything a run asks the sandbox to allow. What is not granted is denied.
 ///
 /// ```
@@ -95,6 +105,11 @@ pub struct Policy {
     /// Where the command may reach pathname Unix sockets.
     #[serde(default)]
     pub unix: Vec<UnixGrant>,
+    /// The hosts the command may reach through nono's proxy; when any is
+    /// given, the command reaches the network through the proxy alone
+    /// (and the ports of `net`, if any).
+    #[serde(default)]
+    pub hosts: Vec<HostGrant>,
 }
 
 impl Policy {

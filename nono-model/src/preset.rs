@@ -37,6 +37,10 @@ pub struct Preset {
     /// `--allow-unix` grants.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unix: Vec<String>,
+    /// Hosts the command may reach through nono's proxy, as `--net-allow`
+    /// values (`crates.io`, `*.crates.io`, `github.com:443`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub net_allow: Vec<String>,
 }
 
 /// Why a preset is not acceptable.
@@ -69,6 +73,14 @@ pub enum PresetError {
         path: String,
         /// What is wrong with it.
         source: GrantError,
+    },
+    /// A `net_allow` entry is not `HOST[:PORT]`.
+    #[error("net_allow {index}: {source}")]
+    NetAllow {
+        /// 0-based position in the list.
+        index: usize,
+        /// What is wrong with it.
+        source: crate::HostError,
     },
     /// An `extends` entry is neither a preset name nor `PLUGIN/NAME`.
     #[error(
@@ -108,6 +120,7 @@ impl Preset {
             grants: Vec::new(),
             deny: Vec::new(),
             unix: Vec::new(),
+            net_allow: Vec::new(),
         }
     }
 
@@ -185,6 +198,10 @@ impl Preset {
                 path: path.clone(),
                 source,
             })?;
+        }
+        for (index, host) in self.net_allow.iter().enumerate() {
+            host.parse::<crate::HostPattern>()
+                .map_err(|source| PresetError::NetAllow { index, source })?;
         }
         for (index, grant) in self.grants.iter().enumerate() {
             grant.validate().map_err(|source| PresetError::Grant {

@@ -1,8 +1,13 @@
 //! The concrete ruleset: what `nono-compile` produces and `nono-enforce`
 //! applies.
 
-use crate::{Abi, AccessLevels, FsRights, GrantSource, NetRights, ScopeSet, SyscallGuard};
+use crate::{
+    Abi, AccessLevels, FsRights, GrantSource, HostName, HostPattern, NetRights, ScopeSet,
+    SyscallGuard,
+};
 use serde::Serialize;
+use std::collections::BTreeSet;
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 /// Whether a path is a directory (a rule covers everything beneath it) or
@@ -91,6 +96,65 @@ pub struct Ruleset {
     /// below), sorted by path, one per path. They are kept apart from
     /// `rules`, which come from access levels: no level grants ResolveUnix.
     pub unix_rules: Vec<UnixRule>,
+    /// nono's proxy (`--net-allow`), when the command reaches hosts by
+    /// name through it.
+    pub proxy: Option<ProxyRules>,
+}
+
+/// What nono's proxy admits, and how the command may reach the network
+/// around it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProxyRules {
+    /// The proxy's port on 127.0.0.1, or 0 before it is chosen (a dry
+    /// run, `nono why`).
+    pub port: u16,
+    /// The allowed hosts, sorted, one per pattern.
+    pub hosts: Vec<HostPattern>,
+    /// The TCP ports the command may also connect to directly, at any
+    /// address (`--net-connect`).
+    pub direct_ports: BTreeSet<u16>,
+    /// The UDP ports the command may send to directly (`--net-connect
+    /// udp:PORT`).
+    pub direct_udp_ports: BTreeSet<u16>,
+}
+
+impl ProxyRules {
+    /// The ports the proxy connects to for the command (every allowed
+    /// host's), which the supervisor's own Landlock domain must allow.
+    pub fn upstream_ports(&self) -> BTreeSet<u16> {
+        self.hosts.iter().flat_map(HostPattern::ports).collect()
+    }
+
+    /// Whether the command itself may connect (or send) to `to`: nono's
+    /// proxy on 127.0.0.1 (an IPv4-mapped IPv6 address too), or a
+    /// `--net-connect` port on any address.
+    pub fn command_may_reach(&self, to: std::net::SocketAddr, datagram: bool) -> bool {
+        if datagram {
+            return self.direct_udp_ports.contains(&to.port());
+        }
+        let loopback_v4 = match to.ip() {
+            IpAddr::V4(v4) => v4 == std::net::Ipv4Addr::LOCALHOST,
+            IpAddr::V6(v6) => v6.to_ipv4_mapped() == Some(std::net::Ipv4Addr::LOCALHOST),
+        };
+        (self.port != 0 && to.port() == self.port && loopback_v4)
+            || self.direct_ports.contains(&to.port())
+    }
+
+    /// The first pattern that admits `host` on `port`, if any.
+    pub fn admits(&self, host: &HostName, port: u16) -> Option<&HostPattern> {
+        self.hosts.iter().find(|p| p.matches_host(host, port))
+    }
+
+    /// Whether a name's resolved address `ip` may be reached on `port`:
+    /// a public address, or one that an allowed pattern names (by
+    /// address, or `localhost` for the loopback).
+    pub fn admits_address(&self, ip: IpAddr, port: u16) -> bool {
+        !crate::is_internal_address(ip)
+            || self
+                .hosts
+                .iter()
+                .any(|p| p.ports().contains(&port) && p.permits_address(ip))
+    }
 }
 
 /// A Landlock rule granting ResolveUnix (connect or send to pathname Unix
@@ -119,12 +183,15 @@ pub struct Supervision {
     pub metadata: bool,
     /// `inotify_add_watch`: only where Read is granted.
     pub inotify: bool,
+    /// `connect` and sends to IP addresses (`--net-allow`): only to nono's
+    /// proxy, and to `--net-connect` ports.
+    pub inet_destinations: bool,
 }
 
 impl Supervision {
     /// Whether nothing is supervised.
     pub fn is_empty(self) -> bool {
-        !(self.unix_sockets || self.metadata || self.inotify)
+        !(self.unix_sockets || self.metadata || self.inotify || self.inet_destinations)
     }
 }
 
@@ -145,6 +212,7 @@ impl Ruleset {
             supervision: Supervision::default(),
             unix_sockets: Vec::new(),
             unix_rules: Vec::new(),
+            proxy: None,
         }
     }
 }
@@ -171,6 +239,10 @@ pub enum SocketFilter {
     /// TCP or UDP protocol; `AF_NETLINK` route sockets. Raw, packet, MPTCP,
     /// SCTP and every other family are refused (`--net-connect`/`--net-bind`).
     TcpUdpOnly,
+    /// As [`TcpUdpOnly`](Self::TcpUdpOnly) without UDP: only stream
+    /// `AF_INET`/`AF_INET6` sockets (`--net-allow` without UDP ports: the
+    /// command needs no DNS, its proxy resolves names).
+    TcpOnly,
     /// No sockets at all, not even `AF_UNIX` (`socket` and `socketpair`
     /// refused). No flag asks for it: the plugin helper uses it, because
     /// below Landlock ABI 9 nothing else keeps a process from connecting to

@@ -145,8 +145,11 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = NETWORK)]
     pub allow_unix: Vec<OsString>,
     /// Deny all network: TCP via Landlock (ABI 4+), every non-Unix socket via seccomp.
-    #[arg(long, conflicts_with_all = ["net_connect", "net_bind"], help_heading = NETWORK)]
+    #[arg(long, conflicts_with_all = ["net_connect", "net_bind", "net_allow"], help_heading = NETWORK)]
     pub net_block: bool,
+    /// Reach HOST (wildcards like *.example.com) only, through nono's proxy (repeatable). Without :PORT, 443 and 80.
+    #[arg(long, value_name = "HOST[:PORT]", value_parser = host_pattern, help_heading = NETWORK)]
+    pub net_allow: Vec<nono_model::HostPattern>,
     /// Allow outbound TCP to PORT only (repeatable, comma lists); other ports denied. udp:PORT allows UDP to PORT (Landlock ABI 10).
     #[arg(long, value_name = "PORT", value_delimiter = ',', value_parser = connect_port, help_heading = NETWORK)]
     pub net_connect: Vec<NetPort>,
@@ -231,6 +234,13 @@ fn bind_port(text: &str) -> Result<NetPort, String> {
     net_port(text, 0)
 }
 
+/// A `--net-allow` value: `HOST[:PORT]`, `*.DOMAIN[:PORT]`, or an IP
+/// literal (`[v6]:PORT` for an IPv6 address with a port).
+fn host_pattern(text: &str) -> Result<nono_model::HostPattern, String> {
+    text.parse()
+        .map_err(|e: nono_model::HostError| e.reason.to_owned())
+}
+
 /// The help line of `--abi`, with the ABIs nono knows.
 fn abi_help() -> String {
     format!("Use at most Landlock ABI N (1 to {})", Abi::LATEST)
@@ -305,13 +315,16 @@ pub struct WhyArgs {
     /// The path to ask about.
     #[arg(
         value_name = "PATH",
-        required_unless_present = "port",
-        conflicts_with = "port"
+        required_unless_present_any = ["port", "host"],
+        conflicts_with_all = ["port", "host"]
     )]
     pub path: Option<OsString>,
     /// The operation on PATH.
-    #[arg(long, value_enum, default_value = "read", conflicts_with = "port")]
+    #[arg(long, value_enum, default_value = "read", conflicts_with_all = ["port", "host"])]
     pub op: PathOp,
+    /// Ask whether the command may reach HOST[:PORT] (443 without a port) through nono's proxy.
+    #[arg(long, value_name = "HOST[:PORT]", value_parser = host_pattern, conflicts_with = "port")]
+    pub host: Option<nono_model::HostPattern>,
     /// Ask about a TCP port instead of a path.
     #[arg(long, value_name = "N")]
     pub port: Option<u16>,

@@ -301,6 +301,9 @@ fn text_report(
         Some(SocketFilter::TcpUdpOnly) => {
             "seccomp: only AF_UNIX, TCP and UDP sockets (no raw, packet, MPTCP, SCTP); io_uring refused"
         }
+        Some(SocketFilter::TcpOnly) => {
+            "seccomp: only AF_UNIX and TCP sockets (no UDP, raw, packet, MPTCP, SCTP); io_uring refused"
+        }
     };
     outln!(buf, "  socket filter: {filter}");
     if let Some(guard) = &rs.syscall_guard {
@@ -319,6 +322,27 @@ fn text_report(
         outln!(buf, "Ports asked for: {ports}");
     }
     outln!(buf, "Network: {}", network_summary(compiled));
+    if let Some(proxy) = &rs.proxy {
+        let hosts: Vec<String> = proxy.hosts.iter().map(ToString::to_string).collect();
+        outln!(
+            buf,
+            "Hosts (--net-allow, through nono's proxy on 127.0.0.1, its port chosen at run time): {}",
+            hosts.join(" ")
+        );
+        outln!(
+            buf,
+            "  without a port: {}; the command connects to the proxy and its --net-connect ports only (the supervisor checks each connect); names resolving to internal addresses are refused unless named",
+            nono_model::DEFAULT_HOST_PORTS
+                .map(|p| p.to_string())
+                .join(" and ")
+        );
+        outln!(
+            buf,
+            "Environment: set {} to the proxy; removed {}",
+            nono_compile::PROXY_VARS.join(" "),
+            nono_compile::NO_PROXY_VARS.join(" ")
+        );
+    }
     for carve in &compiled.carves {
         outln!(
             buf,
@@ -373,6 +397,25 @@ fn network_summary(compiled: &Compiled) -> String {
                 )
             }
         }
+        (Some(SocketFilter::TcpOnly), true) => {
+            let ports: Vec<String> = rs
+                .port_rules
+                .iter()
+                .map(|p| format!("{} ({})", p.port, p.rights))
+                .collect();
+            format!(
+                "TCP only to nono's proxy{} by Landlock and the supervisor; UDP and other sockets refused by seccomp",
+                if ports.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and ports [{}]", ports.join(", "))
+                }
+            )
+        }
+        (Some(SocketFilter::TcpOnly), false) => format!(
+            "TCP only to nono's proxy by the supervisor's connect check (Landlock ABI {} has no network rules); UDP and other sockets refused by seccomp",
+            rs.abi
+        ),
         (Some(SocketFilter::TcpUdpOnly), false) => format!(
             "port rules NOT enforced (Landlock ABI {} has no network rules); raw and other sockets refused by seccomp",
             rs.abi

@@ -3,8 +3,8 @@
 use crate::cli::{NetPort, Proto, SandboxArgs};
 use crate::failure::Failure;
 use nono_model::{
-    Access, EnvPolicy, FsGrant, GrantSource, NONO_CACHE_PATHS, NONO_CONFIG_PATHS, NetPolicy,
-    Policy, SENSITIVE_PATHS, Scopes, UnixGrant,
+    Access, EnvPolicy, FsGrant, GrantSource, HostGrant, NONO_CACHE_PATHS, NONO_CONFIG_PATHS,
+    NetPolicy, Policy, SENSITIVE_PATHS, Scopes, UnixGrant,
 };
 use nono_plugins::Catalog;
 use std::collections::BTreeSet;
@@ -51,6 +51,15 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
         for grant in loaded.preset.grants {
             policy.add(grant, source.clone());
         }
+        for (index, host) in loaded.preset.net_allow.iter().enumerate() {
+            let pattern = host.parse().map_err(|e: nono_model::HostError| {
+                Failure::new(format!("{source}: net_allow {index}: {e}"))
+            })?;
+            policy.hosts.push(HostGrant {
+                pattern,
+                source: source.clone(),
+            });
+        }
         for path in loaded.preset.deny {
             policy.deny(path, source.clone());
         }
@@ -92,9 +101,23 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
             GrantSource::Flag("--expose".to_owned()),
         );
     }
+    for pattern in &args.net_allow {
+        policy.hosts.push(HostGrant {
+            pattern: pattern.clone(),
+            source: GrantSource::Flag("--net-allow".to_owned()),
+        });
+    }
+    if args.net_block
+        && let Some(host) = policy.hosts.first()
+    {
+        return Err(Failure::new(format!(
+            "--net-block conflicts with net_allow {} of {}: the proxy's hosts need the network",
+            host.pattern, host.source
+        )));
+    }
     policy.net = if args.net_block {
         NetPolicy::Block
-    } else if args.net_connect.is_empty() && args.net_bind.is_empty() {
+    } else if args.net_connect.is_empty() && args.net_bind.is_empty() && policy.hosts.is_empty() {
         NetPolicy::Unrestricted
     } else {
         let of = |ports: &[NetPort], proto: Proto| -> BTreeSet<u16> {

@@ -175,6 +175,29 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     };
     // The supervisor stays outside: fork before anything is applied here.
     // Without Landlock there is nothing for it to uphold.
+    let supervised = compiled.predicted != EnforcementStatus::NotEnforced
+        && !compiled.ruleset.supervision.is_empty();
+    // --net-allow: the proxy's socket is bound now, so that its port is in
+    // the command's Landlock rule, the supervisor's destination check and
+    // the command's environment.
+    let mut compiled = compiled;
+    let proxy = match (&compiled.ruleset.proxy, supervised) {
+        (Some(_), true) => {
+            let listener = nono_proxy::bind()
+                .map_err(|e| Failure::new(format!("cannot start nono's proxy: {e}")))?;
+            let port = listener
+                .local_addr()
+                .map_err(|e| Failure::new(format!("cannot start nono's proxy: {e}")))?
+                .port();
+            nono_compile::with_proxy_port(&mut compiled.ruleset, port);
+            nono_compile::point_at_proxy(&mut env.vars, port);
+            Some(crate::supervise::ProxyStart {
+                listener,
+                log: args.verbose > 0,
+            })
+        }
+        _ => None,
+    };
     let start = Start {
         args: &args,
         compiled: &compiled,
@@ -183,10 +206,8 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         plugin_notes: &plugin_notes,
         dropped_caps,
     };
-    if compiled.predicted != EnforcementStatus::NotEnforced
-        && !compiled.ruleset.supervision.is_empty()
-    {
-        return crate::supervise::spawn(&compiled.ruleset, |handoff| {
+    if supervised {
+        return crate::supervise::spawn(&compiled.ruleset, proxy, |handoff| {
             start.confine_and_exec(Some(handoff))
         });
     }
@@ -295,6 +316,14 @@ impl Start<'_> {
             }
             if let (Some(guard), Some(ipc)) = (&compiled.ruleset.syscall_guard, &report.ipc) {
                 eprintln!("nono: System V IPC: {}", ipc_line(guard.sysv_ipc, ipc));
+            }
+            if let Some(proxy) = &compiled.ruleset.proxy {
+                let hosts: Vec<String> = proxy.hosts.iter().map(ToString::to_string).collect();
+                eprintln!(
+                    "nono: proxy on 127.0.0.1:{} admits: {}",
+                    proxy.port,
+                    hosts.join(" ")
+                );
             }
             if !env.removed.is_empty() {
                 eprintln!(

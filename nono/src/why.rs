@@ -23,6 +23,8 @@ struct Grant {
 enum Subject {
     Path(PathBuf),
     Port(u16),
+    /// A host and port, as `host:port`.
+    Host(String),
 }
 
 impl std::fmt::Display for Subject {
@@ -30,6 +32,7 @@ impl std::fmt::Display for Subject {
         match self {
             Subject::Path(path) => write!(f, "{}", path.display()),
             Subject::Port(port) => write!(f, "tcp port {port}"),
+            Subject::Host(host) => write!(f, "host {host}"),
         }
     }
 }
@@ -38,7 +41,7 @@ impl Serialize for Subject {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Subject::Path(path) => nono_model::serialize_path(path, serializer),
-            Subject::Port(_) => serializer.collect_str(self),
+            Subject::Port(_) | Subject::Host(_) => serializer.collect_str(self),
         }
     }
 }
@@ -201,6 +204,85 @@ fn explain_port(compiled: &Compiled, port: u16, op: PortOp) -> Answer {
     }
 }
 
+/// Whether the command may reach `host` (a pattern without a wildcard:
+/// a name or an address, 443 without a port), from the same rules the
+/// proxy and the supervisor use.
+fn explain_host(compiled: &Compiled, host: &nono_model::HostPattern) -> Result<Answer, Failure> {
+    let rs = &compiled.ruleset;
+    if matches!(host.host, nono_model::HostName::Below(_)) {
+        return Err(Failure::new(format!(
+            "why --host {host}: ask about one host, not a wildcard"
+        )));
+    }
+    let port = host.port.unwrap_or(443);
+    let shown = format!("{}:{port}", host.host);
+    let tcp_port = rs
+        .port_rules
+        .iter()
+        .any(|r| r.port == port && r.rights.contains(NetRights::CONNECT_TCP));
+    let (allowed, reason) = if let Some(proxy) = &rs.proxy {
+        match proxy.admits(&host.host, port) {
+            Some(pattern) => {
+                let rebinding = match host.host {
+                    nono_model::HostName::Ip(ip) => {
+                        if proxy.admits_address(ip, port) {
+                            ""
+                        } else {
+                            " (an internal address that no pattern names: refused)"
+                        }
+                    }
+                    _ if pattern.permits_address(std::net::Ipv4Addr::LOCALHOST.into()) => "",
+                    _ => {
+                        ", if the name resolves to a public address (internal addresses are refused unless --net-allow names them)"
+                    }
+                };
+                (
+                    !rebinding.starts_with(" ("),
+                    format!("--net-allow {pattern} admits it through nono's proxy{rebinding}"),
+                )
+            }
+            None if proxy.direct_ports.contains(&port) => (
+                true,
+                format!(
+                    "--net-connect {port} lets the command connect to any host on that port directly"
+                ),
+            ),
+            None => (
+                false,
+                format!(
+                    "no --net-allow pattern admits {shown}; --net-allow {shown} would allow it"
+                ),
+            ),
+        }
+    } else if rs.socket_filter == Some(nono_model::SocketFilter::UnixOnly) {
+        (false, "--net-block: no network at all".to_owned())
+    } else if !rs.handled_net.contains(NetRights::CONNECT_TCP) {
+        (
+            true,
+            "hosts are not restricted (no --net-allow flag), nor TCP ports here".to_owned(),
+        )
+    } else if tcp_port {
+        (
+            true,
+            format!("--net-connect {port} grants any host on that port"),
+        )
+    } else {
+        (
+            false,
+            format!("no --net-connect rule for port {port} and no --net-allow host"),
+        )
+    };
+    Ok(Answer {
+        subject: Subject::Host(shown),
+        operation: "connect",
+        right: "net_allow",
+        allowed,
+        reason,
+        granted_by: Vec::new(),
+        carved_by: None,
+    })
+}
+
 /// `nono why`'s exit status when the answer is "denied" (0 when allowed,
 /// 125 for bad input), so that scripts can branch on it.
 pub const DENIED: u8 = 1;
@@ -220,6 +302,10 @@ pub fn why(args: WhyArgs) -> Result<(), Failure> {
     let (_, compiled, _) =
         crate::run::compile_for_here(&args.sandbox, &nono_compile::RealFs, false)?;
     let answer = match (&args.path, args.port) {
+        _ if args.host.is_some() => match &args.host {
+            Some(host) => explain_host(&compiled, host)?,
+            None => return Err(Failure::new("why: give a PATH, --port N or --host HOST")),
+        },
         (_, Some(port)) => explain_port(&compiled, port, args.port_op),
         (Some(path), None) => explain_path(
             &compiled,

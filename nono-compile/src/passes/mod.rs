@@ -23,6 +23,7 @@
 //! | `seccomp_fallback` | seccomp  | a socket filter                | `--net-*`           |
 //! | `syscall_guard`    | seccomp  | no-path channels               | always              |
 //! | `supervise`        | supervisor | Unix sockets, metadata, inotify | `--allow-unix`, Write, Read |
+//! | `net_proxy`        | supervisor | inet destinations (the proxy)  | `--net-allow`       |
 //!
 //! A pass that requires a Landlock ABI missing from nono-model's ABI table
 //! does not compile (a check below), so adding an ABI's feature is a pass
@@ -35,6 +36,7 @@
 mod audit_log;
 mod fs_base;
 mod ioctl_dev;
+mod net_proxy;
 mod net_tcp;
 mod net_udp;
 mod refer;
@@ -47,12 +49,13 @@ mod truncate;
 mod tsync;
 mod verify;
 
+pub use net_proxy::with_proxy_port;
 pub use verify::{Broken, verify};
 
 use crate::NormRule;
 use nono_model::{
-    Abi, Access, FileKind, FsRight, FsRights, Gap, NetPolicy, PathRule, Policy, Requirement,
-    Ruleset, Scopes, UnixRule,
+    Abi, Access, FileKind, FsRight, FsRights, Gap, HostPattern, NetPolicy, PathRule, Policy,
+    Requirement, Ruleset, Scopes, UnixRule,
 };
 
 /// One lowering pass.
@@ -70,7 +73,7 @@ pub struct Pass {
 }
 
 /// Every pass, in the order they run.
-pub const PIPELINE: [Pass; 13] = [
+pub const PIPELINE: [Pass; 14] = [
     fs_base::PASS,
     refer::PASS,
     truncate::PASS,
@@ -84,6 +87,7 @@ pub const PIPELINE: [Pass; 13] = [
     seccomp_fallback::PASS,
     syscall_guard::PASS,
     supervise::PASS,
+    net_proxy::PASS,
 ];
 
 // A pass may only require a Landlock ABI that nono lowers to: one that needs
@@ -168,6 +172,8 @@ pub struct Intent {
     /// Where pathname Unix sockets may be reached (`--allow-unix`),
     /// resolved, sorted by path, one per path.
     pub unix: Vec<UnixRule>,
+    /// The hosts reached through nono's proxy (`--net-allow`).
+    pub hosts: Vec<HostPattern>,
 }
 
 impl From<&Policy> for Intent {
@@ -180,6 +186,7 @@ impl From<&Policy> for Intent {
             log_denials: policy.log_denials,
             allow_sysv_ipc: policy.allow_sysv_ipc,
             unix: Vec::new(),
+            hosts: policy.hosts.iter().map(|h| h.pattern.clone()).collect(),
         }
     }
 }

@@ -49,8 +49,24 @@ fn lower_net_udp(lowering: &mut Lowering<'_>) {
 }
 
 fn without_net_udp(lowering: &mut Lowering<'_>) {
-    if matches!(lowering.intent.net, NetPolicy::Ports { .. }) {
-        lowering.gap_below("UDP to and from any port");
+    if let NetPolicy::Ports {
+        udp_connect,
+        udp_bind,
+        ..
+    } = &lowering.intent.net
+    {
+        // --net-allow without UDP ports: the seccomp socket filter refuses
+        // UDP sockets altogether (net_proxy), so nothing is lost.
+        let proxied_only = !lowering.intent.hosts.is_empty()
+            && udp_connect.is_empty()
+            && udp_bind.is_empty()
+            && lowering.host.seccomp
+            && lowering.host.supervisor;
+        if proxied_only {
+            lowering.note("no UDP socket at all (--net-allow: the proxy resolves names; the seccomp socket filter refuses UDP)");
+        } else {
+            lowering.gap_below("UDP to and from any port");
+        }
     }
 }
 

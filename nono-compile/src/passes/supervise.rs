@@ -21,6 +21,7 @@ fn lower_supervise(lowering: &mut Lowering<'_>) {
         unix_sockets: !lowering.host.provides(resolve_unix::PASS.requires),
         metadata: true,
         inotify: true,
+        inet_destinations: false,
     };
 }
 

@@ -525,9 +525,28 @@ impl Judge {
     fn destination(
         &self,
         c: &Call<'_>,
+        sock: &OwnedFd,
         addr: SockAddr,
         held: &mut Vec<OwnedFd>,
     ) -> Result<SockAddr, i32> {
+        let inet_family = addr
+            .family()
+            .is_some_and(|f| i32::from(f) == libc::AF_INET || i32::from(f) == libc::AF_INET6);
+        if inet_family && addr.inet().is_none() && self.ruleset.proxy.is_some() {
+            // Too short to name an address: the kernel would refuse it too.
+            return Err(libc::EINVAL);
+        }
+        if let (Some(to), Some(proxy)) = (addr.inet(), &self.ruleset.proxy) {
+            // --net-allow: the command reaches the proxy and its own
+            // --net-connect ports, nothing else. The address judged is the
+            // copy the call is then made with.
+            let datagram = sock_type(sock) != libc::SOCK_STREAM;
+            return if proxy.command_may_reach(to, datagram) {
+                Ok(addr)
+            } else {
+                Err(libc::EACCES)
+            };
+        }
         let Some(path) = addr.unix_path() else {
             return Ok(addr);
         };
@@ -548,7 +567,7 @@ impl Judge {
         let sock = c.take(c.arg_fd(0))?;
         let addr = c.read_addr(c.arg(1), c.arg(2))?;
         let mut held = Vec::new();
-        let to = self.destination(c, addr, &mut held)?;
+        let to = self.destination(c, &sock, addr, &mut held)?;
         if !pending() {
             return Err(libc::ENOENT);
         }
@@ -618,7 +637,7 @@ impl Judge {
         let (len, _short) = fit(&sock, len)?;
         let data = c.read(c.arg(1), len)?;
         let mut held = Vec::new();
-        let to = self.destination(c, addr, &mut held)?;
+        let to = self.destination(c, &sock, addr, &mut held)?;
         let msg = Message {
             data,
             control: Vec::new(),
@@ -656,7 +675,7 @@ impl Judge {
             None
         } else {
             let addr = c.read_addr(name, namelen & 0xffff_ffff)?;
-            Some(self.destination(c, addr, held)?)
+            Some(self.destination(c, sock, addr, held)?)
         };
         let iovlen = usize::try_from(iovlen).map_err(|_| libc::EMSGSIZE)?;
         if iovlen > MAX_IOV {
@@ -766,6 +785,23 @@ impl Judge {
 /// A pidfd for the process thread `tid` belongs to: the thread itself when
 /// it leads its process, else its thread-group leader (found in
 /// `/proc/TID/status`), whose descriptor table the thread shares.
+/// The socket's type (`SOCK_STREAM`, `SOCK_DGRAM`...), or -1.
+fn sock_type(sock: &OwnedFd) -> i32 {
+    let mut ty: libc::c_int = -1;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `ty` and `len` are valid for getsockopt to write.
+    let rc = unsafe {
+        libc::getsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_TYPE,
+            (&raw mut ty).cast(),
+            &raw mut len,
+        )
+    };
+    if rc == 0 { ty } else { -1 }
+}
+
 fn process_of(tid: u32) -> Option<OwnedFd> {
     match nono_enforce::pidfd_open(tid) {
         Ok(fd) => Some(fd),

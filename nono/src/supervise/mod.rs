@@ -43,7 +43,9 @@ const MAX_WORKERS: usize = 64;
 pub fn notified_calls(ruleset: &Ruleset) -> NotifiedCalls {
     let s = ruleset.supervision;
     NotifiedCalls {
-        sockets: s.unix_sockets,
+        // The destination check of --net-allow judges the same socket
+        // calls (by their IP address) as the Unix socket check.
+        sockets: s.unix_sockets || s.inet_destinations,
         metadata: s.metadata,
         inotify: s.inotify,
     }
@@ -154,6 +156,50 @@ fn pipe() -> Result<(std::fs::File, std::fs::File), Failure> {
     Ok((r.into(), w.into()))
 }
 
+/// nono's proxy for this run (`--net-allow`): its bound socket, started in
+/// the supervisor once the command's process is started.
+#[derive(Debug)]
+pub struct ProxyStart {
+    /// The listening socket (127.0.0.1, the port in the ruleset's proxy),
+    /// close-on-exec: the command never holds it.
+    pub listener: std::net::TcpListener,
+    /// Whether to log each refused host once (`-v`).
+    pub log: bool,
+}
+
+/// In the supervisor, once the command's process `pid` is started (nono
+/// may have threads from now on): starts the proxy's thread, which takes
+/// no signal (they go to the main thread's handlers, which forward them).
+/// If it cannot start, the command is ended and the run fails.
+fn start_proxy(
+    pid: libc::pid_t,
+    ruleset: &Ruleset,
+    proxy: Option<ProxyStart>,
+) -> Result<(), Failure> {
+    let (Some(start), Some(rules)) = (proxy, ruleset.proxy.clone()) else {
+        return Ok(());
+    };
+    // SAFETY: an all-zero sigset is valid for pthread_sigmask to fill.
+    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: reads this thread's mask into `old`.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, std::ptr::null(), &raw mut old) };
+    block_signals();
+    let started = nono_proxy::serve(
+        start.listener,
+        rules,
+        nono_proxy::Limits::default(),
+        start.log,
+    );
+    restore_mask(&old);
+    if let Err(e) = started {
+        // SAFETY: plain kill of our own child.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        let _ = wait_child(pid);
+        return Err(Failure::new(format!("cannot start nono's proxy: {e}")));
+    }
+    Ok(())
+}
+
 /// Starts the command's process and supervises it.
 ///
 /// In the command's process, `child` applies the sandbox, installs the
@@ -162,7 +208,11 @@ fn pipe() -> Result<(std::fs::File, std::fs::File), Failure> {
 /// process, the supervisor, it confines itself first, supervises until the
 /// command ends and exits as the command did: it returns only if the
 /// command's process could not be started.
-pub fn spawn(ruleset: &Ruleset, child: impl FnOnce(Handoff) -> Failure) -> Result<(), Failure> {
+pub fn spawn(
+    ruleset: &Ruleset,
+    proxy: Option<ProxyStart>,
+    child: impl FnOnce(Handoff) -> Failure,
+) -> Result<(), Failure> {
     // The pty is opened before the supervisor confines itself. Without one
     // (no /dev/ptmx here, or inside another sandbox, whose own pty is then
     // the terminal) the command shares the terminal: a gap.
@@ -177,8 +227,8 @@ pub fn spawn(ruleset: &Ruleset, child: impl FnOnce(Handoff) -> Failure) -> Resul
     let calls = notified_calls(ruleset);
     adopt_orphans();
     let ended = match pty {
-        Some(pty) => spawn_on_pty(ruleset, pty, calls, child)?,
-        None => spawn_shared(ruleset, calls, shared_terminal, child)?,
+        Some(pty) => spawn_on_pty(ruleset, pty, calls, proxy, child)?,
+        None => spawn_shared(ruleset, calls, shared_terminal, proxy, child)?,
     };
     match ended {
         Ended::Exited(code) => std::process::exit(code),
@@ -223,6 +273,7 @@ fn spawn_shared(
     ruleset: &Ruleset,
     calls: NotifiedCalls,
     shared_terminal: Option<String>,
+    proxy: Option<ProxyStart>,
     child: impl FnOnce(Handoff) -> Failure,
 ) -> Result<Ended, Failure> {
     let stack = ChildStack::new()?;
@@ -273,6 +324,7 @@ fn spawn_shared(
     CHILD.store(pid, Ordering::Relaxed);
     forward_signals();
     restore_mask(&blocked);
+    start_proxy(pid, ruleset, proxy)?;
     let listener = match SHARED_LISTENER.swap(NO_LISTENER, Ordering::Relaxed) {
         // SAFETY: the child installed the filter and left its listener at
         // this number in the table it shared with us; nothing else owns it.
@@ -329,6 +381,7 @@ fn spawn_on_pty(
     ruleset: &Ruleset,
     pty: terminal::Pty,
     calls: NotifiedCalls,
+    proxy: Option<ProxyStart>,
     child: impl FnOnce(Handoff) -> Failure,
 ) -> Result<Ended, Failure> {
     let (child_read, parent_write) = pipe()?;
@@ -343,6 +396,8 @@ fn spawn_on_pty(
         )));
     }
     if pid == 0 {
+        // Neither the pty's waiter nor the command holds the proxy's socket.
+        drop(proxy);
         drop((parent_read, parent_write));
         let attached = pty.attach().and_then(terminal::fork_command);
         match attached {
@@ -375,6 +430,10 @@ fn spawn_on_pty(
         }
     };
     forward_signals();
+    if let Err(failure) = start_proxy(pid, ruleset, proxy) {
+        relay.finish();
+        return Err(failure);
+    }
     let listener = receive_listener(pid, parent_read, parent_write);
     let ended = supervise(pid, ruleset.clone(), listener);
     relay.finish();

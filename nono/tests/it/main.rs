@@ -48,6 +48,7 @@ mod first_use;
 mod fs_levels;
 mod fuzz_corpus;
 mod guard;
+mod net_allow;
 mod net_confinement;
 mod no_side_effects;
 mod non_utf8_paths;

@@ -55,9 +55,9 @@ fn check_reports_kernel_abi_and_features() {
     assert_eq!(json["kernel_abi"], abi);
     assert_eq!(json["effective_abi"], abi.min(u64::from(Abi::LATEST.0)));
     let features = json["features"].as_array().unwrap();
-    // The Landlock passes, then the two seccomp passes and the supervisor,
-    // which need no ABI.
-    assert_eq!(features.len(), FEATURES.len() + 3, "{json:#}");
+    // The Landlock passes, then the two seccomp passes and the two
+    // supervisor passes (its calls, --net-allow's proxy), which need no ABI.
+    assert_eq!(features.len(), FEATURES.len() + 4, "{json:#}");
     for ((name, since, linux), f) in FEATURES.iter().zip(features) {
         assert_eq!(f["name"], *name);
         assert_eq!(f["abi"], *since);
@@ -67,11 +67,12 @@ fn check_reports_kernel_abi_and_features() {
     // This kernel has seccomp: /proc/self/status says which mode we are in.
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     assert!(status.lines().any(|l| l.starts_with("Seccomp:")));
-    for (f, name) in
-        features[FEATURES.len()..]
-            .iter()
-            .zip(["seccomp_fallback", "syscall_guard", "supervise"])
-    {
+    for (f, name) in features[FEATURES.len()..].iter().zip([
+        "seccomp_fallback",
+        "syscall_guard",
+        "supervise",
+        "net_proxy",
+    ]) {
         assert_eq!(f["name"], name);
         assert_eq!(f["abi"], Value::Null);
         assert_eq!(f["enforceable"], true);

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""The cost of `--net-allow`: nono's proxy at start-up and on the wire.
+
+Start-up: `nono run -- /bin/true` against `nono run --net-allow
+localhost:PORT -- /bin/true` (which binds the proxy, adds its port rule and
+starts its threads in the supervisor), interleaved rounds in a shuffled
+order, median and p10/p90 wall times.
+
+Throughput: one large download from a local HTTP server (a file of SIZE MiB
+served by Python's http.server on 127.0.0.1) with curl, three ways: bare
+curl, curl under nono with `--net-connect PORT --noproxy '*'` (the sandbox
+without the proxy), and curl under nono with `--net-allow 127.0.0.1:PORT`
+(through the proxy). curl reports the speed; medians of the rounds.
+
+    python3 benches/proxy.py                       # writes BENCHMARKS.md's proxy block
+    python3 benches/proxy.py --quick --nono target/debug/nono   # a few rounds, writes nothing
+
+Python 3.9+ standard library only; needs curl.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import benchmarks_md
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port):
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit("the HTTP server did not start")
+
+
+def timed(argv, env):
+    start = time.perf_counter()
+    out = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    took = time.perf_counter() - start
+    if out.returncode != 0:
+        sys.exit("%s failed (%d): %s" % (" ".join(argv), out.returncode, out.stderr.decode()[-500:]))
+    return took, out.stdout.decode()
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--nono", default=os.path.join(REPO, "target", "release", "nono"))
+    ap.add_argument("--quick", action="store_true", help="a few rounds; write nothing unless --write")
+    ap.add_argument("--write", action="store_true")
+    ap.add_argument("--size", type=int, default=512, help="download size in MiB")
+    args = ap.parse_args()
+    nono = os.path.abspath(args.nono)
+    curl = shutil.which("curl")
+    if not os.path.exists(nono) or not curl:
+        sys.exit("needs %s and curl" % nono)
+    rounds, dl_rounds = (5, 2) if args.quick else (60, 7)
+    size = 32 if args.quick else args.size
+
+    tmp = tempfile.mkdtemp(prefix="nono-proxy-bench-")
+    home = os.path.join(tmp, "home")
+    os.mkdir(home)
+    with open(os.path.join(tmp, "big"), "wb") as fh:
+        chunk = os.urandom(1 << 20)
+        for _ in range(size):
+            fh.write(chunk)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_port(port)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home}
+        true = shutil.which("true")
+        cases = {
+            "nono run -- true": [nono, "run", "--", true],
+            "nono run --net-allow localhost:PORT -- true": [nono, "run", "--net-allow", "localhost:%d" % port, "--", true],
+        }
+        times = {name: [] for name in cases}
+        for _ in range(3):
+            for argv in cases.values():
+                timed(argv, env)
+        for _ in range(rounds):
+            order = list(cases.items())
+            random.shuffle(order)
+            for name, argv in order:
+                times[name].append(timed(argv, env)[0] * 1000)
+
+        url = "http://127.0.0.1:%d/big" % port
+        fetch = [curl, "-sS", "-o", "/dev/null", "-w", "%{speed_download}"]
+        dls = {
+            "curl, bare": fetch + ["--noproxy", "*", url],
+            "curl under nono --net-connect PORT (no proxy)": [nono, "run", "--net-connect", str(port), "--"] + fetch + ["--noproxy", "*", url],
+            "curl under nono --net-allow 127.0.0.1:PORT (through the proxy)": [nono, "run", "--net-allow", "127.0.0.1:%d" % port, "--"] + fetch + [url],
+        }
+        speeds = {name: [] for name in dls}
+        for _ in range(dl_rounds):
+            order = list(dls.items())
+            random.shuffle(order)
+            for name, argv in order:
+                speeds[name].append(float(timed(argv, env)[1]) / (1 << 20))
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    base = statistics.median(times["nono run -- true"])
+    lines = [
+        "<!-- proxy:begin (generated by benches/proxy.py; edits here are overwritten) -->",
+        "",
+        "`%s`, %s, %s, %d start-up rounds, %d downloads of %d MiB each, %s."
+        % (os.path.relpath(nono, REPO), platform.release(), platform.machine(), rounds, dl_rounds, size,
+           datetime.date.today().isoformat()),
+        "",
+        "| start-up | median ms | p10 | p90 | added |",
+        "|---|---|---|---|---|",
+    ]
+    for name, values in times.items():
+        med = statistics.median(values)
+        lines.append("| `%s` | %.2f | %.2f | %.2f | %+.2f ms |" % (name, med, pct(values, 10), pct(values, 90), med - base))
+    lines += ["", "| download (local HTTP server) | median MiB/s | min | max |", "|---|---|---|---|"]
+    for name, values in speeds.items():
+        lines.append("| %s | %.0f | %.0f | %.0f |" % (name, statistics.median(values), min(values), max(values)))
+    lines += ["", "<!-- proxy:end -->"]
+    block = "\n".join(lines)
+    print(block)
+    if args.write or not args.quick:
+        print("wrote", benchmarks_md.replace_block("proxy", block))
+
+
+if __name__ == "__main__":
+    main()
