@@ -15,8 +15,8 @@
 //! directory first, and only the toolchain variables a test sets on purpose
 //! (RUSTUP_HOME, PYENV_ROOT, GOROOT). Where the toolchain lives is found from
 //! this test process's own environment (`rustup which cargo`, PATH), never
-//! hard-coded. node, git and go are skipped, with the reason on stderr, when
-//! they are not installed; cargo and python3 never are.
+//! hard-coded. Every toolchain must be installed (`.ci/run` installs node,
+//! npm, git and go): a missing one fails its test rather than passing it.
 //!
 //! One module each for rust, python and node, git and go, tmp and base
 //! (and every preset's dry run).
