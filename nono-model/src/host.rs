@@ -219,7 +219,8 @@ impl HostPattern {
 
 /// Whether `ip` is not a public unicast address: loopback, private,
 /// shared (CGNAT), link-local, unspecified, multicast, broadcast,
-/// documentation, unique-local IPv6, or an IPv4-mapped one of these.
+/// documentation, unique-local IPv6, or an IPv6 address carrying one of
+/// these IPv4 ones (mapped, compatible, NAT64, 6to4).
 /// Names resolving to such an address are refused unless allowed by
 /// address (DNS rebinding).
 pub fn is_internal_address(ip: IpAddr) -> bool {
@@ -238,10 +239,25 @@ pub fn is_internal_address(ip: IpAddr) -> bool {
                 || a >= 240
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            // An IPv4 address carried in an IPv6 one (mapped, compatible,
+            // NAT64's 64:ff9b::/96, 6to4's 2002::/16) reaches that IPv4
+            // address: judge that one.
+            if let Some(v4) = v6.to_ipv4() {
                 return is_internal_address(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                let [a, b] = hi.to_be_bytes();
+                let [c, d] = lo.to_be_bytes();
+                IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d))
+            };
+            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return is_internal_address(embedded(s[6], s[7]));
+            }
+            if s[0] == 0x2002 && is_internal_address(embedded(s[1], s[2])) {
+                return true;
+            }
+            let first = s[0];
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
@@ -328,12 +344,21 @@ mod tests {
             "fd00::1",
             "fe80::1",
             "::ffff:127.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a01:203",
+            "2002:c0a8:1::1",
             "0.0.0.0",
         ] {
             let ip: IpAddr = ip.parse().unwrap_or_else(|_| panic!("{ip}"));
             assert!(is_internal_address(ip), "{ip}");
         }
-        for ip in ["1.1.1.1", "2606:4700::1111"] {
+        for ip in [
+            "1.1.1.1",
+            "2606:4700::1111",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+        ] {
             let ip: IpAddr = ip.parse().unwrap_or_else(|_| panic!("{ip}"));
             assert!(!is_internal_address(ip), "{ip}");
         }
