@@ -49,6 +49,7 @@ mod memo;
 mod normalize;
 pub mod passes;
 mod probe;
+pub mod protect;
 pub mod redirect;
 mod resolve;
 mod target;
@@ -171,6 +172,84 @@ fn check_sensitive(
     Ok(())
 }
 
+/// A stable 64-bit FNV-1a hash, for directory names that must be the same
+/// from one run to the next.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Where the private layers of runs in `env`'s working directory live:
+/// `${XDG_CACHE_HOME:-~/.cache}/nono/layers/PROJECT`, PROJECT a hash of
+/// the working directory. `None` without a home or cache directory.
+pub fn layers_dir(env: &ResolveEnv) -> Option<std::path::PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    let cache = std::path::PathBuf::from(expand(nono_model::NONO_CACHE_PATHS[0], env).ok()?);
+    let project = fnv1a(env.cwd.as_os_str().as_bytes());
+    Some(cache.join("layers").join(format!("{project:016x}")))
+}
+
+/// The private layers the policy's `layer: Private` grants ask for, one
+/// per resolved directory, each with its upper and work directories under
+/// [`layers_dir`]: `HASH-NAME/upper` and `HASH-NAME/work`, HASH a hash of
+/// the directory's canonical path and NAME its last component.
+fn layers(
+    policy: &Policy,
+    resolved: &[ResolvedGrant],
+    env: &ResolveEnv,
+) -> Vec<nono_model::PrivateLayer> {
+    use std::os::unix::ffi::OsStrExt;
+    let Some(base) = layers_dir(env) else {
+        return Vec::new();
+    };
+    // A directory the user grants with a flag is written in place: the
+    // flag says so on purpose.
+    let flagged: Vec<&std::path::Path> = resolved
+        .iter()
+        .filter(|r| matches!(r.source, nono_model::GrantSource::Flag(_)))
+        .filter_map(|r| match &r.resolution {
+            Resolution::Resolved { path, .. } => Some(path.as_path()),
+            Resolution::Skipped { .. } => None,
+        })
+        .collect();
+    let mut out: Vec<nono_model::PrivateLayer> = policy
+        .grants
+        .iter()
+        .zip(resolved)
+        .filter(|(pg, _)| pg.grant.layer == nono_model::Layer::Private)
+        .filter_map(|(_, r)| match &r.resolution {
+            Resolution::Resolved {
+                path,
+                kind: nono_model::FileKind::Dir,
+                dev,
+                ino,
+                ..
+            } if !flagged.contains(&path.as_path()) => {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let dir = base.join(format!(
+                    "{:016x}-{name}",
+                    fnv1a(path.as_os_str().as_bytes())
+                ));
+                Some(nono_model::PrivateLayer {
+                    path: path.clone(),
+                    dev: *dev,
+                    ino: *ino,
+                    upper: dir.join("upper"),
+                    work: dir.join("work"),
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup_by(|a, b| a.path == b.path);
+    out
+}
+
 /// Compiles `policy` for `target`, reaching the filesystem only through `fs`.
 ///
 /// Each stage logs what it did at debug level (`nono run -vv`), inside a
@@ -216,7 +295,18 @@ pub fn compile(
         rules.len(),
         covered.len()
     );
-    let (rules, carves) = carve(rules, &all_denied, fs)?;
+    // A sensitive path that does not exist is carved so that nothing can
+    // be made there; below a private layer, what the command makes never
+    // reaches the host, so only the existing ones are carved there.
+    let layers = layers(policy, &resolved, env);
+    let to_carve: Vec<DeniedPath> = all_denied
+        .iter()
+        .filter(|d| {
+            d.nearest_existing.is_none() || !layers.iter().any(|l| d.path.starts_with(&l.path))
+        })
+        .cloned()
+        .collect();
+    let (rules, carves) = carve(rules, &to_carve, fs)?;
     let rules = if carves.is_empty() {
         rules
     } else {
@@ -231,6 +321,29 @@ pub fn compile(
     let mut intent = passes::Intent::from(policy);
     intent.unix = resolve::resolve_unix(policy, env, fs)?;
     resolve::refuse_redirected_unix(policy, env, fs, &resolved)?;
+    // Each writable directory, and whether the user named it on the
+    // command line (see `protect::candidates`).
+    let write_roots: Vec<(std::path::PathBuf, bool)> = rules
+        .iter()
+        .filter(|r| {
+            r.kind == nono_model::FileKind::Dir && r.levels.contains(nono_model::Access::Write)
+        })
+        .map(|r| {
+            let named = !r.listed
+                && r.sources
+                    .iter()
+                    .any(|s| matches!(s, nono_model::GrantSource::Flag(_)));
+            (r.path.clone(), named)
+        })
+        .collect();
+    let unprotect: Vec<std::path::PathBuf> = policy
+        .unprotect
+        .iter()
+        .filter_map(|u| expand(u, env).ok())
+        .filter_map(|u| fs.canonicalize(&env.cwd.join(u)).ok())
+        .collect();
+    intent.protect = protect::candidates(policy, env, &write_roots, &unprotect, fs);
+    intent.layers = layers;
     let mut lowered = passes::lower(host, &rules, &intent);
     lowered.ruleset.unix_sockets = intent.unix.into_iter().map(|u| u.path).collect();
     let predicted = target.predict(&lowered.gaps);

@@ -198,6 +198,10 @@ impl FsProbe for Memo<'_> {
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
         self.fs.read_dir(path)
     }
+
+    fn read_small(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.fs.read_small(path)
+    }
 }
 
 #[cfg(test)]

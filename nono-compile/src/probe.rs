@@ -2,7 +2,7 @@
 
 use nono_model::FileKind;
 use std::io;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// What the compiler records about a resolved path.
@@ -38,6 +38,14 @@ pub trait FsProbe {
 
     /// The entries of the directory `path`, as full paths, sorted.
     fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>>;
+
+    /// The first bytes (at most 4 KiB) of the regular file `path`, for
+    /// the small pointer files git writes (a worktree's `.git`,
+    /// `commondir`). A probe that cannot read files says `Unsupported`.
+    fn read_small(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let _ = path;
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
 }
 
 /// The real filesystem.
@@ -75,5 +83,19 @@ impl FsProbe for RealFs {
             .collect::<io::Result<Vec<_>>>()?;
         entries.sort();
         Ok(entries)
+    }
+
+    fn read_small(&self, path: &Path) -> io::Result<Vec<u8>> {
+        use std::io::Read;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(path)?;
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        let mut bytes = Vec::new();
+        file.take(4096).read_to_end(&mut bytes)?;
+        Ok(bytes)
     }
 }

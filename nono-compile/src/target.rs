@@ -12,9 +12,9 @@ use nono_model::{Abi, EnforcementStatus, Gap};
 /// use nono_compile::Target;
 /// use nono_model::Abi;
 ///
-/// let t = Target { kernel_abi: Some(Abi::LATEST), abi_limit: Some(Abi::V3) };
+/// let t = Target { kernel_abi: Some(Abi::LATEST), abi_limit: Some(Abi::V3), user_namespaces: false };
 /// assert_eq!(t.effective_abi(), Some(Abi::V3));
-/// assert_eq!(Target { kernel_abi: None, abi_limit: None }.effective_abi(), None);
+/// assert_eq!(Target { kernel_abi: None, abi_limit: None, user_namespaces: true }.effective_abi(), None);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Target {
@@ -22,6 +22,9 @@ pub struct Target {
     pub kernel_abi: Option<Abi>,
     /// The user's `--abi N`, if given.
     pub abi_limit: Option<Abi>,
+    /// Whether the mount layer can be had: a private mount namespace,
+    /// directly (root) or in a new user namespace.
+    pub user_namespaces: bool,
 }
 
 impl Target {
@@ -30,6 +33,7 @@ impl Target {
         Target {
             kernel_abi: Some(abi),
             abi_limit: None,
+            user_namespaces: false,
         }
     }
 
@@ -55,7 +59,10 @@ impl Target {
     /// What the passes may use: the lowering ABI, and the other layers as
     /// `nono run` has them (see [`Host::landlock`]).
     pub fn host(&self) -> Host {
-        Host::landlock(self.lowering_abi())
+        Host {
+            user_namespaces: self.user_namespaces,
+            ..Host::landlock(self.lowering_abi())
+        }
     }
 
     /// The status the kernel should report, given the lowering's gaps.

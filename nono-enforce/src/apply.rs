@@ -1,6 +1,7 @@
 //! Applying a ruleset with the `landlock` crate.
 
 use crate::ipc::{IpcError, IpcIsolation, isolate_ipc};
+use crate::mounts::{MountError, MountLayer, protect_paths};
 use crate::rights::{fs_flags, net_flags, scope_flags};
 use crate::seccomp::{self, FilterError};
 use crate::{LandlockState, landlock_state};
@@ -36,6 +37,9 @@ pub struct Report {
     /// Whether every thread of the process was restricted at once
     /// (`LANDLOCK_RESTRICT_SELF_TSYNC`, ABI 8).
     pub all_threads: bool,
+    /// What the mount layer did (binds over the protected paths), if the
+    /// ruleset has any.
+    pub mounts: Option<MountLayer>,
 }
 
 /// Why a ruleset could not be applied. Nothing is enforced when this is
@@ -84,6 +88,9 @@ pub enum EnforceError {
     /// up; the command must not run.
     #[error(transparent)]
     Ipc(#[from] IpcError),
+    /// The mount layer could not be set up; the command must not run.
+    #[error(transparent)]
+    Mount(#[from] MountError),
 }
 
 impl EnforceError {
@@ -133,6 +140,36 @@ fn open_checked(path: &Path, dev: u64, ino: u64) -> Result<File, EnforceError> {
     Ok(file)
 }
 
+/// Opens a rule's path at or below a private layer, which is now in the
+/// overlay mounted over it (another device, so the recorded `(dev, ino)`
+/// cannot match): checks that what is there is in an overlay, mounted by
+/// nono in this process's own mount namespace before anything else could
+/// run.
+fn open_layered(path: &Path) -> Result<File, EnforceError> {
+    const OVERLAYFS_SUPER_MAGIC: i64 = 0x794c_7630;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|source| EnforceError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let fs = rustix::fs::fstatfs(&file).map_err(|e| EnforceError::Open {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })?;
+    #[allow(clippy::useless_conversion, clippy::unnecessary_cast)]
+    let magic = fs.f_type as i64;
+    if magic != OVERLAYFS_SUPER_MAGIC {
+        return Err(EnforceError::Open {
+            path: path.to_path_buf(),
+            source: std::io::Error::other("the private layer is not mounted there"),
+        });
+    }
+    Ok(file)
+}
+
 /// Applies `ruleset` to the calling thread, permanently, and sets
 /// `no_new_privs`; with a syscall guard, first gives the process a private
 /// IPC namespace where the guard's System V policy allows one here (see
@@ -156,6 +193,10 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         Some(guard) => Some(isolate_ipc(guard.sysv_ipc)?),
         None => None,
     };
+    // The mount layer next, inside that user namespace if one was made,
+    // and before any rule is opened: a rule must name the inode the
+    // command will see.
+    let mounts = protect_paths(ruleset)?;
     let kernel = match landlock_state() {
         LandlockState::Available(abi) => abi,
         state @ (LandlockState::NotEnabled | LandlockState::NotImplemented) => {
@@ -178,6 +219,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
                 seccomp,
                 ipc,
                 all_threads: false,
+                mounts,
             });
         }
     };
@@ -198,7 +240,16 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
     );
     let mut vanished = Vec::new();
     for rule in &ruleset.rules {
-        let fd = match open_checked(&rule.path, rule.dev, rule.ino) {
+        let layered = ruleset
+            .layers
+            .iter()
+            .any(|l| rule.path.starts_with(&l.path));
+        let opened = if layered && mounts.is_some() {
+            open_layered(&rule.path)
+        } else {
+            open_checked(&rule.path, rule.dev, rule.ino)
+        };
+        let fd = match opened {
             Ok(fd) => fd,
             Err(e) if rule.listed && e.is_vanished() => {
                 tracing::debug!("skipped the vanished entry {}: {e}", rule.path.display());
@@ -255,6 +306,7 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         seccomp: filter.is_some(),
         ipc,
         all_threads: status.all_threads,
+        mounts,
     })
 }
 

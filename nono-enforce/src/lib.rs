@@ -6,7 +6,9 @@
 //! undone. [`isolate_ipc`] gives the process the private IPC namespace the
 //! ruleset's syscall guard asks for, where one can be made; [`apply`] does
 //! it itself if the caller has not (a caller that drops capabilities first
-//! calls it before, since root needs `CAP_SYS_ADMIN` for it).
+//! calls it before, since root needs `CAP_SYS_ADMIN` for it). The same
+//! holds for [`protect_paths`], the mount layer over the ruleset's
+//! protected paths.
 
 mod apply;
 mod audit;
@@ -14,6 +16,7 @@ pub mod behalf;
 mod caps;
 mod detect;
 mod ipc;
+mod mounts;
 mod notify;
 mod rights;
 mod seccomp;
@@ -24,6 +27,7 @@ pub use audit::{AuditError, AuditState, audit_state, seccomp_available};
 pub use caps::{CapsError, drop_capabilities, has_capabilities};
 pub use detect::{LandlockState, kernel_release, landlock_state};
 pub use ipc::{IpcError, IpcIsolation, IpcSupport, ipc_support, isolate_ipc};
+pub use mounts::{MountError, MountLayer, mount_namespace_support, protect_paths};
 pub use notify::{
     Listener, Notification, NotifiedCalls, NotifyFilter, pidfd_open, read_memory, take_fd,
     write_memory,

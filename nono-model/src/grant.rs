@@ -18,6 +18,33 @@ pub struct FsGrant {
     /// Skip the grant, rather than fail, when the path cannot be resolved.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub optional: bool,
+    /// Where the command's writes land: in place (`Host`, the default), or
+    /// in a sandbox-private copy-on-write layer over the directory
+    /// (`Private`), for a shared cache that unsandboxed tools later trust.
+    /// A `Private` directory that does not exist is made before the run
+    /// (below the home only), as the tool would on first use.
+    #[serde(default, skip_serializing_if = "Layer::is_host")]
+    pub layer: Layer,
+}
+
+/// Where a grant's writes land (see [`FsGrant::layer`]).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+pub enum Layer {
+    /// In place, on the host's files.
+    #[default]
+    Host,
+    /// In an overlay over the directory, whose upper directory lives in
+    /// nono's cache (one per project and directory, kept between runs).
+    Private,
+}
+
+impl Layer {
+    /// Whether writes land in place.
+    pub fn is_host(&self) -> bool {
+        *self == Layer::Host
+    }
 }
 
 /// Why a grant's value is not acceptable.
@@ -38,6 +65,7 @@ impl FsGrant {
             path: path.into(),
             access,
             optional: false,
+            layer: Layer::Host,
         }
     }
 

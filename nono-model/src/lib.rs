@@ -37,7 +37,7 @@ mod status;
 pub use abi::{Abi, Requirement};
 pub use access::{Access, AccessLevels};
 pub use env::EnvPolicy;
-pub use grant::{FsGrant, GrantError};
+pub use grant::{FsGrant, GrantError, Layer};
 pub use guard::{SyscallGuard, SysvIpc};
 pub use host::{
     DEFAULT_HOST_PORTS, HostError, HostName, HostPattern, is_internal_address, normalize_host_name,
@@ -50,7 +50,8 @@ pub use preset::{Preset, PresetError};
 pub use rights::{FsRight, FsRights, NetRight, NetRights, ScopeFlag, ScopeSet};
 pub use ron_text::{RonError, parse as parse_ron};
 pub use ruleset::{
-    FileKind, PathRule, PortRule, ProxyRules, Ruleset, SocketFilter, Supervision, UnixRule,
+    FileKind, PathRule, PortRule, PrivateLayer, ProtectedPath, Protection, ProxyRules, Ruleset,
+    SocketFilter, Supervision, UnixRule,
 };
 pub use sensitive::{
     NONO_CACHE_PATHS, NONO_CONFIG_PATHS, SENSITIVE_PATH_LISTS, SENSITIVE_PATHS,

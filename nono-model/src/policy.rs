@@ -110,6 +110,14 @@ pub struct Policy {
     /// (and the ports of `net`, if any).
     #[serde(default)]
     pub hosts: Vec<HostGrant>,
+    /// Files this run was configured from (preset files and plugins named
+    /// on the command line): protected like a repository's hooks when a
+    /// writable grant covers them, so that the run cannot widen the next.
+    #[serde(default)]
+    pub protect: Vec<String>,
+    /// Protected paths the user wants writable anyway (`--unprotect`).
+    #[serde(default)]
+    pub unprotect: Vec<String>,
 }
 
 impl Policy {

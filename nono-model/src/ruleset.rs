@@ -99,6 +99,20 @@ pub struct Ruleset {
     /// nono's proxy (`--net-allow`), when the command reaches hosts by
     /// name through it.
     pub proxy: Option<ProxyRules>,
+    /// Paths inside writable grants that the command must not change,
+    /// because programs run later outside the sandbox trust them (a
+    /// repository's hooks and config, shell startup files, toolchain `bin`
+    /// directories): made read-only (or pinned) by binds in a private mount
+    /// namespace before Landlock is applied. Sorted by path, so a directory
+    /// comes before what is inside it. Empty without user namespaces (a
+    /// gap).
+    pub protected: Vec<ProtectedPath>,
+    /// Directories the command writes through a private copy-on-write
+    /// layer (overlayfs in the same mount namespace), so that the host's
+    /// copy, which unsandboxed tools trust, never changes. Each has a path
+    /// rule of its own, opened after the overlay is mounted. Sorted by
+    /// path. Empty without user namespaces (a gap).
+    pub layers: Vec<PrivateLayer>,
 }
 
 /// What nono's proxy admits, and how the command may reach the network
@@ -157,6 +171,64 @@ impl ProxyRules {
     }
 }
 
+/// A sandbox-private copy-on-write layer over a directory.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct PrivateLayer {
+    /// The directory (canonical), the overlay's lower layer and where the
+    /// overlay is mounted.
+    #[serde(serialize_with = "crate::serialize_path")]
+    pub path: PathBuf,
+    /// Device number recorded when the path was resolved.
+    pub dev: u64,
+    /// Inode number recorded when the path was resolved.
+    pub ino: u64,
+    /// The overlay's upper directory (what the runs wrote), in nono's
+    /// cache.
+    #[serde(serialize_with = "crate::serialize_path")]
+    pub upper: PathBuf,
+    /// The overlay's work directory, beside `upper`.
+    #[serde(serialize_with = "crate::serialize_path")]
+    pub work: PathBuf,
+}
+
+/// A path the mount layer protects (DESIGN.md section 7.3).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ProtectedPath {
+    /// The canonical path (no symlinks, absolute).
+    #[serde(serialize_with = "crate::serialize_path")]
+    pub path: PathBuf,
+    /// Directory or file.
+    pub kind: FileKind,
+    /// Device number recorded when the path was resolved (0 when `absent`).
+    pub dev: u64,
+    /// Inode number recorded when the path was resolved (0 when `absent`).
+    pub ino: u64,
+    /// How it is protected.
+    pub how: Protection,
+    /// The path does not exist yet: it is made first, so that nothing can
+    /// be created in its place: an empty directory (a repository's
+    /// `hooks`), or a file holding `seed` (a repository's `commondir`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub absent: bool,
+    /// What a file made for an `absent` path holds.
+    #[serde(skip)]
+    pub seed: &'static str,
+    /// Why it is protected, in words (`git hooks`, `shell startup file`).
+    pub why: &'static str,
+}
+
+/// What the mount layer does to a protected path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protection {
+    /// Bound onto itself: a mount point, which cannot be renamed or
+    /// removed, but stays writable inside (a repository's `.git`).
+    Pinned,
+    /// Bound onto itself read-only: nothing in it can be written, created,
+    /// renamed or removed, and it cannot be replaced.
+    ReadOnly,
+}
+
 /// A Landlock rule granting ResolveUnix (connect or send to pathname Unix
 /// sockets) on `path` and, for a directory, everything beneath it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -213,6 +285,8 @@ impl Ruleset {
             unix_sockets: Vec::new(),
             unix_rules: Vec::new(),
             proxy: None,
+            protected: Vec::new(),
+            layers: Vec::new(),
         }
     }
 }

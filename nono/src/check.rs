@@ -92,6 +92,8 @@ struct Check {
     effective_abi: Option<u8>,
     features: Vec<Feature>,
     ipc_namespace: IpcNamespace,
+    /// Whether the mount layer (protected paths) can be had here.
+    mount_layer: bool,
     audit: Audit,
     hints: Vec<&'static str>,
 }
@@ -102,11 +104,27 @@ const ENABLE_HINTS: [&str; 3] = [
     "check with: grep -w landlock /sys/kernel/security/lsm",
 ];
 
+/// How to let nono make the user namespace its mount layer lives in.
+const USERNS_HINTS: [&str; 3] = [
+    "protected paths need a private mount namespace, which an ordinary user makes in a user namespace: allow them with sysctl -w kernel.unprivileged_userns_clone=1 (Debian and older Ubuntu kernels) and a user.max_user_namespaces above 0 (sysctl -w user.max_user_namespaces=15000)",
+    "Ubuntu 23.10 and later restrict user namespaces with AppArmor (kernel.apparmor_restrict_unprivileged_userns=1): install nono's profile, packaging/apparmor/nono, as /etc/apparmor.d/nono and load it with apparmor_parser -r /etc/apparmor.d/nono",
+    "until then, each run with a writable grant over a protected path is PartiallyEnforced (gap protect), and --strict refuses it",
+];
+
 /// Runs `nono check`.
 pub fn check(json: bool) -> Result<(), Failure> {
     let state = landlock_state();
     let kernel_abi = state.abi();
     let effective = kernel_abi.map(|a| a.min(Abi::LATEST));
+    let mount_layer = nono_enforce::mount_namespace_support();
+    let mut hints = if kernel_abi.is_some() {
+        Vec::new()
+    } else {
+        ENABLE_HINTS.to_vec()
+    };
+    if !mount_layer {
+        hints.extend(USERNS_HINTS);
+    }
     let out = Check {
         kernel: kernel_release(),
         landlock: match state {
@@ -135,7 +153,11 @@ pub fn check(json: bool) -> Result<(), Failure> {
                     name: p.name,
                     abi: None,
                     linux: "any",
-                    enforceable: Host::landlock(effective.unwrap_or(Abi(0))).provides(p.requires),
+                    enforceable: Host {
+                        user_namespaces: mount_layer,
+                        ..Host::landlock(effective.unwrap_or(Abi(0)))
+                    }
+                    .provides(p.requires),
                 },
             })
             .collect(),
@@ -146,12 +168,9 @@ pub fn check(json: bool) -> Result<(), Failure> {
                 user_namespace: support.user_namespace,
             }
         },
+        mount_layer,
         audit: audit(effective),
-        hints: if kernel_abi.is_some() {
-            Vec::new()
-        } else {
-            ENABLE_HINTS.to_vec()
-        },
+        hints,
     };
     if json {
         let text = serde_json::to_string_pretty(&out).map_err(Failure::new)?;
@@ -195,6 +214,15 @@ pub fn check(json: bool) -> Result<(), Failure> {
             (false, false) => {
                 "refused by default; the host's with --allow-sysv-ipc (no namespace can be made here)"
             }
+        }
+    );
+    outln!(
+        buf,
+        "Mount layer (protected paths): {}",
+        match (out.mount_layer, nono_enforce::has_capabilities()) {
+            (true, true) => "a private mount namespace for every run",
+            (true, false) => "a private mount namespace in a new user namespace",
+            (false, _) => "unavailable: no user namespace can be made here (see the hints)",
         }
     );
     outln!(buf, "Audit log: {}", out.audit.detail);

@@ -141,6 +141,9 @@ pub struct SandboxArgs {
     /// Grant a sensitive PATH on purpose: readable, and not carved out of other grants (repeatable).
     #[arg(long, value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = SECRETS)]
     pub expose: Vec<OsString>,
+    /// Let the command write a protected PATH (a repository's .git hooks or config, a shell startup file, a toolchain bin directory) that a writable grant covers (repeatable).
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = SECRETS)]
+    pub unprotect: Vec<OsString>,
     /// Let the command connect or send to pathname Unix sockets at or below PATH (repeatable).
     #[arg(long, value_name = "PATH", value_hint = ValueHint::AnyPath, help_heading = NETWORK)]
     pub allow_unix: Vec<OsString>,

@@ -300,6 +300,7 @@ fn check_sandbox(args: &mut SandboxArgs) {
     let target = Target {
         kernel_abi: Some(Abi::LATEST),
         abi_limit: args.abi.map(Abi),
+        user_namespaces: false,
     };
     let out = match compile(&policy, &target, &env, &fs) {
         Ok(out) => out,

@@ -318,6 +318,22 @@ fn text_report(
             nono_enforce::ipc_support().predict(guard.sysv_ipc)
         );
     }
+    for layer in &rs.layers {
+        outln!(
+            buf,
+            "  private layer over {} (writes land in {})",
+            layer.path.display(),
+            layer.upper.display()
+        );
+    }
+    for p in &rs.protected {
+        let how = match (p.how, p.absent) {
+            (nono_model::Protection::Pinned, _) => "pinned (cannot be renamed)",
+            (nono_model::Protection::ReadOnly, false) => "read-only",
+            (nono_model::Protection::ReadOnly, true) => "made, then read-only",
+        };
+        outln!(buf, "  protected, {how}: {} ({})", p.path.display(), p.why);
+    }
     if let Some(ports) = ports {
         outln!(buf, "Ports asked for: {ports}");
     }

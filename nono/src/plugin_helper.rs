@@ -86,6 +86,7 @@ impl nono_plugins::Confine for HelperSandbox {
         let target = Target {
             kernel_abi: nono_enforce::landlock_state().abi(),
             abi_limit: None,
+            user_namespaces: false,
         };
         // The parent gave the helper no other variable than these (see
         // `nono_plugins::isolate`); taking only them here too keeps the

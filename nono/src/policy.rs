@@ -93,6 +93,30 @@ pub fn build(args: &SandboxArgs, catalog: &Catalog) -> Result<Policy, Failure> {
             source: GrantSource::Flag("--allow-unix".to_owned()),
         });
     }
+    for path in &args.unprotect {
+        let text = check_path("--unprotect", path)?;
+        let env = crate::run::resolve_env()?;
+        let expanded = nono_compile::expand(&text, &env)
+            .map_err(|e| Failure::new(format!("--unprotect {text:?}: {e}")))?;
+        if std::fs::symlink_metadata(env.cwd.join(expanded)).is_err() {
+            return Err(Failure::new(format!(
+                "--unprotect {text:?}: no such file or directory"
+            )));
+        }
+        policy.unprotect.push(text);
+    }
+    // The files this run was configured from: a run must not rewrite them
+    // to widen the next one.
+    for spec in &args.preset {
+        if spec.ends_with(".ron") {
+            policy.protect.push(spec.clone());
+        }
+    }
+    for plugin in &args.plugins.plugin {
+        policy
+            .protect
+            .push(nono_model::grant_text(plugin.as_os_str().as_bytes()));
+    }
     for path in &args.expose {
         let path = check_path("--expose", path)?;
         policy.exposes.push(path.clone());

@@ -7,6 +7,7 @@ use crate::output;
 use nono_compile::{Compiled, FsProbe, Memo, RealFs, ResolveEnv, Target, compile};
 use nono_enforce::IpcIsolation;
 use nono_model::{Abi, EnforcementStatus, SysvIpc};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 /// The variable set to `1` in every sandboxed command's environment.
@@ -45,12 +46,93 @@ pub fn compile_for_here(
     let catalog = crate::catalog::catalog(&args.plugins.plugin, stores);
     let policy = crate::policy::build(args, &catalog)?;
     let env = resolve_env()?;
+    if stores {
+        create_declared_caches(&policy, &env);
+    }
     let target = Target {
         kernel_abi: nono_enforce::landlock_state().abi(),
         abi_limit: args.abi.map(Abi),
+        // Only asked (a forked child tries it) when a writable grant could
+        // cover a protected path.
+        user_namespaces: policy
+            .grants
+            .iter()
+            .any(|g| g.grant.access != nono_model::Access::Read)
+            && nono_enforce::mount_namespace_support(),
     };
     let compiled = compile(&policy, &target, &env, fs).map_err(Failure::new)?;
     Ok((target, compiled, catalog.plugin_notes()))
+}
+
+/// Makes each missing directory that a `layer: Private` grant declares (a
+/// toolchain's cache on first use: `~/.cargo`, `~/.cache/go-build`,
+/// `~/.npm`), owned by the user, before the run, as the tool itself would:
+/// inside the sandbox its parent is not writable. Only below the home, or
+/// below a directory that a variable of the grant (set by the user) names.
+fn create_declared_caches(policy: &nono_model::Policy, env: &ResolveEnv) {
+    let home = env.home.as_ref().and_then(|h| h.canonicalize().ok());
+    for pg in &policy.grants {
+        if pg.grant.layer != nono_model::Layer::Private {
+            continue;
+        }
+        let Ok(expanded) = nono_compile::expand(&pg.grant.path, env) else {
+            continue;
+        };
+        let path = env.cwd.join(expanded);
+        if std::fs::symlink_metadata(&path).is_ok() {
+            continue;
+        }
+        // The directories the variables in the path name, where the user
+        // set them (`${GOCACHE:-${XDG_CACHE_HOME:-~/.cache}/go-build}`:
+        // GOCACHE, XDG_CACHE_HOME).
+        let declared: Vec<PathBuf> = pg
+            .grant
+            .path
+            .split('$')
+            .skip(1)
+            .filter_map(|rest| {
+                let name = rest
+                    .trim_start_matches('{')
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .next()?;
+                env.vars.get(name).filter(|v| !v.is_empty())
+            })
+            .map(|v| env.cwd.join(v))
+            .collect();
+        let Some(existing) = path.ancestors().find(|a| a.exists()) else {
+            continue;
+        };
+        let Ok(real) = existing.canonicalize() else {
+            continue;
+        };
+        // Below the home once links are resolved (a link planted there by
+        // an earlier run cannot send it elsewhere), or below what the user
+        // declared, as written.
+        let inside = home.as_ref().is_some_and(|h| real.starts_with(h))
+            || declared.iter().any(|d| path.starts_with(d));
+        if !inside {
+            tracing::debug!(
+                "not making {} (outside the home and the declared variable, or reached through a link)",
+                path.display()
+            );
+            continue;
+        }
+        // A cache that cannot be made stays skipped, as an optional grant
+        // on a missing path is (and `-v` names it with its fix).
+        if let Err(e) = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&path)
+        {
+            tracing::debug!(
+                "cannot make the {} cache {}: {e}",
+                pg.source,
+                path.display()
+            );
+            continue;
+        }
+        tracing::debug!("made the declared cache {}", path.display());
+    }
 }
 
 /// What the command's System V IPC is, for `-v`.
@@ -156,6 +238,28 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         nono_enforce::isolate_ipc(guard.sysv_ipc)
             .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
     }
+    // The mount layer now, before anything is confined: as root while nono
+    // has CAP_SYS_ADMIN, otherwise in a new user namespace; and before the
+    // supervisor is forked, since the supervisor's Landlock domain (which
+    // the command's process inherits) forbids every mount. The supervisor
+    // shares the namespace, so what it does on the command's behalf meets
+    // the same read-only binds.
+    for layer in &compiled.ruleset.layers {
+        for dir in [&layer.upper, &layer.work] {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| {
+                    Failure::new(format!(
+                        "cannot make the private layer's directory {}: {e}",
+                        dir.display()
+                    ))
+                })?;
+        }
+    }
+    nono_enforce::protect_paths(&compiled.ruleset)
+        .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
     // Root keeps capabilities that walk around Landlock (a kernel module, raw
     // sockets, mknod): drop them all, and lock the secure bits so that
     // executing a program as uid 0 gives none back.
@@ -314,6 +418,24 @@ impl Start<'_> {
                     crate::failure::one_line(&absent.join(" "))
                 );
             }
+            if let Some(mounts) = &report.mounts {
+                eprintln!(
+                    "nono: protected {} paths with read-only binds and {} private layers in a private mount namespace{}",
+                    mounts.bound,
+                    mounts.layers,
+                    if mounts.in_user_namespace {
+                        " (in a new user namespace)"
+                    } else {
+                        ""
+                    }
+                );
+                for made in &mounts.created {
+                    eprintln!(
+                        "nono: note: made {} (missing) to protect it",
+                        made.display()
+                    );
+                }
+            }
             if let (Some(guard), Some(ipc)) = (&compiled.ruleset.syscall_guard, &report.ipc) {
                 eprintln!("nono: System V IPC: {}", ipc_line(guard.sysv_ipc, ipc));
             }
@@ -338,6 +460,12 @@ impl Start<'_> {
         {
             eprintln!(
                 "nono: WARNING: --allow-sysv-ipc: no private IPC namespace here ({reason}); the command can reach the host's System V IPC objects"
+            );
+        }
+        for unprotected in &args.sandbox.unprotect {
+            eprintln!(
+                "nono: WARNING: --unprotect {}: writable on purpose; what the command writes there may run later outside the sandbox",
+                nono_model::grant_text(unprotected.as_encoded_bytes())
             );
         }
         for exposed in &args.sandbox.expose {

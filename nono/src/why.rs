@@ -102,7 +102,18 @@ fn explain_path(compiled: &Compiled, text: &str, op: PathOp) -> Result<Answer, F
     let (operation, right) = path_right(op, kind);
     let rs = &compiled.ruleset;
     let granted: Vec<&PathRule> = nono_compile::granting_rules(rs, &path, right).collect();
-    let allowed = nono_compile::allowed(rs, &path, right);
+    let mut allowed = nono_compile::allowed(rs, &path, right);
+    // The mount layer: a read-only bind refuses every write below it
+    // whatever Landlock grants.
+    let protected = rs
+        .protected
+        .iter()
+        .find(|p| p.how == nono_model::Protection::ReadOnly && path.starts_with(&p.path));
+    let protected = protected.filter(|_| matches!(op, PathOp::Write) && allowed);
+    if protected.is_some() {
+        allowed = false;
+    }
+    let layer = rs.layers.iter().find(|l| path.starts_with(&l.path));
     // The carve that explains a denial here: one of a denied path this is
     // in; one of a missing denied path whose nearest existing directory
     // this is (or, for a path that does not exist, is in); one out of a
@@ -128,7 +139,22 @@ fn explain_path(compiled: &Compiled, text: &str, op: PathOp) -> Result<Answer, F
             c.source
         ),
     });
-    let reason = if !rs.handled_fs.contains(right) {
+    let reason = if let Some(p) = protected {
+        format!(
+            "{} is a protected path ({}), read-only in the run's mount namespace; --unprotect {} makes it writable",
+            p.path.display(),
+            p.why,
+            p.path.display()
+        )
+    } else if let (Some(l), Some(rule), PathOp::Write) = (layer, granted.first(), op) {
+        format!(
+            "{} grants {} on {}, in a private layer: the writes land in {}, the host's files never change",
+            rule.path.display(),
+            right.name(),
+            path.display(),
+            l.upper.display()
+        )
+    } else if !rs.handled_fs.contains(right) {
         format!(
             "{} is not restricted at Landlock ABI {}",
             right.name(),

@@ -24,6 +24,8 @@
 //! | `syscall_guard`    | seccomp  | no-path channels               | always              |
 //! | `supervise`        | supervisor | Unix sockets, metadata, inotify | `--allow-unix`, Write, Read |
 //! | `net_proxy`        | supervisor | inet destinations (the proxy)  | `--net-allow`       |
+//! | `private_layer`    | user namespaces | overlays over shared caches | `layer: Private` |
+//! | `protect`          | user namespaces | read-only binds over protected paths | Write |
 //!
 //! A pass that requires a Landlock ABI missing from nono-model's ABI table
 //! does not compile (a check below), so adding an ABI's feature is a pass
@@ -39,6 +41,8 @@ mod ioctl_dev;
 mod net_proxy;
 mod net_tcp;
 mod net_udp;
+mod private_layer;
+mod protect;
 mod refer;
 mod resolve_unix;
 mod scope;
@@ -73,7 +77,7 @@ pub struct Pass {
 }
 
 /// Every pass, in the order they run.
-pub const PIPELINE: [Pass; 14] = [
+pub const PIPELINE: [Pass; 16] = [
     fs_base::PASS,
     refer::PASS,
     truncate::PASS,
@@ -88,6 +92,8 @@ pub const PIPELINE: [Pass; 14] = [
     syscall_guard::PASS,
     supervise::PASS,
     net_proxy::PASS,
+    private_layer::PASS,
+    protect::PASS,
 ];
 
 // A pass may only require a Landlock ABI that nono lowers to: one that needs
@@ -136,8 +142,8 @@ impl Host {
     /// with Landlock has seccomp filters unless built without them, and
     /// then installing the filter fails and the command does not run), the
     /// supervisor wherever Landlock is available (without it there is
-    /// nothing for the supervisor to uphold), and no user namespaces (nono
-    /// has no mount layer yet; the issue that adds it detects them here).
+    /// nothing for the supervisor to uphold), and no user namespaces (the
+    /// [`Target`](crate::Target) says whether this machine has them).
     pub fn landlock(abi: Abi) -> Host {
         Host {
             abi,
@@ -174,6 +180,12 @@ pub struct Intent {
     pub unix: Vec<UnixRule>,
     /// The hosts reached through nono's proxy (`--net-allow`).
     pub hosts: Vec<HostPattern>,
+    /// The protected-path candidates (see [`crate::protect`]), sorted by
+    /// path; the `protect` pass keeps those a writable rule covers.
+    pub protect: Vec<nono_model::ProtectedPath>,
+    /// The `layer: Private` grants' directories, with their upper and work
+    /// directories, sorted by path.
+    pub layers: Vec<nono_model::PrivateLayer>,
 }
 
 impl From<&Policy> for Intent {
@@ -187,6 +199,8 @@ impl From<&Policy> for Intent {
             allow_sysv_ipc: policy.allow_sysv_ipc,
             unix: Vec::new(),
             hosts: policy.hosts.iter().map(|h| h.pattern.clone()).collect(),
+            protect: Vec::new(),
+            layers: Vec::new(),
         }
     }
 }

@@ -906,15 +906,18 @@ pub fn target_for(abi: u8, form: u8, extra: u8) -> Target {
         0 if abi == Abi::LATEST.0 => Target {
             kernel_abi: Some(Abi(abi.saturating_add(extra))),
             abi_limit: None,
+            user_namespaces: false,
         },
         0 => Target::kernel(Abi(abi)),
         1 => Target {
             kernel_abi: Some(Abi(abi.saturating_add(extra))),
             abi_limit: Some(Abi(abi)),
+            user_namespaces: false,
         },
         _ => Target {
             kernel_abi: Some(Abi(abi)),
             abi_limit: Some(Abi(abi.saturating_add(extra))),
+            user_namespaces: false,
         },
     }
 }

@@ -239,6 +239,7 @@ proptest! {
         let limited = Target {
             kernel_abi: Some(Abi(abi + newer)),
             abi_limit: Some(Abi(abi)),
+            user_namespaces: false,
         };
         let by_limit = compile_ok(&s, &limited)?;
         check_same_lowering(&by_kernel, &by_limit)?;
@@ -262,7 +263,7 @@ proptest! {
             check_status(policy, abi, &compile_ok(&s, &target)?)?;
         }
 
-        let none = Target { kernel_abi: None, abi_limit: limit.map(Abi) };
+        let none = Target { kernel_abi: None, abi_limit: limit.map(Abi), user_namespaces: false };
         prop_assert_eq!(none.effective_abi(), None);
         let out = compile_ok(&s, &none)?;
         prop_assert_eq!(out.predicted, EnforcementStatus::NotEnforced);

@@ -21,6 +21,8 @@
 //! - [`net_confinement`]: network and IPC confinement, against real peers;
 //! - [`no_side_effects`]: commands that run nothing change nothing on disk;
 //! - [`non_utf8_paths`]: grants and reports of paths that are not UTF-8;
+//! - [`persistence`]: nothing a run writes may run later outside it (the
+//!   mount layer's protected paths);
 //! - [`plugins`]: preset plugins, end to end, and their cache;
 //! - [`presets_toolchains`]: every built-in preset, with its real toolchain;
 //! - [`redirect`]: a preset's grant does not follow a symlink an earlier
@@ -52,6 +54,7 @@ mod net_allow;
 mod net_confinement;
 mod no_side_effects;
 mod non_utf8_paths;
+mod persistence;
 mod plugins;
 mod presets_toolchains;
 mod redirect;

@@ -202,7 +202,10 @@ fn gomodcache_linked_outside_is_refused_until_the_user_grants_the_target() {
         ],
     );
     let fix = format!("pass --allow {} ", outside.display());
-    refused(&out, &["preset go: $GOMODCACHE: ", &fix]);
+    refused(
+        &out,
+        &["preset go: ${GOMODCACHE:-${GOPATH:-~/go}/pkg/mod}: ", &fix],
+    );
     assert!(!outside.join("f").exists());
     // Twin: the target granted explicitly, as the message says; the command
     // writes there through Landlock.

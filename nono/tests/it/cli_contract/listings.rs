@@ -55,9 +55,10 @@ fn check_reports_kernel_abi_and_features() {
     assert_eq!(json["kernel_abi"], abi);
     assert_eq!(json["effective_abi"], abi.min(u64::from(Abi::LATEST.0)));
     let features = json["features"].as_array().unwrap();
-    // The Landlock passes, then the two seccomp passes and the two
-    // supervisor passes (its calls, --net-allow's proxy), which need no ABI.
-    assert_eq!(features.len(), FEATURES.len() + 4, "{json:#}");
+    // The Landlock passes, then the two seccomp passes, the two supervisor
+    // passes (its calls, --net-allow's proxy), and the mount layer's private
+    // layers and protected paths, which need no ABI.
+    assert_eq!(features.len(), FEATURES.len() + 6, "{json:#}");
     for ((name, since, linux), f) in FEATURES.iter().zip(features) {
         assert_eq!(f["name"], *name);
         assert_eq!(f["abi"], *since);
@@ -72,6 +73,8 @@ fn check_reports_kernel_abi_and_features() {
         "syscall_guard",
         "supervise",
         "net_proxy",
+        "private_layer",
+        "protect",
     ]) {
         assert_eq!(f["name"], name);
         assert_eq!(f["abi"], Value::Null);
@@ -85,6 +88,8 @@ fn check_reports_kernel_abi_and_features() {
         assert!(line.trim_end().ends_with("yes"), "{line}");
     }
     assert_eq!(json["hints"], serde_json::json!([]));
+    assert_eq!(json["mount_layer"], true);
+    out.expect_stdout("Mount layer (protected paths): a private mount namespace for every run");
 
     // The audit log: one of four states, the same in text and JSON; as root
     // the state is never unknown, and "reachable" means enabled at ABI 7.

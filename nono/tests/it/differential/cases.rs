@@ -96,6 +96,7 @@ impl Flags {
         let target = Target {
             kernel_abi: Some(kernel),
             abi_limit: self.abi.map(Abi),
+            user_namespaces: false,
         };
         compile(
             &self.policy(),

@@ -125,34 +125,27 @@ fn a_missing_optional_cache_is_named_with_its_fix_and_the_fix_works() {
     let cache = s.cache_home().join("go-build");
     let shown = text(&cache).to_owned();
     let fix = format!("create it first (mkdir -p {shown}) to let the command use it");
-    let mkdir = ["mkdir", &shown];
-
-    // -v names it with the fix, and indeed nothing inside can create it.
     let go = |args: &[String]| Outcome::of(s.nono().env_remove("GOCACHE").args(args));
     let dry_run: Vec<String> = ["run", "--dry-run", "--preset", "go", "--", "true"]
         .map(String::from)
         .to_vec();
-    let out = go(&run_args(["-v", "--preset", "go"], mkdir));
-    assert_ne!(out.code, Some(0), "{out:#?}");
-    out.expect_stderr(&format!(
-        "nono: note: skipped allow ${{GOCACHE:-${{XDG_CACHE_HOME:-~/.cache}}/go-build}} (preset go): {shown} does not exist, and the command cannot create it; {fix}"
-    ))
-    .expect_stderr("Permission denied");
-    assert_absent(&cache);
-    // So does --dry-run.
+    // A dry run makes nothing, and names it with the fix.
     let out = go(&dry_run);
     out.expect_ok().expect_stdout(&format!(
         "(skipped, optional: {shown} does not exist; {fix})"
     ));
+    assert_absent(&cache);
 
-    // The fix: created outside, it is granted, and the note is gone.
-    std::fs::create_dir(&cache).unwrap();
+    // A run makes it first (a cache the preset declares, below the
+    // directory $XDG_CACHE_HOME names), and the command writes in its
+    // private layer: the host's cache stays empty.
     let out = go(&run_args(
         ["-v", "--preset", "go"],
         ["touch", &format!("{shown}/entry")],
     ));
-    out.expect_ok().expect_no_stderr("go-build");
-    assert!(cache.join("entry").is_file());
+    out.expect_ok().expect_no_stderr("go-build does not exist");
+    assert!(cache.is_dir());
+    assert_absent(&cache.join("entry"));
     let out = go(&dry_run);
     out.expect_ok()
         .expect_stdout(&format!("{shown}  [preset go]"));
@@ -160,6 +153,32 @@ fn a_missing_optional_cache_is_named_with_its_fix_and_the_fix_works() {
         !out.stdout.contains(&format!("mkdir -p {shown}")),
         "{out:#?}"
     );
+
+    // A GOCACHE the user set is made where it says.
+    let declared = s.beside("declared").join("go-build");
+    let with_var = |var: Option<&Path>| {
+        let mut cmd = s.nono();
+        cmd.env_remove("GOCACHE").env_remove("XDG_CACHE_HOME");
+        if let Some(var) = var {
+            cmd.env("GOCACHE", var);
+        }
+        Outcome::of(cmd.args(run_args(["--preset", "go"], ["true"])))
+    };
+    with_var(Some(&declared)).expect_ok();
+    assert!(declared.is_dir());
+    // Never through a link that leaves the home: ~/.cache planted as a
+    // link to a directory outside (as an earlier run could) is not
+    // followed, and nothing is made there.
+    let outside = s.beside("outside-cache");
+    std::fs::remove_dir_all(s.home().join(".cache")).unwrap();
+    std::os::unix::fs::symlink(&outside, s.home().join(".cache")).unwrap();
+    with_var(None).expect_ok();
+    assert_absent(&outside.join("go-build"));
+    // Its twin: a real ~/.cache gets its go-build.
+    std::fs::remove_file(s.home().join(".cache")).unwrap();
+    std::fs::create_dir(s.home().join(".cache")).unwrap();
+    with_var(None).expect_ok();
+    assert!(s.home().join(".cache/go-build").is_dir());
 }
 
 // ---------------------------------------------------------------- shell

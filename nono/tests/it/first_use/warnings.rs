@@ -9,14 +9,24 @@ fn a_grant_that_can_write_a_startup_file_is_warned_and_the_harm_is_real() {
     s.mkdir("home/proj");
     let append = ["/bin/sh", "-c", "echo planted >> \"$HOME/.bashrc\""];
 
-    // --allow ~: warned, and the startup file really can be changed.
+    // --allow ~: warned. The existing startup file is a protected path
+    // (read-only in the run's mount namespace), so the append fails...
     let out = s.run(run_args(["--allow", "~"], append));
-    out.expect_ok();
+    out.expect_code(2).expect_stderr("Read-only file system");
     let w = warnings(&out);
     assert_eq!(w.len(), 1, "{out:#?}");
     assert!(w[0].starts_with("nono: WARNING: --allow ~: "), "{out:#?}");
     assert!(w[0].contains("shell's startup files"), "{out:#?}");
     assert!(w[0].contains("--allow ~/PROJECT"), "{out:#?}");
+    assert_eq!(std::fs::read_to_string(&bashrc).unwrap(), "# mine\n");
+    // ... and unprotected on purpose, the startup file really can be
+    // changed: the harm the warning names is real.
+    let out = s.run(run_args(
+        ["--allow", "~", "--unprotect", "~/.bashrc"],
+        append,
+    ));
+    out.expect_ok();
+    assert_eq!(warnings(&out).len(), 2, "{out:#?}");
     assert_eq!(
         std::fs::read_to_string(&bashrc).unwrap(),
         "# mine\nplanted\n"

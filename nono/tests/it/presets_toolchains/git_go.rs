@@ -94,9 +94,25 @@ fn go_preset_builds_a_module() {
     Outcome::of(&mut Command::new(&bin))
         .expect_ok()
         .expect_stdout("go says ababab");
+    // The build cache is a private layer: the host's stays empty (a later
+    // unsandboxed build trusts it), and what go wrote is in the layer.
     assert!(
-        std::fs::read_dir(&cache).unwrap().next().is_some(),
-        "go wrote nothing into its build cache"
+        std::fs::read_dir(&cache).unwrap().next().is_none(),
+        "the sandboxed go wrote into the host's build cache"
+    );
+    let layers = s.join("home/.cache/nono/layers");
+    let layered = std::fs::read_dir(&layers)
+        .unwrap()
+        .flat_map(|p| std::fs::read_dir(p.unwrap().path()).unwrap())
+        .map(|l| l.unwrap().path())
+        .find(|l| l.to_string_lossy().ends_with("-go-build"))
+        .expect("a private layer over the build cache");
+    assert!(
+        std::fs::read_dir(layered.join("upper"))
+            .unwrap()
+            .next()
+            .is_some(),
+        "go wrote nothing into its build cache's layer"
     );
 
     // It cannot write its output outside the grants.

@@ -137,8 +137,8 @@ fn node_preset_lets_npm_use_its_cache() {
     let node = which("node").expect("node must be on PATH");
     which("npm").expect("npm must be on PATH");
     let (s, proj, _secret) = project();
-    // The cache grant is optional, and an optional grant on a directory that
-    // does not exist is skipped: create ~/.npm as a first npm run would.
+    // ~/.npm is made before the run when missing (a cache the preset
+    // declares); made here to look at it.
     let cache = s.mkdir("home/.npm");
     let mut cmd = nono_in(&s, &proj, &[node.parent().unwrap()]);
     cmd.env("npm_config_update_notifier", "false")
@@ -149,9 +149,23 @@ fn node_preset_lets_npm_use_its_cache() {
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(proj.join("package.json")).unwrap()).unwrap();
     assert_eq!(manifest["name"], "proj");
+    // The cache is a private layer: npm's log is in the layer, and the
+    // host's cache is unchanged.
     assert!(
-        std::fs::read_dir(cache.join("_logs")).is_ok_and(|mut d| d.next().is_some()),
-        "npm wrote no log into its cache {}",
+        std::fs::read_dir(&cache).unwrap().next().is_none(),
+        "the sandboxed npm wrote into the host's cache {}",
         cache.display()
+    );
+    let layers = s.join("home/.cache/nono/layers");
+    let layered = std::fs::read_dir(&layers)
+        .unwrap()
+        .flat_map(|p| std::fs::read_dir(p.unwrap().path()).unwrap())
+        .map(|l| l.unwrap().path())
+        .find(|l| l.to_string_lossy().ends_with("-.npm"))
+        .expect("a private layer over npm's cache");
+    assert!(
+        std::fs::read_dir(layered.join("upper/_logs")).is_ok_and(|mut d| d.next().is_some()),
+        "npm wrote no log into its cache's layer {}",
+        layered.display()
     );
 }
