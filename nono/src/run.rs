@@ -49,18 +49,21 @@ pub fn compile_for_here(
     if stores {
         create_declared_caches(&policy, &env);
     }
-    let target = Target {
+    // Whether the mount layer can be had is asked (a child process tries
+    // it) only when the policy has something for it: compiled first as if
+    // it could, and again without it if the answer is no.
+    let mut target = Target {
         kernel_abi: nono_enforce::landlock_state().abi(),
         abi_limit: args.abi.map(Abi),
-        // Only asked (a forked child tries it) when a writable grant could
-        // cover a protected path.
-        user_namespaces: policy
-            .grants
-            .iter()
-            .any(|g| g.grant.access != nono_model::Access::Read)
-            && nono_enforce::mount_namespace_support(),
+        user_namespaces: true,
     };
-    let compiled = compile(&policy, &target, &env, fs).map_err(Failure::new)?;
+    let mut compiled = compile(&policy, &target, &env, fs).map_err(Failure::new)?;
+    let wants_mounts =
+        !compiled.ruleset.protected.is_empty() || !compiled.ruleset.layers.is_empty();
+    if wants_mounts && !nono_enforce::mount_namespace_support() {
+        target.user_namespaces = false;
+        compiled = compile(&policy, &target, &env, fs).map_err(Failure::new)?;
+    }
     Ok((target, compiled, catalog.plugin_notes()))
 }
 
