@@ -326,7 +326,7 @@ fn sys_mount(
 pub fn mount_namespace_support() -> bool {
     // SAFETY: these calls take no arguments and cannot fail.
     let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
-    // Everything the child needs is made before the fork: it may only make
+    // Everything the child needs is made before it starts: it makes only
     // async-signal-safe calls.
     let files = [
         (c"/proc/self/setgroups", b"deny".to_vec()),
@@ -339,17 +339,17 @@ pub fn mount_namespace_support() -> bool {
             format!("{gid} {gid} 1\n").into_bytes(),
         ),
     ];
-    // SAFETY: the child makes only async-signal-safe calls (unshare, open,
-    // write, close, mount, _exit) on memory made before the fork.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        // SAFETY: as above.
+    extern "C" fn try_mount_namespace(arg: *mut libc::c_void) -> libc::c_int {
+        // SAFETY: `arg` is `files` below, alive while this child runs (its
+        // parent waits, CLONE_VFORK); the calls are async-signal-safe and
+        // change only this child's namespaces and descriptors.
         unsafe {
+            let files = &*arg.cast::<[(&std::ffi::CStr, Vec<u8>); 3]>();
             if libc::unshare(libc::CLONE_NEWNS) != 0 {
                 if libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNS) != 0 {
                     libc::_exit(1);
                 }
-                for (name, text) in &files {
+                for (name, text) in files {
                     let fd = libc::open(name.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
                     if fd < 0 || libc::write(fd, text.as_ptr().cast(), text.len()) < 0 {
                         libc::_exit(1);
@@ -364,14 +364,32 @@ pub fn mount_namespace_support() -> bool {
                 libc::MS_REC | libc::MS_PRIVATE,
                 std::ptr::null(),
             );
-            libc::_exit(if private == 0 { 0 } else { 1 });
+            libc::_exit(if private == 0 { 0 } else { 1 })
         }
     }
+    // A vfork-like child (sharing this process's memory, which it does not
+    // change, while this thread waits) on a small stack of its own: nothing
+    // is copied, so the question costs little more than its namespace.
+    let mut stack = vec![0u8; 64 << 10];
+    // SAFETY: the stack is ours for the child's whole life (we wait,
+    // CLONE_VFORK) and 16-byte aligned at its top; the child only reads
+    // `files` and ends with _exit.
+    let pid = unsafe {
+        let top = stack.as_mut_ptr().add(stack.len());
+        let top = top.sub(top as usize % 16);
+        libc::clone(
+            try_mount_namespace,
+            top.cast(),
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            (&raw const files).cast_mut().cast(),
+        )
+    };
     if pid < 0 {
         return false;
     }
     let mut status = 0;
     // SAFETY: `status` is a valid place for the child's status.
     let waited = unsafe { libc::waitpid(pid, &raw mut status, 0) };
+    drop(stack);
     waited == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
 }
