@@ -47,7 +47,8 @@ def command_pid(nono_pid):
 def read_filters(nono, flags, work, out):
     """Starts `nono run FLAGS -- sleep` and reads the command's seccomp
     filters: the syscall guard, and the supervisor's notification filter
-    (told apart by its SECCOMP_RET_USER_NOTIF). Writes each to OUT.KIND;
+    (told apart by its SECCOMP_RET_USER_NOTIF), or, since they are one, that
+    one filter. Writes each to OUT.KIND;
     returns [(KIND, PATH, INSTRUCTIONS)]."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
@@ -82,7 +83,10 @@ def read_filters(nono, flags, work, out):
             libc.ptrace(PTRACE_SECCOMP_GET_FILTER, target, ctypes.c_void_p(index), buf)
             insns = [struct.unpack_from("=HBBI", buf.raw, 8 * i) for i in range(count)]
             notify = any(code == 0x06 and k == 0x7FC00000 for code, _, _, k in insns)
-            kind = "notify" if notify else "guard"
+            # The guard refuses x32 calls with EACCES; the notification
+            # filter of builds before the two were one refused them with ENOSYS.
+            guard = any(code == 0x06 and k == 0x00050000 | 13 for code, _, _, k in insns)
+            kind = "both" if notify and guard else "notify" if notify else "guard"
             path = "%s.%s" % (out, kind)
             with open(path, "wb") as fh:
                 fh.write(buf.raw)
@@ -121,7 +125,9 @@ def main():
         for flags in ([], ["--net-connect", "443"]):
             base = os.path.join(work, "%d.bpf" % len(filters))
             for kind, path, count in read_filters(nono, flags, work, base):
-                name = "syscall guard" if kind == "guard" else "supervisor's notification filter"
+                name = {"guard": "syscall guard",
+                        "notify": "supervisor's notification filter",
+                        "both": "syscall guard and the supervisor's calls, one filter"}[kind]
                 filters.append(("%s %s: %s" % (label, " ".join(["run", *flags]), name), path, count))
     install = subprocess.run([tool, "install", str(args.rounds), *[p for _, p, _ in filters], "ipc-namespace"],
                              check=True, capture_output=True, text=True).stdout.split("\n")

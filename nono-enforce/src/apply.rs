@@ -2,8 +2,9 @@
 
 use crate::ipc::{IpcError, IpcIsolation, isolate_ipc};
 use crate::mounts::{MountError, MountLayer, protect_paths};
+use crate::notify::{Judged, JudgedBy};
 use crate::rights::{fs_flags, net_flags, scope_flags};
-use crate::seccomp::{self, FilterError};
+use crate::seccomp::{self, FilterError, Handing};
 use crate::{LandlockState, landlock_state};
 use landlock::{
     CompatLevel, Compatible, NetPort, PathBeneath, RestrictSelfAttr, Ruleset as LlRuleset,
@@ -114,17 +115,23 @@ fn set_no_new_privs() -> Result<(), EnforceError> {
     rustix::thread::set_no_new_privs(true).map_err(|e| EnforceError::NoNewPrivs(e.into()))
 }
 
-/// Opens a rule's path `O_PATH | O_NOFOLLOW | O_CLOEXEC` and checks it is
-/// still the `(dev, ino)` that was resolved.
-fn open_checked(path: &Path, dev: u64, ino: u64) -> Result<File, EnforceError> {
-    let file = std::fs::OpenOptions::new()
+/// Opens a rule's path `O_PATH | O_NOFOLLOW | O_CLOEXEC`: the file itself,
+/// never what a link there points to.
+fn open_rule_path(path: &Path) -> Result<File, EnforceError> {
+    std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(path)
         .map_err(|source| EnforceError::Open {
             path: path.to_path_buf(),
             source,
-        })?;
+        })
+}
+
+/// Opens a rule's path (see [`open_rule_path`]) and checks it is still the
+/// `(dev, ino)` that was resolved.
+fn open_checked(path: &Path, dev: u64, ino: u64) -> Result<File, EnforceError> {
+    let file = open_rule_path(path)?;
     let meta = file.metadata().map_err(|source| EnforceError::Open {
         path: path.to_path_buf(),
         source,
@@ -147,14 +154,7 @@ fn open_checked(path: &Path, dev: u64, ino: u64) -> Result<File, EnforceError> {
 /// run.
 fn open_layered(path: &Path) -> Result<File, EnforceError> {
     const OVERLAYFS_SUPER_MAGIC: i64 = 0x794c_7630;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)
-        .map_err(|source| EnforceError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let file = open_rule_path(path)?;
     let fs = rustix::fs::fstatfs(&file).map_err(|e| EnforceError::Open {
         path: path.to_path_buf(),
         source: e.into(),
@@ -185,6 +185,80 @@ fn open_layered(path: &Path) -> Result<File, EnforceError> {
 /// report says `NotEnforced`. Every handled right is a hard requirement: the kernel
 /// enforces all of the ruleset or the call fails.
 pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
+    apply_with(ruleset, None).map(|(report, _)| report)
+}
+
+/// Applies `ruleset` as [`apply`] does, and hands the calls `judge` answers
+/// to it in the same seccomp filter as the syscall guard: one filter for
+/// the kernel to check, compile and run instead of two. With
+/// [`JudgedBy::Supervisor`], the filter's listener is returned for the
+/// supervisor ([`Judged::Listener`]), or [`Judged::Nested`] when the process
+/// already has a listening filter (the kernel allows one; the guard is then
+/// installed without the hand-over). Both programs are built before
+/// anything irreversible happens.
+pub fn apply_judged(ruleset: &Ruleset, judge: JudgedBy) -> Result<(Report, Judged), EnforceError> {
+    apply_with(ruleset, Some(judge))
+}
+
+/// The seccomp programs of one application, built before anything
+/// irreversible happens.
+struct Filters {
+    /// The guard, with the judged calls handed on.
+    program: Option<seccompiler::BpfProgram>,
+    /// Whether `program` hands calls to a supervisor's listener.
+    listening: bool,
+    /// The guard alone, for a process that already has a listener.
+    guard_alone: Option<seccompiler::BpfProgram>,
+}
+
+impl Filters {
+    fn build(
+        ruleset: &Ruleset,
+        ipc: Option<&IpcIsolation>,
+        judge: Option<JudgedBy>,
+    ) -> Result<Filters, EnforceError> {
+        let judge = judge.filter(|j| !j.calls().is_empty());
+        let handing = judge.map_or_else(Handing::nothing, JudgedBy::handing);
+        let listening = matches!(judge, Some(JudgedBy::Supervisor(_)));
+        Ok(Filters {
+            program: seccomp::compile(ruleset, ipc, &handing)?,
+            listening,
+            guard_alone: if listening {
+                seccomp::compile(ruleset, ipc, &Handing::nothing())?
+            } else {
+                None
+            },
+        })
+    }
+
+    /// Installs the filter; says whether one was installed, and what became
+    /// of the judged calls.
+    fn install(self) -> Result<(bool, Judged), EnforceError> {
+        let Some(program) = self.program else {
+            return Ok((false, Judged::Refused));
+        };
+        if !self.listening {
+            seccomp::install_compiled(&program)?;
+            return Ok((true, Judged::Refused));
+        }
+        if let Some(listener) = seccomp::install_listening(&program)? {
+            return Ok((true, Judged::Listener(listener)));
+        }
+        let installed = match &self.guard_alone {
+            Some(guard) => {
+                seccomp::install_compiled(guard)?;
+                true
+            }
+            None => false,
+        };
+        Ok((installed, Judged::Nested))
+    }
+}
+
+fn apply_with(
+    ruleset: &Ruleset,
+    judge: Option<JudgedBy>,
+) -> Result<(Report, Judged), EnforceError> {
     let _span = tracing::debug_span!("apply", abi = %ruleset.abi).entered();
     // The IPC namespace first: it decides whether the filter refuses
     // System V IPC. Without an earlier `isolate_ipc` (before capabilities
@@ -197,20 +271,18 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
     // and before any rule is opened: a rule must name the inode the
     // command will see.
     let mounts = protect_paths(ruleset)?;
+    // Build the filter before anything irreversible happens.
+    let filters = Filters::build(ruleset, ipc.as_ref(), judge)?;
     let kernel = match landlock_state() {
         LandlockState::Available(abi) => abi,
         state @ (LandlockState::NotEnabled | LandlockState::NotImplemented) => {
             // Without Landlock the seccomp filter still holds what it can.
-            let seccomp = match seccomp::compile(ruleset, ipc.as_ref())? {
-                Some(program) => {
-                    set_no_new_privs()?;
-                    seccomp::install_compiled(&program)?;
-                    true
-                }
-                None => false,
-            };
+            if filters.program.is_some() {
+                set_no_new_privs()?;
+            }
+            let (seccomp, judged) = filters.install()?;
             tracing::debug!("no Landlock ({state:?}); seccomp filter installed: {seccomp}");
-            return Ok(Report {
+            let report = Report {
                 status: EnforcementStatus::NotEnforced,
                 kernel_abi: None,
                 no_new_privs: seccomp,
@@ -220,7 +292,8 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
                 ipc,
                 all_threads: false,
                 mounts,
-            });
+            };
+            return Ok((report, judged));
         }
     };
     if ruleset.abi > kernel {
@@ -229,8 +302,6 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
             kernel,
         });
     }
-    // Build the filter before anything irreversible happens.
-    let filter = seccomp::compile(ruleset, ipc.as_ref())?;
     let mut created = landlock_layer(ruleset)?;
     tracing::debug!(
         "ruleset created: handled fs {}; handled net {}; scoped {}",
@@ -289,11 +360,9 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
     );
     // Landlock set no_new_privs, which seccomp requires of an unprivileged
     // caller.
-    if let Some(program) = &filter {
-        seccomp::install_compiled(program)?;
-        tracing::debug!("seccomp filter installed ({} instructions)", program.len());
-    }
-    Ok(Report {
+    let (seccomp, judged) = filters.install()?;
+    tracing::debug!("seccomp filter installed: {seccomp}; handed calls: {judged:?}");
+    let report = Report {
         status: match status.ruleset {
             RulesetStatus::FullyEnforced => EnforcementStatus::FullyEnforced,
             RulesetStatus::PartiallyEnforced => EnforcementStatus::PartiallyEnforced,
@@ -303,11 +372,12 @@ pub fn apply(ruleset: &Ruleset) -> Result<Report, EnforceError> {
         no_new_privs: status.no_new_privs,
         rules: ruleset.rules.len() - vanished.len(),
         vanished,
-        seccomp: filter.is_some(),
+        seccomp,
         ipc,
         all_threads: status.all_threads,
         mounts,
-    })
+    };
+    Ok((report, judged))
 }
 
 /// Confines the calling process as nono's supervisor: a Landlock domain

@@ -22,14 +22,14 @@ mod rights;
 mod seccomp;
 mod target_path;
 
-pub use apply::{EnforceError, Report, apply, confine_supervisor};
+pub use apply::{EnforceError, Report, apply, apply_judged, confine_supervisor};
 pub use audit::{AuditError, AuditState, audit_state, seccomp_available};
 pub use caps::{CapsError, drop_capabilities, has_capabilities};
 pub use detect::{LandlockState, kernel_release, landlock_state};
 pub use ipc::{IpcError, IpcIsolation, IpcSupport, ipc_support, isolate_ipc};
 pub use mounts::{MountError, MountLayer, mount_namespace_support, protect_paths};
 pub use notify::{
-    Listener, Notification, NotifiedCalls, NotifyFilter, pidfd_open, read_memory, take_fd,
+    Judged, JudgedBy, Listener, Notification, NotifiedCalls, pidfd_open, read_memory, take_fd,
     write_memory,
 };
 pub use seccomp::FilterError;

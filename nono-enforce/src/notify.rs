@@ -1,8 +1,9 @@
 //! Seccomp user notification: the kernel primitives the supervisor uses to
 //! judge system calls on the command's behalf.
 //!
-//! The command's process installs a [`NotifyFilter`] (which system calls to
-//! hand to the supervisor) and gets a listener descriptor; the supervisor
+//! The command's process installs the filter that hands the chosen system
+//! calls to the supervisor ([`JudgedBy`], [`crate::apply_judged`]) and gets a
+//! listener descriptor; the supervisor
 //! takes that descriptor ([`take_fd`]) and, for each [`Notification`], reads
 //! the arguments from the target's memory ([`read_memory`]), takes the
 //! descriptors it names, decides, performs the operation itself and answers
@@ -11,9 +12,10 @@
 //!
 //! This module only wraps the kernel calls; it decides nothing.
 
+use std::collections::BTreeMap;
 use std::ffi::c_void;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 /// Which system calls the filter hands to the supervisor.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -74,163 +76,59 @@ const METADATA_CALLS: [i64; 20] = [
     nr::REMOVEXATTRAT,
 ];
 
-const AUDIT_ARCH_X86_64: u32 = 0xC000_003E;
-const X32_SYSCALL_BIT: u32 = 0x4000_0000;
-const OFFSET_NR: u32 = 0;
-const OFFSET_ARCH: u32 = 4;
-/// Offset of `args[i]` in `struct seccomp_data` (low 32 bits; the high half
-/// follows, little-endian).
-const fn offset_arg(i: u32) -> u32 {
-    16 + 8 * i
+/// How a call the supervisor judges is picked out by the filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Handed {
+    /// Every call of that number.
+    Always,
+    /// Only a call whose argument of this index (a pointer) is not null:
+    /// `sendto` with an address; without one the kernel sends to the
+    /// connected peer, which `connect` already judged.
+    WithAddress(u32),
 }
 
-fn stmt(code: u32, k: u32) -> libc::sock_filter {
-    libc::sock_filter {
-        code: code as u16,
-        jt: 0,
-        jf: 0,
-        k,
+impl NotifiedCalls {
+    /// The call numbers the filter hands to the supervisor, and how.
+    pub(crate) fn handed(self) -> BTreeMap<i64, Handed> {
+        let mut calls = BTreeMap::new();
+        if self.sockets {
+            calls.extend(SOCKET_CALLS.map(|nr| (nr, Handed::Always)));
+            calls.insert(libc::SYS_sendto, Handed::WithAddress(4));
+        }
+        if self.metadata {
+            calls.extend(METADATA_CALLS.map(|nr| (nr, Handed::Always)));
+        }
+        if self.inotify {
+            calls.insert(libc::SYS_inotify_add_watch, Handed::Always);
+        }
+        calls
     }
 }
 
-fn jump(code: u32, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
-    libc::sock_filter {
-        code: code as u16,
-        jt,
-        jf,
-        k,
-    }
+/// Who answers the calls a supervisor judges, in the one seccomp filter
+/// [`crate::apply_judged`] installs with the syscall guard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JudgedBy {
+    /// The supervisor: the calls wait for its answer on the listener the
+    /// filter creates.
+    Supervisor(NotifiedCalls),
+    /// Nobody (a process no supervisor watches, like the plugin helper):
+    /// the calls are refused with `EPERM`, the strictest answer.
+    Nobody(NotifiedCalls),
 }
 
-/// A seccomp program that hands the chosen calls to a listener.
-///
-/// A call from a foreign architecture kills the process, and every x32
-/// call is refused with `ENOSYS`, so no other system call number reaches
-/// the same kernel code unseen.
-#[derive(Clone, Debug)]
-pub struct NotifyFilter {
-    program: Vec<libc::sock_filter>,
-}
-
-impl NotifyFilter {
-    /// The program that hands `calls` to a listener.
-    pub fn new(calls: NotifiedCalls) -> NotifyFilter {
-        NotifyFilter::build(calls, libc::SECCOMP_RET_USER_NOTIF)
-    }
-
-    /// The program that refuses `calls` with `EPERM` outright, for a
-    /// process nobody supervises (the plugin helper): the same calls,
-    /// judged the strictest way.
-    pub fn refusing(calls: NotifiedCalls) -> NotifyFilter {
-        NotifyFilter::build(calls, libc::SECCOMP_RET_ERRNO | libc::EPERM as u32)
-    }
-
-    fn build(calls: NotifiedCalls, action: u32) -> NotifyFilter {
-        use libc::{
-            BPF_ABS, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_RET, BPF_W, SECCOMP_RET_ALLOW,
-            SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
-        };
-        let ld = BPF_LD | BPF_W | BPF_ABS;
-        let jeq = BPF_JMP | BPF_JEQ | BPF_K;
-        let ret = BPF_RET | BPF_K;
-        let mut p = vec![
-            stmt(ld, OFFSET_ARCH),
-            jump(jeq, AUDIT_ARCH_X86_64, 1, 0),
-            stmt(ret, SECCOMP_RET_KILL_PROCESS),
-            stmt(ld, OFFSET_NR),
-            jump(BPF_JMP | BPF_JSET | BPF_K, X32_SYSCALL_BIT, 0, 1),
-            stmt(ret, SECCOMP_RET_ERRNO | libc::ENOSYS as u32),
-        ];
-        let mut notified: Vec<i64> = Vec::new();
-        if calls.sockets {
-            notified.extend(SOCKET_CALLS);
-        }
-        if calls.metadata {
-            notified.extend(METADATA_CALLS);
-        }
-        if calls.inotify {
-            notified.push(libc::SYS_inotify_add_watch);
-        }
-        for call in notified {
-            p.push(jump(jeq, call as u32, 0, 1));
-            p.push(stmt(ret, action));
-        }
-        if calls.sockets {
-            // sendto(fd, buf, len, flags, addr, addrlen): only with an
-            // address; without one the kernel sends to the connected peer.
-            p.push(jump(jeq, libc::SYS_sendto as u32, 0, 5));
-            p.push(stmt(ld, offset_arg(4)));
-            p.push(jump(jeq, 0, 0, 2));
-            p.push(stmt(ld, offset_arg(4) + 4));
-            p.push(jump(jeq, 0, 1, 0));
-            p.push(stmt(ret, action));
-        }
-        p.push(stmt(ret, SECCOMP_RET_ALLOW));
-        NotifyFilter { program: p }
-    }
-
-    /// The number of BPF instructions.
-    pub fn len(&self) -> usize {
-        self.program.len()
-    }
-
-    /// Whether the program is empty (it never is).
-    pub fn is_empty(&self) -> bool {
-        self.program.is_empty()
-    }
-
-    /// Installs a [`NotifyFilter::refusing`] program on the calling thread
-    /// (no listener). `no_new_privs` must be set.
-    pub fn install_refusing(&self) -> io::Result<()> {
-        let prog = self.fprog()?;
-        // SAFETY: `prog` points to `self.program`, which outlives the call;
-        // the kernel copies the program before returning.
-        let rc = unsafe {
-            libc::syscall(
-                libc::SYS_seccomp,
-                libc::SECCOMP_SET_MODE_FILTER,
-                0,
-                &raw const prog,
-            )
-        };
-        if rc < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
-    }
-
-    fn fprog(&self) -> io::Result<libc::sock_fprog> {
-        Ok(libc::sock_fprog {
-            len: u16::try_from(self.program.len())
-                .map_err(|_| io::Error::from_raw_os_error(libc::E2BIG))?,
-            filter: self.program.as_ptr().cast_mut(),
-        })
-    }
-
-    /// Installs the filter on the calling thread and returns the listener.
-    /// `no_new_privs` must be set (or the caller privileged). Fails with
-    /// `EBUSY` when a filter of this process already has a listener (nono
-    /// running inside a supervised nono).
-    pub fn install(&self) -> io::Result<OwnedFd> {
-        let prog = self.fprog()?;
-        // SAFETY: `prog` points to `self.program`, which outlives the call;
-        // the kernel copies the program before returning.
-        let fd = unsafe {
-            libc::syscall(
-                libc::SYS_seccomp,
-                libc::SECCOMP_SET_MODE_FILTER,
-                libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                &raw const prog,
-            )
-        };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let fd = RawFd::try_from(fd).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
-        // SAFETY: the kernel just returned this new descriptor, owned by no
-        // one else.
-        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-    }
+/// What became of the calls a [`JudgedBy`] was to answer.
+#[derive(Debug)]
+pub enum Judged {
+    /// The supervisor answers them: its end of the filter, close-on-exec.
+    Listener(OwnedFd),
+    /// This process already has a listening filter (nono inside a
+    /// supervised nono), and the kernel allows one: the outer supervisor
+    /// judges these calls by its own policy. The rest of the filter is
+    /// installed.
+    Nested,
+    /// They are refused ([`JudgedBy::Nobody`]), or none were named.
+    Refused,
 }
 
 /// One system call waiting for the supervisor's answer.
@@ -256,7 +154,7 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Wraps a listener descriptor (from [`NotifyFilter::install`], taken
+    /// Wraps a listener descriptor (from [`crate::apply_judged`], taken
     /// from the command's process with [`take_fd`]).
     pub fn new(fd: OwnedFd) -> Listener {
         Listener { fd }
@@ -406,21 +304,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_program_grows_with_the_calls_and_always_ends_in_allow() {
-        let none = NotifyFilter::new(NotifiedCalls::default());
-        let all = NotifyFilter::new(NotifiedCalls {
+    fn every_listed_call_is_handed_and_sendto_only_with_an_address() {
+        assert!(NotifiedCalls::default().handed().is_empty());
+        let all = NotifiedCalls {
             sockets: true,
             metadata: true,
             inotify: true,
-        });
-        assert!(all.len() > none.len());
-        let last = all.program.last().map(|i| i.k);
-        assert_eq!(last, Some(libc::SECCOMP_RET_ALLOW));
-        // Two instructions per call, six for sendto, six for the header.
-        assert_eq!(
-            all.len(),
-            6 + 2 * (SOCKET_CALLS.len() + METADATA_CALLS.len() + 1) + 6 + 1
-        );
+        }
+        .handed();
+        assert_eq!(all.len(), SOCKET_CALLS.len() + METADATA_CALLS.len() + 2);
+        assert_eq!(all.get(&libc::SYS_sendto), Some(&Handed::WithAddress(4)));
+        assert_eq!(all.get(&libc::SYS_chmod), Some(&Handed::Always));
+        let sockets = NotifiedCalls {
+            sockets: true,
+            ..NotifiedCalls::default()
+        }
+        .handed();
+        assert!(!sockets.contains_key(&libc::SYS_chmod));
+        assert!(sockets.contains_key(&libc::SYS_connect));
     }
 
     #[test]

@@ -1,8 +1,12 @@
 //! The seccomp filter, built with `seccompiler`: the parts of a ruleset
 //! that Landlock cannot enforce.
 //!
-//! The filter allows every system call except the ones it names. A refused
-//! call fails with an error number and never kills the process:
+//! The filter allows every system call except the ones it names: the ones
+//! it refuses, and the ones a supervisor judges ([`crate::JudgedBy`]),
+//! which it hands on with `SECCOMP_RET_USER_NOTIF` (or refuses with `EPERM`
+//! when nobody judges them) in the same program, so that the kernel
+//! checks, compiles and runs one filter, not two. A refused call fails
+//! with an error number and never kills the process:
 //!
 //! - with a [`SocketFilter`] (`EACCES`): `socket` and `socketpair` outside
 //!   what it allows, and `io_uring_setup` always (io_uring can open sockets
@@ -52,12 +56,14 @@
 //! walk, and every call's path, a handful of instructions.
 
 use crate::IpcIsolation;
+use crate::notify::{Handed, JudgedBy, NotifiedCalls};
 use nono_model::{Ruleset, SocketFilter, SyscallGuard, SysvIpc};
 use seccompiler::{
     BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
     SeccompRule, TargetArch, sock_filter,
 };
 use std::collections::BTreeMap;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
 /// Why the filter could not be built or installed.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +85,13 @@ pub enum FilterError {
     /// architecture and number checks the assembler replaces.
     #[error("seccomp filter: seccompiler's program for system call {0} does not start as expected")]
     UnexpectedProgram(i64),
+    /// A jump of the assembled program had no target (a mistake in the
+    /// assembler, never the ruleset).
+    #[error("seccomp filter: the program could not be laid out")]
+    Layout,
+    /// The kernel refused the filter that hands calls to the supervisor.
+    #[error("seccomp filter: {0}")]
+    Listen(#[source] std::io::Error),
     /// The assembled program is longer than the kernel takes.
     #[error("seccomp filter: {0} instructions, more than the kernel takes (4096)")]
     TooLong(usize),
@@ -467,9 +480,11 @@ const AUDIT_ARCH: u32 = 0xC000_00B7;
 #[cfg(target_arch = "riscv64")]
 const AUDIT_ARCH: u32 = 0xC000_00F3;
 
-/// Offsets of `nr` and `arch` in `struct seccomp_data`.
+/// Offsets of `nr`, `arch` and `args[0]` (its low half; the high half
+/// follows, little-endian) in `struct seccomp_data`.
 const NR_OFFSET: u32 = 0;
 const ARCH_OFFSET: u32 = 4;
+const ARGS_OFFSET: u32 = 16;
 
 /// At most this many numbers are compared one by one at a leaf of the
 /// search tree.
@@ -557,50 +572,125 @@ fn rules_of(mut block: BpfProgram, nr: i64) -> Result<BpfProgram, FilterError> {
     Ok(block.split_off(expected.len()))
 }
 
-/// What a refused call's entry in the filter does.
+/// The calls a filter hands on instead of allowing them, and the action
+/// it hands them on with: `SECCOMP_RET_USER_NOTIF` (the supervisor answers)
+/// or an error (nobody does).
+pub(crate) struct Handing {
+    /// Each call's number and how it is picked out.
+    pub(crate) calls: BTreeMap<i64, Handed>,
+    /// The action a handed call gets.
+    pub(crate) action: u32,
+}
+
+impl Handing {
+    /// A filter that hands nothing on.
+    pub(crate) fn nothing() -> Handing {
+        Handing {
+            calls: BTreeMap::new(),
+            action: libc::SECCOMP_RET_ALLOW,
+        }
+    }
+
+    /// The instructions that decide a call picked out by `handed`: handed
+    /// on, or (a `sendto` without an address) allowed.
+    fn tail(&self, handed: Handed) -> Vec<sock_filter> {
+        match handed {
+            Handed::Always => vec![stmt(libc::BPF_RET | libc::BPF_K, self.action)],
+            Handed::WithAddress(arg) => {
+                let ld = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+                let jeq = libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K;
+                let low = ARGS_OFFSET + 8 * arg;
+                vec![
+                    stmt(ld, low),
+                    jump(jeq, 0, 0, 2),
+                    stmt(ld, low + 4),
+                    jump(jeq, 0, 1, 0),
+                    stmt(libc::BPF_RET | libc::BPF_K, self.action),
+                    RET_ALLOW,
+                ]
+            }
+        }
+    }
+}
+
+/// What a named call's entry in the filter does.
 enum Entry {
-    /// Refuse it, whatever its arguments.
-    Refuse(Refusal),
+    /// Return this action, whatever the arguments.
+    Return(u32),
     /// Jump to its block, which starts this many instructions into the
     /// blocks.
     Block(usize),
+    /// Jump to the tail that decides how it is handed on.
+    Tail(Handed),
 }
 
-/// Assembles the filter for `denials`:
+/// Assembles the filter for `denials` and `handing`:
 ///
 /// 1. the architecture check (a call of another architecture kills the
 ///    process) and, on x86_64, the refusal of every x32 call (`EACCES`): x32
 ///    shares the x86_64 architecture tag, and its numbers (the x86_64 ones
 ///    with bit 30 set, and a few of its own) would reach every call below by
 ///    another number, so x32 programs do not run under nono at all;
-/// 2. a binary search over the refused calls' numbers, so that a call the
+/// 2. a binary search over the named calls' numbers, so that a call the
 ///    filter does not name is allowed after a handful of comparisons (the
 ///    kernel runs this path once per call number when the filter is
 ///    installed, to learn which calls it always allows);
-/// 3. one entry per refused call: its error, or, when rules decide, a jump
-///    to its block;
+/// 3. one entry per named call: its error or its hand-over, or, when rules
+///    decide, a jump to its block or its tail;
 /// 4. the blocks: for each call refused under rules, the rules of the
 ///    program `seccompiler` compiles for that call alone (see
-///    [`rules_of`]), which test the arguments and refuse or allow.
-fn assemble(denials: Denials) -> Result<BpfProgram, FilterError> {
+///    [`rules_of`]), which test the arguments and refuse or allow; a call
+///    that is also handed on jumps to its tail where the block would allow
+///    it;
+/// 5. the tails: how a handed call is handed on (see [`Handing::tail`]).
+///
+/// A call both refused and handed on is refused where the guard refuses it
+/// and handed on elsewhere: what two stacked filters would do, since the
+/// kernel lets an error win over a hand-over.
+fn assemble(denials: Denials, handing: &Handing) -> Result<BpfProgram, FilterError> {
+    type Named = (Option<(Refusal, Vec<SeccompRule>)>, Option<Handed>);
+    let mut named: BTreeMap<i64, Named> = BTreeMap::new();
+    for (nr, denial) in denials.0 {
+        named.entry(nr).or_default().0 = Some(denial);
+    }
+    for (&nr, &handed) in &handing.calls {
+        named.entry(nr).or_default().1 = Some(handed);
+    }
     let mut nrs = Vec::new();
     let mut entries = Vec::new();
     let mut blocks = Vec::new();
-    for (nr, (refusal, rules)) in denials.0 {
+    // Where a block allows a handed call: (index in the blocks, its tail).
+    let mut to_tail = Vec::new();
+    for (nr, (denial, handed)) in named {
         nrs.push(u32::try_from(nr).map_err(|_| FilterError::CallNumber(nr))?);
-        if rules.is_empty() {
-            entries.push(Entry::Refuse(refusal));
-        } else {
-            let filter = SeccompFilter::new(
-                BTreeMap::from([(nr, rules)]),
-                SeccompAction::Allow,
-                refusal.action(),
-                ARCH,
-            )?;
-            let block = BpfProgram::try_from(filter)?;
-            entries.push(Entry::Block(blocks.len()));
-            blocks.extend(rules_of(block, nr)?);
-        }
+        let entry = match (denial, handed) {
+            (Some((refusal, rules)), _) if rules.is_empty() => {
+                Entry::Return(u32::from(refusal.action()))
+            }
+            (Some((refusal, rules)), handed) => {
+                let filter = SeccompFilter::new(
+                    BTreeMap::from([(nr, rules)]),
+                    SeccompAction::Allow,
+                    refusal.action(),
+                    ARCH,
+                )?;
+                let block = rules_of(BpfProgram::try_from(filter)?, nr)?;
+                if let Some(handed) = handed {
+                    for (i, insn) in block.iter().enumerate() {
+                        if *insn == RET_ALLOW {
+                            to_tail.push((blocks.len() + i, handed));
+                        }
+                    }
+                }
+                let at = blocks.len();
+                blocks.extend(block);
+                Entry::Block(at)
+            }
+            (None, Some(Handed::Always)) => Entry::Return(handing.action),
+            (None, Some(handed)) => Entry::Tail(handed),
+            (None, None) => Entry::Return(libc::SECCOMP_RET_ALLOW),
+        };
+        entries.push(entry);
     }
     let mut out = vec![
         stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, ARCH_OFFSET),
@@ -627,18 +717,44 @@ fn assemble(denials: Denials) -> Result<BpfProgram, FilterError> {
     let allow = table + nrs.len();
     emit_tree(&mut out, &nrs, (0, nrs.len()), table, allow)?;
     let first_block = allow + 1;
-    for entry in entries {
-        match entry {
-            Entry::Refuse(refusal) => out.push(ret(refusal.action())),
-            Entry::Block(at) => {
-                let here = out.len();
-                let to_block = u32::try_from(first_block + at - here - 1).unwrap_or(u32::MAX);
-                out.push(stmt(libc::BPF_JMP | libc::BPF_JA, to_block));
-            }
+    // The tails follow the blocks, one per way of handing a call on that
+    // is used.
+    let mut tails: BTreeMap<Handed, usize> = BTreeMap::new();
+    let mut tail_code = Vec::new();
+    let used = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Tail(h) => Some(*h),
+            _ => None,
+        })
+        .chain(to_tail.iter().map(|&(_, h)| h));
+    for handed in used {
+        if let std::collections::btree_map::Entry::Vacant(slot) = tails.entry(handed) {
+            slot.insert(first_block + blocks.len() + tail_code.len());
+            tail_code.extend(handing.tail(handed));
         }
     }
+    let tail_of = |handed: Handed| tails.get(&handed).copied().ok_or(FilterError::Layout);
+    let forward = |from: usize, to: usize| {
+        stmt(
+            libc::BPF_JMP | libc::BPF_JA,
+            u32::try_from(to - from - 1).unwrap_or(u32::MAX),
+        )
+    };
+    for entry in entries {
+        let here = out.len();
+        out.push(match entry {
+            Entry::Return(action) => stmt(libc::BPF_RET | libc::BPF_K, action),
+            Entry::Block(at) => forward(here, first_block + at),
+            Entry::Tail(handed) => forward(here, tail_of(handed)?),
+        });
+    }
     out.push(RET_ALLOW);
+    for (i, handed) in to_tail {
+        blocks[i] = forward(first_block + i, tail_of(handed)?);
+    }
     out.extend(blocks);
+    out.extend(tail_code);
     Ok(out)
 }
 
@@ -662,19 +778,44 @@ fn denials_of(ruleset: &Ruleset, ipc: Option<&IpcIsolation>) -> Result<Denials, 
     Ok(denials)
 }
 
-/// Compiles the seccomp part of `ruleset` to BPF, or `None` when it asks
-/// for no filter. `ipc` is what was done with the IPC namespace (see
-/// [`crate::isolate_ipc`]); without a private one, System V IPC is refused
-/// unless the ruleset lets the command share the host's.
-pub fn compile(
+impl JudgedBy {
+    /// How the filter hands on the calls this judge answers.
+    pub(crate) fn handing(self) -> Handing {
+        match self {
+            JudgedBy::Supervisor(calls) => Handing {
+                calls: calls.handed(),
+                action: libc::SECCOMP_RET_USER_NOTIF,
+            },
+            JudgedBy::Nobody(calls) => Handing {
+                calls: calls.handed(),
+                action: libc::SECCOMP_RET_ERRNO | libc::EPERM.unsigned_abs(),
+            },
+        }
+    }
+
+    /// The calls it answers.
+    pub(crate) fn calls(self) -> NotifiedCalls {
+        match self {
+            JudgedBy::Supervisor(calls) | JudgedBy::Nobody(calls) => calls,
+        }
+    }
+}
+
+/// Compiles the seccomp part of `ruleset` to BPF, with the calls `handing`
+/// hands on, or `None` when that asks for no filter. `ipc` is what was done
+/// with the IPC namespace (see [`crate::isolate_ipc`]); without a private
+/// one, System V IPC is refused unless the ruleset lets the command share
+/// the host's.
+pub(crate) fn compile(
     ruleset: &Ruleset,
     ipc: Option<&IpcIsolation>,
+    handing: &Handing,
 ) -> Result<Option<BpfProgram>, FilterError> {
     let denials = denials_of(ruleset, ipc)?;
-    if denials.0.is_empty() {
+    if denials.0.is_empty() && handing.calls.is_empty() {
         return Ok(None);
     }
-    let program = assemble(denials)?;
+    let program = assemble(denials, handing)?;
     // The kernel takes at most BPF_MAXINSNS (4096) instructions.
     if program.len() > 4096 {
         return Err(FilterError::TooLong(program.len()));
@@ -684,8 +825,45 @@ pub fn compile(
 
 /// Installs a compiled filter on the calling thread. `no_new_privs` must be
 /// set (or the caller privileged).
-pub fn install_compiled(program: &BpfProgram) -> Result<(), FilterError> {
+pub(crate) fn install_compiled(program: &BpfProgram) -> Result<(), FilterError> {
     seccompiler::apply_filter(program).map_err(FilterError::Install)
+}
+
+/// Installs a compiled filter that hands calls on with
+/// `SECCOMP_RET_USER_NOTIF` on the calling thread, and returns its
+/// listener (close-on-exec, as the kernel makes it), or `None` when this
+/// process already has a filter with a listener (`EBUSY`: the kernel
+/// allows one), in which case nothing was installed. `no_new_privs` must
+/// be set (or the caller privileged).
+pub(crate) fn install_listening(program: &BpfProgram) -> Result<Option<OwnedFd>, FilterError> {
+    let prog = libc::sock_fprog {
+        len: u16::try_from(program.len()).map_err(|_| FilterError::TooLong(program.len()))?,
+        // seccompiler's sock_filter has the kernel's layout (repr C, the
+        // same four fields).
+        filter: program.as_ptr().cast::<libc::sock_filter>().cast_mut(),
+    };
+    // SAFETY: `prog` points to `program`, which outlives the call; the
+    // kernel copies the program before returning.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
+            &raw const prog,
+        )
+    };
+    if fd < 0 {
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() == Some(libc::EBUSY) {
+            return Ok(None);
+        }
+        return Err(FilterError::Listen(e));
+    }
+    let fd = RawFd::try_from(fd)
+        .map_err(|_| FilterError::Listen(std::io::Error::from_raw_os_error(libc::EBADF)))?;
+    // SAFETY: the kernel just returned this new descriptor, owned by no one
+    // else.
+    Ok(Some(unsafe { OwnedFd::from_raw_fd(fd) }))
 }
 
 #[cfg(test)]
@@ -761,7 +939,9 @@ mod tests {
     }
 
     fn program(ruleset: &Ruleset, ipc: Option<&IpcIsolation>) -> BpfProgram {
-        compile(ruleset, ipc).unwrap().expect("a filter")
+        compile(ruleset, ipc, &Handing::nothing())
+            .unwrap()
+            .expect("a filter")
     }
 
     fn shared() -> IpcIsolation {
@@ -1049,9 +1229,150 @@ mod tests {
     #[test]
     fn no_guard_and_no_socket_filter_is_no_filter() {
         assert!(
-            compile(&Ruleset::empty(Abi::LATEST), None)
+            compile(&Ruleset::empty(Abi::LATEST), None, &Handing::nothing())
                 .unwrap()
                 .is_none()
+        );
+    }
+
+    const EVERY_CALL: NotifiedCalls = NotifiedCalls {
+        sockets: true,
+        metadata: true,
+        inotify: true,
+    };
+    const NOTIF: u32 = libc::SECCOMP_RET_USER_NOTIF;
+
+    /// The guard and the supervisor's calls in one program: each call gets
+    /// what the two programs stacked would give it (the kernel lets an
+    /// error win over a hand-over, and a hand-over over an allow).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn one_program_answers_as_the_guard_and_the_hand_over_stacked() {
+        let mut ruleset = guarded(true, SysvIpc::PrivateOrRefused);
+        ruleset.socket_filter = Some(SocketFilter::TcpOnly);
+        let ipc = shared();
+        let guard = program(&ruleset, Some(&ipc));
+        let handing = JudgedBy::Supervisor(EVERY_CALL).handing();
+        let both = compile(&ruleset, Some(&ipc), &handing)
+            .unwrap()
+            .expect("a filter");
+        let stacked = |nr: i64, args: [u64; 6]| {
+            let guarded = run(&guard, NATIVE, nr, args);
+            let handed = match handing.calls.get(&nr) {
+                Some(Handed::Always) => NOTIF,
+                Some(Handed::WithAddress(arg)) if args[*arg as usize] != 0 => NOTIF,
+                _ => ALLOW,
+            };
+            // The kernel's precedence: KILL, TRAP, ERRNO, USER_NOTIF, ..., ALLOW.
+            if guarded == ALLOW { handed } else { guarded }
+        };
+        let setuid = word(libc::S_ISUID | 0o755);
+        let creat = word(libc::O_CREAT | libc::O_WRONLY);
+        let cases: Vec<(i64, [u64; 6])> = vec![
+            // Handed on always, refused under rules, refused always.
+            (libc::SYS_connect, [3, 0x1000, 16, 0, 0, 0]),
+            (libc::SYS_chmod, [0x1000, 0o644, 0, 0, 0, 0]),
+            (libc::SYS_chmod, [0x1000, setuid, 0, 0, 0, 0]),
+            (libc::SYS_fchmodat, [0, 0x1000, setuid, 0, 0, 0]),
+            (libc::SYS_fchmodat, [0, 0x1000, 0o600, 0, 0, 0]),
+            (libc::SYS_fchmod, [3, setuid | (1 << 32), 0, 0, 0, 0]),
+            (libc::SYS_utimensat, [0, 0x1000, 0, 0, 0, 0]),
+            (libc::SYS_inotify_add_watch, [3, 0x1000, 1, 0, 0, 0]),
+            // sendto: with and without an address (either half), with
+            // MSG_FASTOPEN (the guard refuses it under port rules).
+            (libc::SYS_sendto, [3, 0x1000, 1, 0, 0, 0]),
+            (libc::SYS_sendto, [3, 0x1000, 1, 0, 0x2000, 16]),
+            (libc::SYS_sendto, [3, 0x1000, 1, 0, 1 << 32, 16]),
+            (
+                libc::SYS_sendto,
+                [3, 0x1000, 1, word(libc::MSG_FASTOPEN), 0, 0],
+            ),
+            (
+                libc::SYS_sendto,
+                [3, 0x1000, 1, word(libc::MSG_FASTOPEN), 0x2000, 16],
+            ),
+            (libc::SYS_sendmsg, [3, 0x1000, 0, 0, 0, 0]),
+            (
+                libc::SYS_sendmsg,
+                [3, 0x1000, word(libc::MSG_FASTOPEN), 0, 0, 0],
+            ),
+            // Neither: the guard's own and a call nobody names.
+            (libc::SYS_ioctl, [0, libc::TIOCSTI, 0, 0, 0, 0]),
+            (libc::SYS_openat, [0, 0x1000, creat, setuid, 0, 0]),
+            (libc::SYS_socket, [word(libc::AF_INET), 2, 0, 0, 0, 0]),
+            (libc::SYS_getpid, [0; 6]),
+            (libc::SYS_read, [0; 6]),
+        ];
+        for (nr, args) in cases {
+            assert_eq!(
+                run(&both, NATIVE, nr, args),
+                stacked(nr, args),
+                "call {nr} {args:x?}"
+            );
+        }
+        // Every other number below the last one the kernel has: as stacked.
+        for nr in 0..470 {
+            assert_eq!(
+                run(&both, NATIVE, nr, [0; 6]),
+                stacked(nr, [0; 6]),
+                "call {nr}"
+            );
+        }
+        assert_eq!(
+            run(&both, NATIVE, libc::SYS_chmod | 0x4000_0000, [0; 6]),
+            errno(libc::EACCES)
+        );
+        assert_eq!(run(&both, 0x4000_0003, libc::SYS_chmod, [0; 6]), KILL);
+        // One filter is shorter than two: the second header and its
+        // allow are gone.
+        assert!(both.len() > guard.len());
+    }
+
+    /// Without a guard, the hand-over alone; refused instead of handed on
+    /// when nobody judges.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_hand_over_alone_and_the_refusal_for_nobody() {
+        let bare = Ruleset::empty(Abi::LATEST);
+        let handed = compile(&bare, None, &JudgedBy::Supervisor(EVERY_CALL).handing())
+            .unwrap()
+            .expect("a filter");
+        let refused = compile(&bare, None, &JudgedBy::Nobody(EVERY_CALL).handing())
+            .unwrap()
+            .expect("a filter");
+        let eperm = errno(libc::EPERM);
+        for (nr, handed_as, refused_as) in [
+            (libc::SYS_chmod, NOTIF, eperm),
+            (libc::SYS_bind, NOTIF, eperm),
+            (libc::SYS_inotify_add_watch, NOTIF, eperm),
+            (libc::SYS_getpid, ALLOW, ALLOW),
+            (libc::SYS_openat, ALLOW, ALLOW),
+        ] {
+            assert_eq!(run(&handed, NATIVE, nr, [0; 6]), handed_as, "call {nr}");
+            assert_eq!(run(&refused, NATIVE, nr, [0; 6]), refused_as, "call {nr}");
+        }
+        let sendto =
+            |p: &[sock_filter], addr: u64| run(p, NATIVE, libc::SYS_sendto, [3, 0, 0, 0, addr, 16]);
+        assert_eq!(sendto(&handed, 0), ALLOW);
+        assert_eq!(sendto(&handed, 0x1000), NOTIF);
+        assert_eq!(sendto(&refused, 0x1000), eperm);
+        let only_inotify = NotifiedCalls {
+            inotify: true,
+            ..NotifiedCalls::default()
+        };
+        let p = compile(&bare, None, &JudgedBy::Supervisor(only_inotify).handing())
+            .unwrap()
+            .expect("a filter");
+        assert_eq!(run(&p, NATIVE, libc::SYS_chmod, [0; 6]), ALLOW);
+        assert_eq!(run(&p, NATIVE, libc::SYS_inotify_add_watch, [0; 6]), NOTIF);
+        assert!(
+            compile(
+                &bare,
+                None,
+                &JudgedBy::Supervisor(NotifiedCalls::default()).handing()
+            )
+            .unwrap()
+            .is_none()
         );
     }
 }

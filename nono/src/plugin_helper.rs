@@ -35,9 +35,6 @@ enum ConfineError {
     /// The capabilities could not be dropped.
     #[error(transparent)]
     Capabilities(#[from] nono_enforce::CapsError),
-    /// The filter that refuses metadata changes could not be installed.
-    #[error("cannot refuse metadata changes: {0}")]
-    Metadata(std::io::Error),
     /// The helper's policy did not compile.
     #[error(transparent)]
     Compile(#[from] nono_compile::CompileError),
@@ -102,19 +99,20 @@ impl nono_plugins::Confine for HelperSandbox {
         // keep the plugin from connecting to, say, a container runtime's
         // socket.
         ruleset.socket_filter = Some(SocketFilter::NoSockets);
-        let report = nono_enforce::apply(&ruleset)?;
+        // No supervisor judges the helper's calls: the ones a supervisor
+        // would judge per path (metadata changes, inotify) are refused, in
+        // the same filter as the guard.
+        let (report, _) = nono_enforce::apply_judged(
+            &ruleset,
+            nono_enforce::JudgedBy::Nobody(nono_enforce::NotifiedCalls {
+                sockets: true,
+                metadata: true,
+                inotify: true,
+            }),
+        )?;
         if report.status == EnforcementStatus::NotEnforced {
             return Err(ConfineError::NotEnforced);
         }
-        // No supervisor judges the helper's calls: the ones a supervisor
-        // would judge per path (metadata changes, inotify) are refused.
-        nono_enforce::NotifyFilter::refusing(nono_enforce::NotifiedCalls {
-            sockets: true,
-            metadata: true,
-            inotify: true,
-        })
-        .install_refusing()
-        .map_err(ConfineError::Metadata)?;
         Ok(())
     }
 }

@@ -355,14 +355,26 @@ impl Start<'_> {
             plugin_notes,
             dropped_caps,
         } = *self;
-        let report = nono_enforce::apply(&compiled.ruleset)
-            .map_err(|e| Failure::new(format!("cannot apply the sandbox: {e}")))?;
+        let cannot_apply = |e| Failure::new(format!("cannot apply the sandbox: {e}"));
+        let (report, handed) = match handoff {
+            // The guard and the supervisor's calls in one filter.
+            Some(handoff) => {
+                let (report, judged) =
+                    nono_enforce::apply_judged(&compiled.ruleset, handoff.judged_by())
+                        .map_err(cannot_apply)?;
+                (report, Some((handoff, judged)))
+            }
+            None => (
+                nono_enforce::apply(&compiled.ruleset).map_err(cannot_apply)?,
+                None,
+            ),
+        };
         let mut status = report.status.min(compiled.predicted);
         let mut gaps = gaps_line(compiled);
         let mut supervisor_gaps = Vec::new();
-        if let Some(handoff) = handoff {
+        if let Some((handoff, judged)) = handed {
             let shared_terminal = handoff.shared_terminal().map(str::to_owned);
-            if handoff.install()? == crate::supervise::Supervised::Nested {
+            if handoff.hand_over(judged)? == crate::supervise::Supervised::Nested {
                 supervisor_gaps.push("supervise: nono already runs under a supervisor, which judges Unix sockets, metadata and inotify by its own policy, not this one".to_owned());
             }
             supervisor_gaps.extend(shared_terminal);

@@ -1,7 +1,9 @@
 //! The supervised run (DESIGN.md section 7.2): nono starts the command's
 //! process (a `vfork`-like child sharing its memory and descriptors until
 //! it executes the command, or on a pty a forked one), which applies the
-//! sandbox, installs the notification filter, hands its listener to nono
+//! sandbox (its seccomp filter hands the judged calls on with user
+//! notification, in the same program as the syscall guard), hands the
+//! filter's listener to nono
 //! and executes the command; nono stays outside the sandbox as the
 //! supervisor, answers each notified call on
 //! the command's behalf ([`calls`]), forwards signals, and ends as the
@@ -28,7 +30,7 @@ mod terminal;
 
 use crate::failure::Failure;
 use calls::Judge;
-use nono_enforce::{Listener, NotifiedCalls, NotifyFilter};
+use nono_enforce::{Judged, JudgedBy, Listener, NotifiedCalls};
 use nono_model::Ruleset;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
@@ -93,18 +95,23 @@ impl Handoff {
         self.shared_terminal.as_deref()
     }
 
-    /// In the child, after the sandbox was applied (`no_new_privs` is set):
-    /// installs the notification filter and hands the listener to the
-    /// supervisor.
-    pub fn install(self) -> Result<Supervised, Failure> {
-        let filter = NotifyFilter::new(self.calls);
-        let (listener, outcome) = match filter.install() {
-            Ok(fd) => (Some(fd), Supervised::Yes),
-            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => (None, Supervised::Nested),
-            Err(e) => {
-                return Err(Failure::new(format!(
-                    "cannot apply the sandbox: the supervisor's seccomp filter: {e}"
-                )));
+    /// What the filter should hand to the supervisor.
+    pub fn judged_by(&self) -> JudgedBy {
+        JudgedBy::Supervisor(self.calls)
+    }
+
+    /// In the child, once the sandbox and its filter are applied
+    /// ([`nono_enforce::apply_judged`] with [`Handoff::judge`]): hands the
+    /// filter's listener to the supervisor.
+    pub fn hand_over(self, judged: Judged) -> Result<Supervised, Failure> {
+        let (listener, outcome) = match judged {
+            Judged::Listener(fd) => (Some(fd), Supervised::Yes),
+            Judged::Nested => (None, Supervised::Nested),
+            Judged::Refused => {
+                return Err(Failure::new(
+                    "cannot apply the sandbox: the supervisor's calls were not handed over"
+                        .to_owned(),
+                ));
             }
         };
         match self.channel {
