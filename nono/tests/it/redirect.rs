@@ -6,13 +6,14 @@
 //! link (`/bin -> usr/bin`), a link inside what the user granted, or the
 //! target granted explicitly. Tests run as root; one runs nono as uid 65534.
 
-use crate::common::{NONO, Outcome, Scratch};
+use crate::common::{NONO, Outcome, Scratch, run_args};
+use std::ffi::OsStr;
 use std::os::unix::fs::symlink;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// `nono ARGS...` in `s`, with the variables `vars` set.
-fn run_with(s: &Scratch, vars: &[(&str, &Path)], args: &[&str]) -> Outcome {
+fn run_with<S: AsRef<OsStr>>(s: &Scratch, vars: &[(&str, &Path)], args: &[S]) -> Outcome {
     let mut cmd = s.nono_home();
     for (name, value) in vars {
         cmd.env(name, value);
@@ -74,36 +75,43 @@ fn refused_everywhere(s: &Scratch, vars: &[(&str, &Path)], preset: &str, needles
     assert_eq!(why.stderr, out.stderr, "why says otherwise");
 }
 
+/// Links `name` to `target` and asserts [`refused_everywhere`] through `$var`; returns the link.
+#[track_caller]
+fn linked_var_refused(
+    s: &Scratch,
+    name: &str,
+    target: &str,
+    var: &str,
+    preset: &str,
+    flag: &str,
+) -> PathBuf {
+    symlink(target, s.join(name)).unwrap();
+    let link = s.join(name);
+    refused_everywhere(
+        s,
+        &[(var, &link)],
+        preset,
+        &[
+            &format!("preset {preset}: ${var}: "),
+            &format!("the symlink {} -> {target} ", link.display()),
+            &format!("pass {flag} {target} "),
+        ],
+    );
+    link
+}
+
 #[test]
 fn tmpdir_linked_to_etc_is_refused_and_a_real_tmpdir_works() {
     let s = Scratch::new();
-    symlink("/etc", s.join("tmp")).unwrap();
-    let tmp = s.join("tmp");
-    refused_everywhere(
-        &s,
-        &[("TMPDIR", &tmp)],
-        "tmp",
-        &[
-            "preset tmp: $TMPDIR: ",
-            &format!("the symlink {} -> /etc ", tmp.display()),
-            "pass --allow /etc ",
-        ],
-    );
+    let tmp = linked_var_refused(&s, "tmp", "/etc", "TMPDIR", "tmp", "--allow");
     // Twin: a real directory there; the command writes in it.
     std::fs::remove_file(&tmp).unwrap();
     let tmp = s.mkdir("tmp");
+    let write = ["sh", "-c", "echo x > \"$TMPDIR/f\""];
     run_with(
         &s,
         &[("TMPDIR", &tmp)],
-        &[
-            "run",
-            "--preset",
-            "tmp",
-            "--",
-            "sh",
-            "-c",
-            "echo x > \"$TMPDIR/f\"",
-        ],
+        &run_args(["--preset", "tmp"], write),
     )
     .expect_ok();
     assert!(tmp.join("f").exists());
@@ -112,32 +120,16 @@ fn tmpdir_linked_to_etc_is_refused_and_a_real_tmpdir_works() {
 #[test]
 fn virtual_env_linked_to_root_is_refused_and_a_real_venv_is_read() {
     let s = Scratch::new();
-    symlink("/", s.join("venv")).unwrap();
-    let venv = s.join("venv");
-    refused_everywhere(
-        &s,
-        &[("VIRTUAL_ENV", &venv)],
-        "python",
-        &[
-            "preset python: $VIRTUAL_ENV: ",
-            &format!("the symlink {} -> / ", venv.display()),
-            "pass --read / ",
-        ],
-    );
+    linked_var_refused(&s, "venv", "/", "VIRTUAL_ENV", "python", "--read");
     // Twin: a real venv, read by the command, outside what --allow covers.
     let real = s.beside("venv");
     std::fs::write(real.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+    let cfg = real.join("pyvenv.cfg");
+    let cat = ["cat", cfg.to_str().unwrap()];
     run_with(
         &s,
         &[("VIRTUAL_ENV", &real)],
-        &[
-            "run",
-            "--preset",
-            "python",
-            "--",
-            "cat",
-            real.join("pyvenv.cfg").to_str().unwrap(),
-        ],
+        &run_args(["--preset", "python"], cat),
     )
     .expect_ok()
     .expect_stdout("home = /usr/bin");
@@ -151,37 +143,18 @@ fn cargo_target_dir_in_the_project_linked_to_cron_d_is_refused() {
         "/etc"
     };
     let s = Scratch::new();
-    symlink(cron, s.join("target")).unwrap();
-    let target = s.join("target");
-    refused_everywhere(
-        &s,
-        &[("CARGO_TARGET_DIR", &target)],
-        "rust",
-        &[
-            "preset rust: $CARGO_TARGET_DIR: ",
-            &format!("the symlink {} -> {cron} ", target.display()),
-            &format!("pass --allow {cron} "),
-        ],
-    );
+    let target = linked_var_refused(&s, "target", cron, "CARGO_TARGET_DIR", "rust", "--allow");
     // Twin: a link inside the project to a directory inside the project,
     // which the user's --allow . covers: followed, and written through.
     std::fs::remove_file(&target).unwrap();
     s.mkdir("build-out");
     symlink("build-out", &target).unwrap();
+    let grants = ["--preset", "rust", "--allow", "."];
+    let write = ["sh", "-c", "echo x > \"$CARGO_TARGET_DIR/f\""];
     run_with(
         &s,
         &[("CARGO_TARGET_DIR", &target)],
-        &[
-            "run",
-            "--preset",
-            "rust",
-            "--allow",
-            ".",
-            "--",
-            "sh",
-            "-c",
-            "echo x > \"$CARGO_TARGET_DIR/f\"",
-        ],
+        &run_args(grants, write),
     )
     .expect_ok();
     assert!(s.join("build-out/f").exists());
@@ -210,24 +183,9 @@ fn gomodcache_linked_outside_is_refused_until_the_user_grants_the_target() {
     // Twin: the target granted explicitly, as the message says; the command
     // writes there through Landlock.
     let outside_text = outside.to_str().unwrap();
-    run_with(
-        &s,
-        &[("GOMODCACHE", &link)],
-        &[
-            "run",
-            "--preset",
-            "go",
-            "--allow",
-            ".",
-            "--allow",
-            outside_text,
-            "--",
-            "sh",
-            "-c",
-            &write,
-        ],
-    )
-    .expect_ok();
+    let grants = ["--preset", "go", "--allow", ".", "--allow", outside_text];
+    let command = ["sh", "-c", write.as_str()];
+    run_with(&s, &[("GOMODCACHE", &link)], &run_args(grants, command)).expect_ok();
     assert!(outside.join("f").exists());
 }
 
@@ -298,7 +256,7 @@ fn as_uid_65534_a_link_in_its_own_directory_is_refused_and_bin_is_not() {
     let cache = s.mkdir("proj/cache");
     chown(&proj, Some(65534), Some(65534)).unwrap();
     chown(&cache, Some(65534), Some(65534)).unwrap();
-    let nobody = |tmpdir: &Path, args: &[&str]| {
+    let nobody = |tmpdir: &Path, args: Vec<String>| {
         Outcome::of(
             Command::new("setpriv")
                 .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
@@ -322,7 +280,7 @@ fn as_uid_65534_a_link_in_its_own_directory_is_refused_and_bin_is_not() {
             .arg(&planted),
     )
     .expect_ok();
-    let out = nobody(&planted, &["run", "--preset", "tmp", "--", "true"]);
+    let out = nobody(&planted, run_args(["--preset", "tmp"], ["true"]));
     refused(
         &out,
         &[
@@ -338,19 +296,8 @@ fn as_uid_65534_a_link_in_its_own_directory_is_refused_and_bin_is_not() {
             .arg(&real),
     )
     .expect_ok();
-    nobody(
-        &real,
-        &[
-            "run",
-            "--preset",
-            "tmp",
-            "--",
-            "/bin/sh",
-            "-c",
-            "echo x > \"$TMPDIR/f\"",
-        ],
-    )
-    .expect_ok();
+    let write = ["/bin/sh", "-c", "echo x > \"$TMPDIR/f\""];
+    nobody(&real, run_args(["--preset", "tmp"], write)).expect_ok();
     assert!(real.join("f").exists());
 }
 
@@ -403,20 +350,12 @@ fn a_sandbox_still_running_cannot_swap_the_link_in_between_check_and_open() {
     );
     // Twin: the same write with the victim granted by the user works.
     let victim_text = victim.to_str().unwrap();
+    let grants = ["--allow", ".", "--allow", victim_text];
+    let command = ["sh", "-c", touch.as_str()];
     run_with(
         &s,
         &[("CARGO_TARGET_DIR", &target)],
-        &[
-            "run",
-            "--allow",
-            ".",
-            "--allow",
-            victim_text,
-            "--",
-            "sh",
-            "-c",
-            &touch,
-        ],
+        &run_args(grants, command),
     )
     .expect_ok();
     assert!(pwned.exists());

@@ -352,6 +352,18 @@ pub fn mode(path: &Path) -> u32 {
         & 0o7777
 }
 
+/// Adds `o+x` to every directory above `dir`, so that uid 65534 can reach it.
+pub fn open_to_nobody(dir: &Path) {
+    let mut p = dir.to_path_buf();
+    while let Some(parent) = p.parent() {
+        let mode = mode(parent);
+        if mode & 0o001 == 0 {
+            chmod(parent, mode | 0o001);
+        }
+        p = parent.to_path_buf();
+    }
+}
+
 /// Whether the tests run as root (as CI does).
 pub fn is_root() -> bool {
     std::fs::metadata("/proc/self").unwrap().uid() == 0

@@ -2,10 +2,10 @@
 //! nono's proxy and nothing else (issue 16). Everything runs on loopback:
 //! an origin server in this process, `localhost` as the allowed name.
 
-use crate::common::{Outcome, Scratch, python, which};
+use crate::common::{Outcome, Scratch, python, run_args, which};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// An HTTP origin on 127.0.0.1 that answers every request with `body`.
@@ -66,6 +66,13 @@ fn curl_under(s: &Scratch, flags: &[&str], url: &str) -> Outcome {
     s.run(&args)
 }
 
+/// `nono run FLAGS -- curl -sS --noproxy * URL`: a request around the proxy.
+fn curl_around_proxy(s: &Scratch, flags: &[&str], url: &str) -> Outcome {
+    let curl = which("curl").expect("curl");
+    let curl = curl.to_str().expect("utf-8");
+    s.run(run_args(flags, [curl, "-sS", "--noproxy", "*", url]))
+}
+
 #[test]
 fn curl_reaches_the_allowed_host_and_no_other_host_or_port() {
     let s = Scratch::new();
@@ -95,43 +102,18 @@ fn curl_reaches_the_allowed_host_and_no_other_host_or_port() {
     )
     .expect_stdout("nono-other.invalid");
     // Around the proxy: Landlock and the supervisor refuse the connect.
-    let direct = {
-        let curl = which("curl").expect("curl");
-        let url = format!("http://127.0.0.1:{}/x", origin.port);
-        s.run([
-            "run",
-            "--net-allow",
-            allow.as_str(),
-            "--",
-            curl.to_str().expect("utf-8"),
-            "-sS",
-            "--noproxy",
-            "*",
-            url.as_str(),
-        ])
-    };
+    let direct_url = format!("http://127.0.0.1:{}/x", origin.port);
+    let direct = curl_around_proxy(&s, &flags, &direct_url);
     assert_ne!(direct.code, Some(0), "{direct:#?}");
     assert!(!direct.stdout.contains("from-origin"), "{direct:#?}");
     // Twins: the same direct request with the address allowed by a port
     // rule works, and the IP literal works once allowed by name.
     let port_flag = origin.port.to_string();
-    let with_port = {
-        let curl = which("curl").expect("curl");
-        let url = format!("http://127.0.0.1:{}/x", origin.port);
-        s.run([
-            "run",
-            "--net-allow",
-            allow.as_str(),
-            "--net-connect",
-            port_flag.as_str(),
-            "--",
-            curl.to_str().expect("utf-8"),
-            "-sS",
-            "--noproxy",
-            "*",
-            url.as_str(),
-        ])
-    };
+    let with_port = curl_around_proxy(
+        &s,
+        &["--net-allow", &allow, "--net-connect", &port_flag],
+        &direct_url,
+    );
     with_port.expect_ok().expect_stdout("from-origin");
     let ip_allowed = format!("127.0.0.1:{}", origin.port);
     curl_under(
@@ -456,6 +438,30 @@ impl Drop for FileServer {
     }
 }
 
+/// The hex digest `tool` (`sha256sum`, `sha1sum`) prints for `file`.
+fn checksum(tool: &str, file: &Path) -> String {
+    let out = Command::new(tool).arg(file).output().expect(tool);
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Asserts `fetch` makes its file through `localhost:port`, and (twin) none through another port.
+#[track_caller]
+fn fetched_only_through(port: u16, fetch: impl Fn(&str, &str) -> (Outcome, PathBuf)) {
+    let (ok, got) = fetch("ok", &format!("localhost:{port}"));
+    ok.expect_ok();
+    assert!(got.is_file(), "{ok:#?}");
+    let (refused, got) = fetch(
+        "refused",
+        &format!("localhost:{}", port.wrapping_add(1).max(1)),
+    );
+    assert_ne!(refused.code, Some(0), "{refused:#?}");
+    assert!(!got.exists());
+}
+
 #[test]
 fn cargo_fetches_from_a_registry_through_the_proxy() {
     let tc = crate::common::rust_toolchain();
@@ -488,15 +494,10 @@ fn cargo_fetches_from_a_registry_through_the_proxy() {
     assert!(packaged.status.success(), "{packaged:?}");
     let crate_file =
         std::fs::read(s.join("pkg/target/package/nonodep-0.1.0.crate")).expect("crate");
-    let sum = Command::new("sha256sum")
-        .arg(s.join("pkg/target/package/nonodep-0.1.0.crate"))
-        .output()
-        .expect("sha256sum");
-    let sum = String::from_utf8_lossy(&sum.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let sum = checksum(
+        "sha256sum",
+        &s.join("pkg/target/package/nonodep-0.1.0.crate"),
+    );
     // A sparse registry: config.json, the index file, the download.
     let served = s.mkdir("registry");
     let server = FileServer::new(&served);
@@ -719,16 +720,8 @@ fn pip_downloads_from_a_local_index_through_the_proxy() {
         }
         (Outcome::of(&mut cmd), dir.join(wheel))
     };
-    let (ok, got) = download("ok", &format!("localhost:{port}"));
-    ok.expect_ok();
-    assert!(got.is_file(), "{ok:#?}");
-    // Twin: the index's host on another port is not allowed.
-    let (refused, got) = download(
-        "refused",
-        &format!("localhost:{}", port.wrapping_add(1).max(1)),
-    );
-    assert_ne!(refused.code, Some(0), "{refused:#?}");
-    assert!(!got.exists());
+    // Through the index's host and port; twin: another port is not allowed.
+    fetched_only_through(port, download);
 }
 
 #[test]
@@ -752,15 +745,7 @@ fn npm_installs_from_a_local_registry_through_the_proxy() {
         .expect("npm pack");
     assert!(packed.status.success(), "{packed:?}");
     let tarball = std::fs::read(pkg.join("nonopkg-1.0.0.tgz")).expect("tarball");
-    let sha1 = Command::new("sha1sum")
-        .arg(pkg.join("nonopkg-1.0.0.tgz"))
-        .output()
-        .expect("sha1sum");
-    let sha1 = String::from_utf8_lossy(&sha1.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let sha1 = checksum("sha1sum", &pkg.join("nonopkg-1.0.0.tgz"));
     let registry = s.mkdir("registry/nonopkg");
     std::fs::write(registry.join("nonopkg-1.0.0.tgz"), tarball).expect("write");
     let server = FileServer::new(&s.join("registry"));
@@ -803,14 +788,6 @@ fn npm_installs_from_a_local_registry_through_the_proxy() {
             proj.join("node_modules/nonopkg/index.js"),
         )
     };
-    let (ok, got) = install("ok", &format!("localhost:{port}"));
-    ok.expect_ok();
-    assert!(got.is_file(), "{ok:#?}");
-    // Twin: the registry's host on another port is not allowed.
-    let (refused, got) = install(
-        "refused",
-        &format!("localhost:{}", port.wrapping_add(1).max(1)),
-    );
-    assert_ne!(refused.code, Some(0), "{refused:#?}");
-    assert!(!got.exists());
+    // Through the registry's host and port; twin: another port is not allowed.
+    fetched_only_through(port, install);
 }

@@ -88,13 +88,7 @@ fn a_module_fetched_inside_lands_in_the_private_layer_and_the_next_run_reuses_it
         Outcome::of(&mut cmd)
     };
     build("proj", &format!("file://{}", proxy.display())).expect_ok();
-    Outcome::of(&mut Command::new(s.join("proj/hello")))
-        .expect_ok()
-        .expect_stdout("hello from dep");
-    assert!(
-        std::fs::read_dir(&modcache).unwrap().next().is_none(),
-        "the fetch wrote into the host's module cache"
-    );
+    expect_hello_from_dep(&s.join("proj/hello"), &modcache);
     assert!(
         layer_uppers(&s.cache_home())
             .iter()

@@ -48,16 +48,28 @@ fn host_state(cargo_home: &Path, repo: &Path) -> Vec<(String, Option<Vec<u8>>)> 
     out
 }
 
+/// `nono` in `dir` with the running toolchain's cargo on PATH and `cargo_home` as CARGO_HOME.
+fn nono_cargo(s: &Scratch, dir: &Path, cargo_home: &Path) -> Command {
+    let tc = rust_toolchain();
+    let mut cmd = s.nono();
+    cmd.current_dir(dir)
+        .env("PATH", format!("{}:/usr/bin:/bin", tc.bin.display()))
+        .env("RUSTUP_HOME", &tc.rustup_home)
+        .env("CARGO_HOME", cargo_home)
+        .env("CARGO_TERM_COLOR", "never");
+    cmd
+}
+
 #[test]
 fn a_hostile_build_script_under_the_rust_preset_changes_nothing_that_runs_later() {
-    let tc = rust_toolchain();
     let s = Scratch::new();
     let repo = repository(&s);
-    s.write(
-        "repo/Cargo.toml",
-        "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2021\"\nbuild = \"build.rs\"\n\n[workspace]\n",
+    hello_crate(
+        &s,
+        "repo",
+        "build = \"build.rs\"\n",
+        "fn main() { println!(\"built\"); }\n",
     );
-    s.write("repo/src/main.rs", "fn main() { println!(\"built\"); }\n");
     s.write("repo/build.rs", BUILD_RS);
     let cargo_home = s.join("home/.cargo");
     s.write("home/.cargo/env", "# cargo env\n");
@@ -67,15 +79,9 @@ fn a_hostile_build_script_under_the_rust_preset_changes_nothing_that_runs_later(
         "fn main() {}\n",
     );
     let before = host_state(&cargo_home, &repo);
-    let path = format!("{}:/usr/bin:/bin", tc.bin.display());
     let build = |flags: &[&str]| {
-        let mut cmd = s.nono();
-        cmd.current_dir(&repo)
-            .env("PATH", &path)
-            .env("RUSTUP_HOME", &tc.rustup_home)
-            .env("CARGO_HOME", &cargo_home)
-            .env("CARGO_TERM_COLOR", "never")
-            .env("MARK", s.join("planted-code-ran"))
+        let mut cmd = nono_cargo(&s, &repo, &cargo_home);
+        cmd.env("MARK", s.join("planted-code-ran"))
             .args(["run", "-v", "--preset", "rust", "--allow", "."])
             .args(flags)
             .args(["--", "cargo", "build", "--offline"]);
@@ -142,15 +148,12 @@ fn local_registry(s: &Scratch) -> PathBuf {
 /// same project's second build reuses it.
 #[test]
 fn a_dependency_unpacked_inside_lands_in_the_private_layer_and_is_reused() {
-    let tc = rust_toolchain();
     let s = Scratch::new();
     let reg = local_registry(&s);
-    s.write(
-        "proj/Cargo.toml",
-        "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ndep = \"0.1\"\n\n[workspace]\n",
-    );
-    s.write(
-        "proj/src/main.rs",
+    hello_crate(
+        &s,
+        "proj",
+        "\n[dependencies]\ndep = \"0.1\"\n",
         "fn main() { println!(\"{}\", dep::hello()); }\n",
     );
     s.write(
@@ -161,34 +164,22 @@ fn a_dependency_unpacked_inside_lands_in_the_private_layer_and_is_reused() {
         ),
     );
     let cargo_home = s.mkdir("home/.cargo");
-    let path = format!("{}:/usr/bin:/bin", tc.bin.display());
     let build = || {
-        let mut cmd = s.nono();
-        cmd.current_dir(s.join("proj"))
-            .env("PATH", &path)
-            .env("RUSTUP_HOME", &tc.rustup_home)
-            .env("CARGO_HOME", &cargo_home)
-            .env("CARGO_TERM_COLOR", "never")
-            .args([
-                "run",
-                "--preset",
-                "rust",
-                "--allow",
-                ".",
-                "--read",
-                text(&reg),
-            ])
-            .args(["--", "cargo", "build", "--offline"]);
+        let mut cmd = nono_cargo(&s, &s.join("proj"), &cargo_home);
+        cmd.args([
+            "run",
+            "--preset",
+            "rust",
+            "--allow",
+            ".",
+            "--read",
+            text(&reg),
+        ])
+        .args(["--", "cargo", "build", "--offline"]);
         Outcome::of(&mut cmd)
     };
     build().expect_ok().expect_stderr("Unpacking dep v0.1.0");
-    Outcome::of(&mut Command::new(s.join("proj/target/debug/hello")))
-        .expect_ok()
-        .expect_stdout("hello from dep");
-    assert!(
-        std::fs::read_dir(&cargo_home).unwrap().next().is_none(),
-        "the build wrote into the host's CARGO_HOME"
-    );
+    expect_hello_from_dep(&s.join("proj/target/debug/hello"), &cargo_home);
     let unpacked: Vec<PathBuf> = std::fs::read_dir(s.cache_home().join("nono/layers"))
         .unwrap()
         .flat_map(|p| std::fs::read_dir(p.unwrap().path()).unwrap())

@@ -7,7 +7,6 @@ mod caches;
 mod cargo;
 
 use crate::common::*;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -126,6 +125,16 @@ fn sandboxed_sh(s: &Scratch, repo: &Path, flags: &[&str], script: &str) -> Comma
     cmd
 }
 
+/// Runs the lines of [`GIT_ATTACKS`] that `keep` accepts, as [`sandboxed_sh`] with `flags`.
+fn run_attacks(s: &Scratch, repo: &Path, flags: &[&str], keep: impl Fn(&str) -> bool) -> Outcome {
+    let script: String = GIT_ATTACKS
+        .lines()
+        .filter(|l| keep(l))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    Outcome::of(&mut sandboxed_sh(s, repo, flags, &script))
+}
+
 /// The lines `NAME wrote` / `NAME refused` of a run of [`GIT_ATTACKS`].
 fn verdicts(out: &Outcome) -> Vec<String> {
     out.stdout
@@ -231,17 +240,9 @@ fn a_repository_s_hooks_and_config_are_read_only_and_git_keeps_working() {
 fn unprotect_makes_the_repository_writable_again_with_a_warning() {
     let s = Scratch::new();
     let repo = repository(&s);
-    let script: String = GIT_ATTACKS
-        .lines()
-        .filter(|l| !l.starts_with("try git-swap") && !l.starts_with("try commondir"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let out = Outcome::of(&mut sandboxed_sh(
-        &s,
-        &repo,
-        &["--unprotect", ".git"],
-        &script,
-    ));
+    let out = run_attacks(&s, &repo, &["--unprotect", ".git"], |l| {
+        !l.starts_with("try git-swap") && !l.starts_with("try commondir")
+    });
     out.expect_ok().expect_stderr(
         "nono: WARNING: --unprotect .git: writable on purpose; what the command writes there may run later outside the sandbox",
     );
@@ -274,24 +275,15 @@ fn unprotect_makes_the_repository_writable_again_with_a_warning() {
 fn the_common_directory_link_cannot_redirect_the_repository() {
     let s = Scratch::new();
     let repo = repository(&s);
-    let attack: String = GIT_ATTACKS
-        .lines()
-        .filter(|l| l.starts_with("try()") || l.starts_with("try commondir"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let out = Outcome::of(&mut sandboxed_sh(&s, &repo, &[], &attack));
+    let commondir = |l: &str| l.starts_with("try()") || l.starts_with("try commondir");
+    let out = run_attacks(&s, &repo, &[], commondir);
     assert_eq!(verdicts(&out), ["commondir refused"], "{out:#?}");
     assert_file(&repo.join(".git/commondir"), ".\n");
     git(&repo, &s.home(), &["status"]).expect_ok();
     assert_absent(&s.join("planted-code-ran"));
     std::fs::remove_file(repo.join(".git/commondir")).unwrap();
     std::fs::remove_dir_all(repo.join("evil")).unwrap();
-    let out = Outcome::of(&mut sandboxed_sh(
-        &s,
-        &repo,
-        &["--unprotect", ".git"],
-        &attack,
-    ));
+    let out = run_attacks(&s, &repo, &["--unprotect", ".git"], commondir);
     assert_eq!(verdicts(&out), ["commondir wrote"], "{out:#?}");
     git(&repo, &s.home(), &["status"]);
     assert!(
@@ -359,17 +351,11 @@ fn a_preset_file_named_on_the_command_line_cannot_be_rewritten() {
         "(name: \"docs\", description: \"docs\", grants: [(path: \"/usr/share/doc\", access: Read, optional: true)])\n",
     );
     let widen = "echo '(name: \"docs\", description: \"docs\", grants: [(path: \"/\", access: Allow)])' > docs.ron && echo rewritten";
-    let out = s.run([
-        "run",
-        "--preset",
-        "./docs.ron",
-        "--allow",
-        ".",
-        "--",
-        "sh",
-        "-c",
-        widen,
-    ]);
+    let rewrite = |unprotect: &[&str]| {
+        let flags = ["--preset", "./docs.ron", "--allow", "."];
+        s.run(run_args(flags.iter().chain(unprotect), ["sh", "-c", widen]))
+    };
+    let out = rewrite(&[]);
     assert!(!out.stdout.contains("rewritten"), "{out:#?}");
     assert!(
         std::fs::read_to_string(&preset)
@@ -378,19 +364,7 @@ fn a_preset_file_named_on_the_command_line_cannot_be_rewritten() {
     );
     out.expect_code(2).expect_stderr("Read-only file system");
     // Twin: unprotected on purpose, the rewrite lands.
-    let out = s.run([
-        "run",
-        "--preset",
-        "./docs.ron",
-        "--allow",
-        ".",
-        "--unprotect",
-        "docs.ron",
-        "--",
-        "sh",
-        "-c",
-        widen,
-    ]);
+    let out = rewrite(&["--unprotect", "docs.ron"]);
     out.expect_ok().expect_stdout("rewritten");
 }
 
@@ -437,17 +411,28 @@ try registry 'echo ok > "$HOME/.cargo/registry/f"'
     assert_absent(&s.join("home/.cargo/bin/rustc"));
 }
 
-/// The scratch directories above `dir` must be traversable by nobody.
-fn open_to_nobody(dir: &Path) {
-    let mut p = dir.to_path_buf();
-    while let Some(parent) = p.parent() {
-        let mode = mode(parent);
-        if mode & 0o001 == 0 {
-            std::fs::set_permissions(parent, std::fs::Permissions::from_mode(mode | 0o001))
-                .unwrap();
-        }
-        p = parent.to_path_buf();
-    }
+/// Writes the crate `hello` in `dir`: `Cargo.toml` ending in `manifest_tail`, and `src/main.rs`.
+fn hello_crate(s: &Scratch, dir: &str, manifest_tail: &str, main_rs: &str) {
+    s.write(
+        format!("{dir}/Cargo.toml"),
+        &format!(
+            "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{manifest_tail}\n[workspace]\n"
+        ),
+    );
+    s.write(format!("{dir}/src/main.rs"), main_rs);
+}
+
+/// Asserts that the built `program` prints "hello from dep" and that `host_cache` stayed empty.
+#[track_caller]
+fn expect_hello_from_dep(program: &Path, host_cache: &Path) {
+    Outcome::of(&mut Command::new(program))
+        .expect_ok()
+        .expect_stdout("hello from dep");
+    assert!(
+        std::fs::read_dir(host_cache).unwrap().next().is_none(),
+        "the build wrote into the host's cache {}",
+        host_cache.display()
+    );
 }
 
 fn chown_nobody(path: &Path) {

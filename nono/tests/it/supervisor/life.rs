@@ -175,15 +175,7 @@ fn an_unprivileged_user_is_supervised_too() {
         std::os::unix::fs::chown(p, Some(65534), Some(65534)).unwrap();
     }
     // The scratch directories above must be traversable by nobody.
-    let mut p = dir.clone();
-    while let Some(parent) = p.parent() {
-        let mode = mode(parent);
-        if mode & 0o001 == 0 {
-            std::fs::set_permissions(parent, std::fs::Permissions::from_mode(mode | 0o001))
-                .unwrap();
-        }
-        p = parent.to_path_buf();
-    }
+    open_to_nobody(&dir);
     let run = |file: &Path| {
         Outcome::of(
             Command::new("runuser")

@@ -14,7 +14,7 @@ mod metadata;
 mod sockets;
 mod terminal;
 
-use crate::common::{NONO, Outcome, PROBE, PYTHON, Scratch, mode};
+use crate::common::{NONO, Outcome, PROBE, PYTHON, Scratch, mode, open_to_nobody};
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixDatagram, UnixListener};
