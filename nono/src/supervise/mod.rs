@@ -284,7 +284,16 @@ fn spawn_shared(
     child: impl FnOnce(Handoff) -> Failure,
 ) -> Result<Ended, Failure> {
     let stack = ChildStack::new()?;
+    let pinned = OnThisCpu::pin();
+    // SAFETY: getpid has no memory effects.
+    let nono = unsafe { libc::getpid() };
     let mut body = Some(move || {
+        // Both sides are released here, before the command's process
+        // applies the guard (which refuses to change another process's
+        // CPUs): nono then wakes on whichever CPU is idle when the
+        // command is executed, instead of on the command's.
+        pinned.release(0);
+        pinned.release(nono);
         if let Err(failure) = terminal::new_session() {
             return failure;
         }
@@ -328,6 +337,7 @@ fn spawn_shared(
             "cannot start the supervisor: clone: {err}"
         )));
     }
+    pinned.release(0);
     CHILD.store(pid, Ordering::Relaxed);
     forward_signals();
     restore_mask(&blocked);
@@ -339,6 +349,55 @@ fn spawn_shared(
         _ => None,
     };
     Ok(supervise(pid, ruleset.clone(), listener))
+}
+
+/// nono's thread held on the CPU it runs on while the command's process
+/// starts: a new process would otherwise be started on an idle CPU, where
+/// nono's memory (which it shares until it executes the command) is not
+/// in the cache, while nono only waits. The child releases both at its
+/// start, back to the CPUs nono was allowed before (nono releases itself
+/// again once the child executed the command, in case it could not).
+#[derive(Clone, Copy)]
+struct OnThisCpu {
+    allowed: Option<libc::cpu_set_t>,
+}
+
+impl OnThisCpu {
+    fn pin() -> OnThisCpu {
+        // SAFETY: an all-zero cpu_set_t is the empty set; the calls write
+        // only into the sets given with their sizes.
+        unsafe {
+            let mut allowed: libc::cpu_set_t = std::mem::zeroed();
+            let size = std::mem::size_of::<libc::cpu_set_t>();
+            let cpu = libc::sched_getcpu();
+            if cpu < 0 || libc::sched_getaffinity(0, size, &raw mut allowed) != 0 {
+                return OnThisCpu { allowed: None };
+            }
+            let mut here: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu as usize, &mut here);
+            if libc::sched_setaffinity(0, size, &raw const here) != 0 {
+                return OnThisCpu { allowed: None };
+            }
+            OnThisCpu {
+                allowed: Some(allowed),
+            }
+        }
+    }
+
+    /// Gives the thread `tid` (0: the calling one) back the CPUs nono was
+    /// allowed.
+    fn release(self, tid: libc::pid_t) {
+        if let Some(allowed) = self.allowed {
+            // SAFETY: `allowed` is a live cpu_set_t of that size.
+            unsafe {
+                libc::sched_setaffinity(
+                    tid,
+                    std::mem::size_of::<libc::cpu_set_t>(),
+                    &raw const allowed,
+                );
+            }
+        }
+    }
 }
 
 /// The stack of [`spawn_shared`]'s child: an anonymous mapping with a

@@ -194,3 +194,56 @@ fn an_unprivileged_user_is_supervised_too() {
     assert_eq!(mode(&rw), 0o600);
     assert_ne!(mode(&ro), 0o600);
 }
+
+/// Runs `cmd` with its CPUs set to `cpus` (none: as the test has them).
+fn on_cpus(cmd: &mut std::process::Command, cpus: Option<usize>) -> &mut std::process::Command {
+    use std::os::unix::process::CommandExt;
+    if let Some(cpu) = cpus {
+        // SAFETY: sched_setaffinity is async-signal-safe and changes only
+        // the child about to execute.
+        unsafe {
+            cmd.pre_exec(move || {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(cpu, &mut set);
+                if libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    cmd
+}
+
+/// nono starts the command's process on its own CPU (where the memory the
+/// two share is in the cache), then gives both back the CPUs nono was
+/// allowed: the command, and nono while it supervises, run where the user
+/// let nono run, every CPU or the one `taskset` chose. Twin: the same
+/// script unsandboxed under the same choice reports the same list.
+#[test]
+fn the_command_and_the_supervisor_keep_the_cpus_nono_was_allowed() {
+    let s = Scratch::new();
+    let last = std::thread::available_parallelism().map_or(1, |n| n.get()) - 1;
+    let list = r#"taskset -cp "$1" | sed 's/.*: //'"#;
+    for cpus in [None, Some(last), Some(0)] {
+        let bare = Outcome::of(
+            on_cpus(&mut std::process::Command::new("/bin/sh"), cpus)
+                .args(["-c", &format!("set -- $$; {list}")]),
+        );
+        bare.expect_ok();
+        let expected = bare.stdout.trim().to_owned();
+        assert!(!expected.is_empty(), "{bare:?}");
+        let script = format!("set -- $$; {list}; set -- $PPID; {list}");
+        let out = Outcome::of(
+            on_cpus(&mut s.nono(), cpus)
+                .args(["run", "--allow", ".", "--", "/bin/sh", "-c", &script]),
+        );
+        out.expect_ok();
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        assert_eq!(
+            lines,
+            [expected.as_str(), expected.as_str()],
+            "{cpus:?}: {out:?}"
+        );
+    }
+}
