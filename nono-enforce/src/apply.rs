@@ -4,7 +4,7 @@ use crate::ipc::{IpcError, IpcIsolation, isolate_ipc};
 use crate::mounts::{MountError, MountLayer, protect_paths};
 use crate::notify::{Judged, JudgedBy};
 use crate::rights::{fs_flags, net_flags, scope_flags};
-use crate::seccomp::{self, FilterError, Handing};
+use crate::seccomp::{self, FilterError, GuardCode, Handing};
 use crate::{LandlockState, landlock_state};
 use landlock::{
     CompatLevel, Compatible, NetPort, PathBeneath, RestrictSelfAttr, Ruleset as LlRuleset,
@@ -220,11 +220,13 @@ impl Filters {
         let judge = judge.filter(|j| !j.calls().is_empty());
         let handing = judge.map_or_else(Handing::nothing, JudgedBy::handing);
         let listening = matches!(judge, Some(JudgedBy::Supervisor(_)));
+        // seccompiler's work is done once for both programs.
+        let guard = GuardCode::compile(ruleset, ipc)?;
         Ok(Filters {
-            program: seccomp::compile(ruleset, ipc, &handing)?,
+            program: guard.program(&handing)?,
             listening,
             guard_alone: if listening {
-                seccomp::compile(ruleset, ipc, &Handing::nothing())?
+                guard.program(&Handing::nothing())?
             } else {
                 None
             },

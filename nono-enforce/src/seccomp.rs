@@ -613,6 +613,66 @@ impl Handing {
     }
 }
 
+/// A refused call, compiled.
+enum Refused {
+    /// Refused with this action, whatever its arguments.
+    Always(u32),
+    /// Refused under rules: the rules of the program `seccompiler`
+    /// compiles for that call alone (see [`rules_of`]).
+    Under(BpfProgram),
+}
+
+/// The guard's refused calls, compiled once (seccompiler's work, the costly
+/// part) and assembled with or without the calls a supervisor judges.
+pub(crate) struct GuardCode(BTreeMap<i64, Refused>);
+
+impl GuardCode {
+    /// Compiles each refused call of `denials`.
+    fn of(denials: Denials) -> Result<GuardCode, FilterError> {
+        let mut code = BTreeMap::new();
+        for (nr, (refusal, rules)) in denials.0 {
+            let refused = if rules.is_empty() {
+                Refused::Always(u32::from(refusal.action()))
+            } else {
+                let filter = SeccompFilter::new(
+                    BTreeMap::from([(nr, rules)]),
+                    SeccompAction::Allow,
+                    refusal.action(),
+                    ARCH,
+                )?;
+                Refused::Under(rules_of(BpfProgram::try_from(filter)?, nr)?)
+            };
+            code.insert(nr, refused);
+        }
+        Ok(GuardCode(code))
+    }
+
+    /// The refused calls of `ruleset`, compiled. `ipc` is what was done
+    /// with the IPC namespace (see [`crate::isolate_ipc`]); without a
+    /// private one, System V IPC is refused unless the ruleset lets the
+    /// command share the host's.
+    pub(crate) fn compile(
+        ruleset: &Ruleset,
+        ipc: Option<&IpcIsolation>,
+    ) -> Result<GuardCode, FilterError> {
+        GuardCode::of(denials_of(ruleset, ipc)?)
+    }
+
+    /// The program that refuses these calls and hands on the ones
+    /// `handing` names, or `None` when that is nothing at all.
+    pub(crate) fn program(&self, handing: &Handing) -> Result<Option<BpfProgram>, FilterError> {
+        if self.0.is_empty() && handing.calls.is_empty() {
+            return Ok(None);
+        }
+        let program = assemble(self, handing)?;
+        // The kernel takes at most BPF_MAXINSNS (4096) instructions.
+        if program.len() > 4096 {
+            return Err(FilterError::TooLong(program.len()));
+        }
+        Ok(Some(program))
+    }
+}
+
 /// What a named call's entry in the filter does.
 enum Entry {
     /// Return this action, whatever the arguments.
@@ -647,11 +707,11 @@ enum Entry {
 /// A call both refused and handed on is refused where the guard refuses it
 /// and handed on elsewhere: what two stacked filters would do, since the
 /// kernel lets an error win over a hand-over.
-fn assemble(denials: Denials, handing: &Handing) -> Result<BpfProgram, FilterError> {
-    type Named = (Option<(Refusal, Vec<SeccompRule>)>, Option<Handed>);
+fn assemble(guard: &GuardCode, handing: &Handing) -> Result<BpfProgram, FilterError> {
+    type Named<'a> = (Option<&'a Refused>, Option<Handed>);
     let mut named: BTreeMap<i64, Named> = BTreeMap::new();
-    for (nr, denial) in denials.0 {
-        named.entry(nr).or_default().0 = Some(denial);
+    for (&nr, refused) in &guard.0 {
+        named.entry(nr).or_default().0 = Some(refused);
     }
     for (&nr, &handed) in &handing.calls {
         named.entry(nr).or_default().1 = Some(handed);
@@ -661,20 +721,11 @@ fn assemble(denials: Denials, handing: &Handing) -> Result<BpfProgram, FilterErr
     let mut blocks = Vec::new();
     // Where a block allows a handed call: (index in the blocks, its tail).
     let mut to_tail = Vec::new();
-    for (nr, (denial, handed)) in named {
+    for (nr, (refused, handed)) in named {
         nrs.push(u32::try_from(nr).map_err(|_| FilterError::CallNumber(nr))?);
-        let entry = match (denial, handed) {
-            (Some((refusal, rules)), _) if rules.is_empty() => {
-                Entry::Return(u32::from(refusal.action()))
-            }
-            (Some((refusal, rules)), handed) => {
-                let filter = SeccompFilter::new(
-                    BTreeMap::from([(nr, rules)]),
-                    SeccompAction::Allow,
-                    refusal.action(),
-                    ARCH,
-                )?;
-                let block = rules_of(BpfProgram::try_from(filter)?, nr)?;
+        let entry = match (refused, handed) {
+            (Some(Refused::Always(action)), _) => Entry::Return(*action),
+            (Some(Refused::Under(block)), handed) => {
                 if let Some(handed) = handed {
                     for (i, insn) in block.iter().enumerate() {
                         if *insn == RET_ALLOW {
@@ -683,7 +734,7 @@ fn assemble(denials: Denials, handing: &Handing) -> Result<BpfProgram, FilterErr
                     }
                 }
                 let at = blocks.len();
-                blocks.extend(block);
+                blocks.extend_from_slice(block);
                 Entry::Block(at)
             }
             (None, Some(Handed::Always)) => Entry::Return(handing.action),
@@ -802,25 +853,15 @@ impl JudgedBy {
 }
 
 /// Compiles the seccomp part of `ruleset` to BPF, with the calls `handing`
-/// hands on, or `None` when that asks for no filter. `ipc` is what was done
-/// with the IPC namespace (see [`crate::isolate_ipc`]); without a private
-/// one, System V IPC is refused unless the ruleset lets the command share
-/// the host's.
-pub(crate) fn compile(
+/// hands on, or `None` when that asks for no filter (see
+/// [`GuardCode::compile`] and [`GuardCode::program`]).
+#[cfg(test)]
+fn compile(
     ruleset: &Ruleset,
     ipc: Option<&IpcIsolation>,
     handing: &Handing,
 ) -> Result<Option<BpfProgram>, FilterError> {
-    let denials = denials_of(ruleset, ipc)?;
-    if denials.0.is_empty() && handing.calls.is_empty() {
-        return Ok(None);
-    }
-    let program = assemble(denials, handing)?;
-    // The kernel takes at most BPF_MAXINSNS (4096) instructions.
-    if program.len() > 4096 {
-        return Err(FilterError::TooLong(program.len()));
-    }
-    Ok(Some(program))
+    GuardCode::compile(ruleset, ipc)?.program(handing)
 }
 
 /// Installs a compiled filter on the calling thread. `no_new_privs` must be

@@ -666,12 +666,18 @@ fn install(sig: libc::c_int) {
     }
 }
 
-/// Installs [`forward`] for the signals nono forwards.
+/// Installs [`forward`] for the signals nono forwards, and for `SIGCHLD`
+/// on a pty, where it notices the command stopped. Without a pty nothing
+/// is done on `SIGCHLD` (the supervisor's loop notices the end by the
+/// pidfd), and the default disposition discards it instead of interrupting
+/// that loop.
 fn forward_signals() {
     for sig in HANDLED {
         install(sig);
     }
-    install(libc::SIGCHLD);
+    if terminal::has_pty() {
+        install(libc::SIGCHLD);
+    }
 }
 
 /// Makes nono the subreaper of the command's orphans, so they stay its
