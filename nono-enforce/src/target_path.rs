@@ -121,7 +121,10 @@ pub enum Start {
 #[derive(Debug)]
 pub struct TargetView {
     pid: u32,
-    tgid: u32,
+    /// The thread's process, looked up when a path names `/proc/self` or
+    /// `/proc/thread-self` (reading it costs more than the rest of most
+    /// calls' resolution).
+    tgid: std::cell::OnceCell<Option<u32>>,
     root: OwnedFd,
     cwd: OwnedFd,
 }
@@ -140,13 +143,19 @@ impl TargetView {
         })?;
         let root = open_at(&dir, c"root", true)?;
         let cwd = open_at(&dir, c"cwd", true)?;
-        let tgid = tgid_of(pid)?;
         Ok(TargetView {
             pid,
-            tgid,
+            tgid: std::cell::OnceCell::new(),
             root,
             cwd,
         })
+    }
+
+    /// The thread's process (`ESRCH` when it is gone).
+    fn tgid(&self) -> io::Result<u32> {
+        self.tgid
+            .get_or_init(|| tgid_of(self.pid).ok())
+            .ok_or_else(|| io::Error::from_raw_os_error(libc::ESRCH))
     }
 
     fn same_file(a: &OwnedFd, b: &OwnedFd) -> bool {
@@ -300,10 +309,10 @@ impl TargetView {
             let dir_st = stat_fd(dir)?;
             if dir_st.st_ino == PROC_ROOT_INO {
                 match name {
-                    b"self" => return Ok(Component::Link(self.tgid.to_string().into_bytes())),
+                    b"self" => return Ok(Component::Link(self.tgid()?.to_string().into_bytes())),
                     b"thread-self" => {
                         return Ok(Component::Link(
-                            format!("{}/task/{}", self.tgid, self.pid).into_bytes(),
+                            format!("{}/task/{}", self.tgid()?, self.pid).into_bytes(),
                         ));
                     }
                     _ => {}
