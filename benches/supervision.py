@@ -69,7 +69,9 @@ def per_call(nono, work, rounds, calls):
 
 
 def count(argv, cwd, env=None):
-    report = os.path.join(cwd, ".strace-count")
+    # The report goes to a directory of its own, never into the command's
+    # working directory (for cargo, the repository).
+    report = os.path.join(tempfile.mkdtemp(prefix="nono-strace-"), "count")
     run = subprocess.run(
         ["strace", "-f", "-c", "-o", report, "-e", "trace=" + ",".join(SUPERVISED)]
         + argv, cwd=cwd, env=env, capture_output=True, text=True)
