@@ -579,13 +579,17 @@ def flip():
         ctypes.memmove(buf, bad, 16); ctypes.memmove(buf, good, 16)
 t = threading.Thread(target=flip); t.start()
 seen = {}
-for _ in range(200):
+# Up to 1000 tries, ending once the other address was reached (which only
+# the unconfined twin can): a loaded machine gives the flips few windows.
+for _ in range(1000):
     s = socket.socket()
     rc = libc.connect(s.fileno(), buf, 16)
     if rc == 0:
         peer = s.getpeername()[1]
         seen[peer] = seen.get(peer, 0) + 1
     s.close()
+    if target in seen:
+        break
 stop = True; t.join()
 print("peers", sorted(seen))
 "#;
