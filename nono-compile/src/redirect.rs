@@ -217,20 +217,38 @@ pub(crate) fn judged(source: &GrantSource) -> bool {
     !matches!(source, GrantSource::Flag(_))
 }
 
-/// Whether the user's own grants (from flags) already give `path` at least
-/// `access`: the union of the levels of those at or above it covers it.
-pub(crate) fn user_grants(resolved: &[ResolvedGrant], path: &Path, access: Access) -> bool {
-    let held = resolved
-        .iter()
-        .filter(|g| !judged(&g.source))
-        .filter_map(|g| match &g.resolution {
-            Resolution::Resolved { path: p, .. } if path.starts_with(p) => {
-                Some(AccessLevels::from(g.access))
-            }
-            _ => None,
-        })
-        .fold(AccessLevels::EMPTY, AccessLevels::union);
-    held.covers(access.into())
+/// The user's own grants (from flags) that resolved: their canonical
+/// paths and access. Picked out once, since every judged grant is compared
+/// with them (a preset of 10 000 paths would otherwise compare each with
+/// all the others).
+pub(crate) struct UserGrants<'a>(Vec<(&'a Path, Access)>);
+
+impl<'a> UserGrants<'a> {
+    /// The grants of `resolved` that come from the user's flags.
+    pub(crate) fn of(resolved: &'a [ResolvedGrant]) -> UserGrants<'a> {
+        UserGrants(
+            resolved
+                .iter()
+                .filter(|g| !judged(&g.source))
+                .filter_map(|g| match &g.resolution {
+                    Resolution::Resolved { path, .. } => Some((path.as_path(), g.access)),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether they already give `path` at least `access`: the union of the
+    /// levels of those at or above it covers it.
+    pub(crate) fn cover(&self, path: &Path, access: Access) -> bool {
+        let held = self
+            .0
+            .iter()
+            .filter(|(p, _)| path.starts_with(p))
+            .map(|&(_, a)| AccessLevels::from(a))
+            .fold(AccessLevels::EMPTY, AccessLevels::union);
+        held.covers(access.into())
+    }
 }
 
 /// The places of a run as root (none otherwise): [`Places::of`], and the

@@ -174,6 +174,7 @@ pub fn refused_redirects(
     resolved: &[ResolvedGrant],
 ) -> Vec<(usize, CompileError)> {
     let mut refused: Vec<(usize, CompileError)> = Vec::new();
+    let user = redirect::UserGrants::of(resolved);
     // First with the places as written, then with the places as they
     // resolve and the presets' writable grants that passed: a grant that is
     // itself redirected is named first, not a link its wrong target would
@@ -191,7 +192,7 @@ pub fn refused_redirects(
             let Resolution::Resolved { expanded, path, .. } = &g.resolution else {
                 continue;
             };
-            if redirect::user_grants(resolved, path, g.access) {
+            if user.cover(path, g.access) {
                 continue;
             }
             let flag = match g.access {
