@@ -101,7 +101,7 @@ impl Handoff {
     }
 
     /// In the child, once the sandbox and its filter are applied
-    /// ([`nono_enforce::apply_judged`] with [`Handoff::judge`]): hands the
+    /// ([`nono_enforce::apply_judged`] with [`Handoff::judged_by`]): hands the
     /// filter's listener to the supervisor.
     pub fn hand_over(self, judged: Judged) -> Result<Supervised, Failure> {
         let (listener, outcome) = match judged {
@@ -330,14 +330,14 @@ fn spawn_shared(
             (&raw mut start).cast(),
         )
     };
+    let clone_error = std::io::Error::last_os_error();
+    pinned.release(0);
     if pid < 0 {
-        let err = std::io::Error::last_os_error();
         restore_mask(&blocked);
         return Err(Failure::new(format!(
-            "cannot start the supervisor: clone: {err}"
+            "cannot start the supervisor: clone: {clone_error}"
         )));
     }
-    pinned.release(0);
     CHILD.store(pid, Ordering::Relaxed);
     forward_signals();
     restore_mask(&blocked);
