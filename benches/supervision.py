@@ -70,17 +70,18 @@ def per_call(nono, work, rounds, calls):
 
 def count(argv, cwd, env=None):
     # The report goes to a directory of its own, never into the command's
-    # working directory (for cargo, the repository).
-    report = os.path.join(tempfile.mkdtemp(prefix="nono-strace-"), "count")
-    run = subprocess.run(
-        ["strace", "-f", "-c", "-o", report, "-e", "trace=" + ",".join(SUPERVISED)]
-        + argv, cwd=cwd, env=env, capture_output=True, text=True)
-    if run.returncode != 0:
-        raise OSError(f"{argv[0]} failed: {run.stderr.strip()[-300:]}")
+    # working directory (for cargo, the repository), removed afterwards.
+    with tempfile.TemporaryDirectory(prefix="nono-strace-") as tmp:
+        report = os.path.join(tmp, "count")
+        run = subprocess.run(
+            ["strace", "-f", "-c", "-o", report, "-e", "trace=" + ",".join(SUPERVISED)]
+            + argv, cwd=cwd, env=env, capture_output=True, text=True)
+        if run.returncode != 0:
+            raise OSError(f"{argv[0]} failed: {run.stderr.strip()[-300:]}")
+        with open(report) as f:
+            lines = f.read().splitlines()
     total = 0
     per = {}
-    with open(report) as f:
-        lines = f.read().splitlines()
     for line in lines:
         parts = line.split()
         if len(parts) >= 5 and parts[-1] in SUPERVISED:
